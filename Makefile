@@ -1,0 +1,39 @@
+# vpcdns — build, run and test. `make run` and `make test` install what is missing first
+# (Debian packages through apt-get; run as root, or with sudo available).
+
+SWIFT      ?= swift
+PREFIX     ?= /usr/local
+CONFIG     ?= config/vpcdnsd.yaml
+APT_DEPS   := libevent-dev pkg-config
+TEST_DEPS  := dnsutils
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps test-deps build run test clean
+
+all: build
+
+# Installs only the Debian packages that are not there yet; no network use when all are present.
+deps:
+	@missing=""; for p in $(APT_DEPS) $(EXTRA_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+test-deps:
+	@$(MAKE) --no-print-directory deps EXTRA_DEPS="$(TEST_DEPS)"
+
+build: deps
+	$(SWIFT) build -c release --product vpcdnsd
+
+run: build
+	.build/release/vpcdnsd --version
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --disable-xctest
+
+clean:
+	rm -rf .build

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
+// libevent's event-config.h defines _GNU_SOURCE; <sys/types.h> must come first or any Swift file
+// importing both Glibc and EventIO fails to build (`fds_bits` not present in `fd_set`,
+// apple/swift-system#229).
+#ifndef VPCDNS_CLIBEVENT_SHIM_H
+#define VPCDNS_CLIBEVENT_SHIM_H
+#include <sys/types.h>
+#include <event2/event.h>
+#endif

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// A resource record TYPE (RFC 1035 §3.2.2). Any 16-bit value round-trips (RFC 3597); the known
+/// ones have their RFC mnemonic as a static member.
+public struct RRType: RawRepresentable, Hashable, Sendable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let A = RRType(1)
+    public static let NS = RRType(2)
+    public static let CNAME = RRType(5)
+    public static let SOA = RRType(6)
+    public static let PTR = RRType(12)
+    public static let HINFO = RRType(13)
+    public static let MX = RRType(15)
+    public static let TXT = RRType(16)
+    public static let AAAA = RRType(28)
+    public static let SRV = RRType(33)
+    public static let NAPTR = RRType(35)
+    public static let DNAME = RRType(39)
+    public static let OPT = RRType(41)
+    public static let DS = RRType(43)
+    public static let RRSIG = RRType(46)
+    public static let NSEC = RRType(47)
+    public static let DNSKEY = RRType(48)
+    public static let TLSA = RRType(52)
+    public static let SVCB = RRType(64)
+    public static let HTTPS = RRType(65)
+    public static let SPF = RRType(99)
+    public static let IXFR = RRType(251)
+    public static let AXFR = RRType(252)
+    public static let ANY = RRType(255)
+    public static let CAA = RRType(257)
+
+    static let mnemonics: [(RRType, String)] = [
+        (.A, "A"), (.NS, "NS"), (.CNAME, "CNAME"), (.SOA, "SOA"), (.PTR, "PTR"), (.HINFO, "HINFO"),
+        (.MX, "MX"), (.TXT, "TXT"), (.AAAA, "AAAA"), (.SRV, "SRV"), (.NAPTR, "NAPTR"), (.DNAME, "DNAME"),
+        (.OPT, "OPT"), (.DS, "DS"), (.RRSIG, "RRSIG"), (.NSEC, "NSEC"), (.DNSKEY, "DNSKEY"), (.TLSA, "TLSA"),
+        (.SVCB, "SVCB"), (.HTTPS, "HTTPS"), (.SPF, "SPF"), (.IXFR, "IXFR"), (.AXFR, "AXFR"), (.ANY, "ANY"),
+        (.CAA, "CAA"),
+    ]
+
+    /// Parses a mnemonic or the RFC 3597 `TYPEnnn` form, case-insensitively.
+    public init?(mnemonic: some StringProtocol) {
+        let upper = mnemonic.uppercased()
+        if let found = RRType.mnemonics.first(where: { $0.1 == upper }) {
+            self = found.0
+        } else if upper.hasPrefix("TYPE"), let value = UInt16(upper.dropFirst(4)) {
+            self.rawValue = value
+        } else {
+            return nil
+        }
+    }
+
+    /// True for QTYPEs that name no single RRset (RFC 1035 §3.2.3, RFC 6895 §3.1).
+    public var isMetaType: Bool { rawValue == 41 || (128...255).contains(rawValue) }
+}
+
+extension RRType: CustomStringConvertible {
+    /// The mnemonic, or `TYPEnnn` (RFC 3597 §5).
+    public var description: String {
+        RRType.mnemonics.first(where: { $0.0 == self })?.1 ?? "TYPE\(rawValue)"
+    }
+}
+
+/// A resource record CLASS (RFC 1035 §3.2.4).
+public struct RRClass: RawRepresentable, Hashable, Sendable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let IN = RRClass(1)
+    public static let CH = RRClass(3)
+    public static let HS = RRClass(4)
+    public static let NONE = RRClass(254)
+    public static let ANY = RRClass(255)
+
+    /// Parses `IN`, `CH`, `HS`, `ANY` or `CLASSnnn`, case-insensitively.
+    public init?(mnemonic: some StringProtocol) {
+        switch mnemonic.uppercased() {
+        case "IN": self = .IN
+        case "CH", "CS": self = .CH
+        case "HS": self = .HS
+        case "NONE": self = .NONE
+        case "ANY": self = .ANY
+        case let upper where upper.hasPrefix("CLASS"):
+            guard let value = UInt16(upper.dropFirst(5)) else { return nil }
+            self.rawValue = value
+        default: return nil
+        }
+    }
+}
+
+extension RRClass: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .IN: "IN"
+        case .CH: "CH"
+        case .HS: "HS"
+        case .NONE: "NONE"
+        case .ANY: "ANY"
+        default: "CLASS\(rawValue)"
+        }
+    }
+}

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// One problem in a zone file, located like a compiler diagnostic (miekg/dns `ParseError`).
+public struct ZoneFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    /// 1-based byte column; 0 when the problem is the whole line or file.
+    public let column: Int
+    public let message: String
+
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    /// `file:line:column: message` (the column left out when unknown).
+    public var description: String {
+        column > 0 ? "\(file):\(line):\(column): \(message)" : "\(file):\(line): \(message)"
+    }
+}
+
+/// Every problem found in one load; a load reports them all, not only the first.
+public struct ZoneFileErrors: Error, Sendable, CustomStringConvertible {
+    public let errors: [ZoneFileError]
+    public init(_ errors: [ZoneFileError]) { self.errors = errors }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}

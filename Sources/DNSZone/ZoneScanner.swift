@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// One token of a master file, with escapes left in place for the field parser to interpret.
+struct ZoneToken: Sendable {
+    var bytes: [UInt8]
+    var quoted: Bool
+    var line: Int
+    var column: Int
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// One logical entry: a line, or several joined by parentheses (RFC 1035 §5.1).
+struct ZoneEntry: Sendable {
+    var tokens: [ZoneToken]
+    /// The entry's first physical line began with a blank: the owner is the previous one.
+    var leadingBlank: Bool
+    var line: Int
+}
+
+/// Splits master-file text into entries: handles `;` comments, `( )` spanning lines, quoted strings
+/// and backslash escapes. Malformed entries are reported and dropped; scanning goes on.
+struct ZoneScanner {
+    let file: String
+    let text: [UInt8]
+
+    func scan() -> (entries: [ZoneEntry], errors: [ZoneFileError]) {
+        var entries: [ZoneEntry] = []
+        var errors: [ZoneFileError] = []
+        var tokens: [ZoneToken] = []
+        var leadingBlank = false
+        var entryLine = 1
+        var broken = false
+        var depth = 0
+        var openLine = 0
+        var openColumn = 0
+        var line = 1
+        var lineStart = 0
+        var i = 0
+
+        func error(_ message: String, _ at: Int, line l: Int? = nil) {
+            errors.append(ZoneFileError(file: file, line: l ?? line, column: at - lineStart + 1, message: message))
+            broken = true
+        }
+        func finishEntry() {
+            if !tokens.isEmpty && !broken {
+                entries.append(ZoneEntry(tokens: tokens, leadingBlank: leadingBlank, line: entryLine))
+            }
+            tokens = []
+            broken = false
+        }
+
+        while i < text.count {
+            let c = text[i]
+            if tokens.isEmpty && depth == 0 && !broken && i == lineStart {
+                leadingBlank = c == 0x20 || c == 0x09
+                entryLine = line
+            }
+            switch c {
+            case 0x20, 0x09, 0x0D:
+                i += 1
+            case 0x0A:
+                i += 1
+                line += 1
+                lineStart = i
+                if depth == 0 { finishEntry() }
+            case UInt8(ascii: ";"):
+                while i < text.count && text[i] != 0x0A { i += 1 }
+            case UInt8(ascii: "("):
+                if depth == 0 {
+                    openLine = line
+                    openColumn = i - lineStart + 1
+                }
+                depth += 1
+                i += 1
+            case UInt8(ascii: ")"):
+                if depth == 0 {
+                    error("\")\" without a matching \"(\"", i)
+                } else {
+                    depth -= 1
+                }
+                i += 1
+            case UInt8(ascii: "\""):
+                let column = i - lineStart + 1
+                var bytes: [UInt8] = []
+                i += 1
+                var closed = false
+                while i < text.count {
+                    let d = text[i]
+                    if d == UInt8(ascii: "\\") && i + 1 < text.count && text[i + 1] != 0x0A {
+                        bytes.append(d)
+                        bytes.append(text[i + 1])
+                        i += 2
+                    } else if d == UInt8(ascii: "\"") {
+                        closed = true
+                        i += 1
+                        break
+                    } else if d == 0x0A {
+                        break
+                    } else {
+                        bytes.append(d)
+                        i += 1
+                    }
+                }
+                if closed {
+                    tokens.append(ZoneToken(bytes: bytes, quoted: true, line: line, column: column))
+                } else {
+                    error("unterminated quoted string", lineStart + column - 1)
+                }
+            default:
+                let start = i
+                var bytes: [UInt8] = []
+                scan: while i < text.count {
+                    let d = text[i]
+                    switch d {
+                    case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"),
+                        UInt8(ascii: "\""):
+                        break scan
+                    case UInt8(ascii: "\\"):
+                        bytes.append(d)
+                        if i + 1 < text.count && text[i + 1] != 0x0A {
+                            bytes.append(text[i + 1])
+                            i += 2
+                        } else {
+                            i += 1
+                        }
+                    default:
+                        bytes.append(d)
+                        i += 1
+                    }
+                }
+                tokens.append(ZoneToken(bytes: bytes, quoted: false, line: line, column: start - lineStart + 1))
+            }
+        }
+        if depth > 0 {
+            errors.append(
+                ZoneFileError(
+                    file: file, line: openLine, column: openColumn, message: "\"(\" is never closed before the end of file"))
+            broken = true
+        }
+        finishEntry()
+        return (entries, errors)
+    }
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+import Glibc
+import Testing
+
+@testable import EventIO
+
+@Suite struct EventLoopTests {
+    /// One loop runs a timer and a signal event: the timer raises SIGUSR1, the signal event stops
+    /// the loop. Proves libevent is linked and callbacks reach Swift.
+    @Test func timerThenSignal() throws {
+        let loop = try EventLoop()
+        var fired: [String] = []
+        let signal = try SignalWatcher(SIGUSR1, on: loop) {
+            fired.append("signal")
+            loop.stop()
+        }
+        let timer = try Timer(after: 0.01, on: loop) {
+            fired.append("timer")
+            kill(getpid(), SIGUSR1)  // process-directed: any thread not blocking it takes it
+        }
+        // A safety net so a broken signal path fails the test instead of hanging it.
+        let guardTimer = try Timer(after: 5, on: loop) {
+            fired.append("timeout")
+            loop.stop()
+        }
+        try loop.run()
+        #expect(fired == ["timer", "signal"])
+        _ = (signal, timer, guardTimer)
+        #expect(!loop.backend.isEmpty)
+    }
+
+    @Test func repeatingTimerAndCancel() throws {
+        let loop = try EventLoop()
+        var count = 0
+        var repeating: Timer?
+        repeating = try Timer(after: 0.001, repeats: true, on: loop) {
+            count += 1
+            if count == 3 {
+                repeating?.cancel()
+                loop.stop()
+            }
+        }
+        try loop.run()
+        #expect(count == 3)
+    }
+}
