@@ -18,6 +18,8 @@ let package = Package(
         .target(name: "DNSCore"),
         // RFC 1035 master files and the immutable Zone.
         .target(name: "DNSZone", dependencies: ["DNSCore"]),
+        // Answers: access control, private-zone answers, (later) the forward decision. Pure.
+        .target(name: "DNSEngine", dependencies: ["DNSCore", "DNSZone"]),
         // libevent, seen only by EventIO.
         .systemLibrary(
             name: "CLibevent",
@@ -25,7 +27,9 @@ let package = Package(
             providers: [.apt(["libevent-dev"])]
         ),
         // The only importer of CLibevent: loops, timers, signals, sockets.
-        .target(name: "EventIO", dependencies: ["CLibevent"]),
+        // recvmmsg/sendmmsg behind plain structs (the Glibc module lacks _GNU_SOURCE).
+        .target(name: "CSocketBatch"),
+        .target(name: "EventIO", dependencies: ["CLibevent", "CSocketBatch"]),
         .executableTarget(
             name: "vpcdnsd",
             dependencies: [
@@ -35,6 +39,7 @@ let package = Package(
         ),
         .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore"]),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSCore", "DNSZone"]),
+        .testTarget(name: "DNSEngineTests", dependencies: ["DNSCore", "DNSZone", "DNSEngine"]),
         .testTarget(name: "EventIOTests", dependencies: ["EventIO"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,4 +6,7 @@
 #define VPCDNS_CLIBEVENT_SHIM_H
 #include <sys/types.h>
 #include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
 #endif

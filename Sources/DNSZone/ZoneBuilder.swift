@@ -104,3 +104,26 @@ public enum ZoneBuilder {
         return .failure(ZoneFileErrors(all))
     }
 }
+
+extension ZoneBuilder {
+    /// A zone made from records the daemon synthesises (endpoints). Its SOA is Route 53's default;
+    /// with `apexData` the SOA and NS are also served as records at the apex, as in a private hosted
+    /// zone; without, the SOA only travels in negative answers (a single public name, or a CNAME owner).
+    public static func synthesized(origin: DNSName, rrsets: [RRSet], apexData: Bool) -> Zone {
+        var nodes: [DNSName: Zone.Node] = [origin: Zone.Node()]
+        for set in rrsets {
+            nodes[set.name, default: Zone.Node()].rrsets[set.type] = set
+            var ancestor = set.name.parent
+            while let a = ancestor, a.isSubdomain(of: origin), nodes[a] == nil {
+                nodes[a] = Zone.Node()
+                ancestor = a.parent
+            }
+        }
+        let soa = defaultSOA(origin: origin)
+        if apexData {
+            nodes[origin]!.rrsets[.SOA] = soa
+            nodes[origin]!.rrsets[.NS] = defaultNS(origin: origin)
+        }
+        return Zone(origin: origin, soa: soa, nodes: nodes, cuts: [:])
+    }
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#define _GNU_SOURCE
+#include "vpcdns_socket.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/uio.h>
+
+int vpcdns_recv_batch(int fd, vpcdns_datagram *slots, unsigned count) {
+    struct mmsghdr headers[VPCDNS_MAX_BATCH];
+    struct iovec vectors[VPCDNS_MAX_BATCH];
+    if (count > VPCDNS_MAX_BATCH) count = VPCDNS_MAX_BATCH;
+    memset(headers, 0, sizeof(headers[0]) * count);
+    for (unsigned i = 0; i < count; i++) {
+        vectors[i].iov_base = slots[i].data;
+        vectors[i].iov_len = slots[i].capacity;
+        headers[i].msg_hdr.msg_iov = &vectors[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+        headers[i].msg_hdr.msg_name = &slots[i].address;
+        headers[i].msg_hdr.msg_namelen = sizeof(slots[i].address);
+    }
+    int n;
+    do {
+        n = recvmmsg(fd, headers, count, MSG_DONTWAIT, NULL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    for (int i = 0; i < n; i++) {
+        // A datagram longer than the buffer is cut (MSG_TRUNC); report what we hold.
+        slots[i].length = headers[i].msg_len > slots[i].capacity ? slots[i].capacity : headers[i].msg_len;
+        slots[i].address_length = headers[i].msg_hdr.msg_namelen;
+    }
+    return n;
+}
+
+int vpcdns_send_batch(int fd, vpcdns_datagram *slots, unsigned count) {
+    struct mmsghdr headers[VPCDNS_MAX_BATCH];
+    struct iovec vectors[VPCDNS_MAX_BATCH];
+    if (count > VPCDNS_MAX_BATCH) count = VPCDNS_MAX_BATCH;
+    memset(headers, 0, sizeof(headers[0]) * count);
+    for (unsigned i = 0; i < count; i++) {
+        vectors[i].iov_base = slots[i].data;
+        vectors[i].iov_len = slots[i].length;
+        headers[i].msg_hdr.msg_iov = &vectors[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+        headers[i].msg_hdr.msg_name = &slots[i].address;
+        headers[i].msg_hdr.msg_namelen = slots[i].address_length;
+    }
+    unsigned sent = 0;
+    while (sent < count) {
+        int n = sendmmsg(fd, headers + sent, count - sent, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            // One bad destination must not stop the rest: drop that datagram and go on.
+            sent++;
+            continue;
+        }
+        sent += (unsigned)n;
+    }
+    return (int)sent;
+}
+
+int vpcdns_errno(void) { return errno; }
+
+int vpcdns_socket_options(int fd, int family, int reuse_port) {
+    int one = 1;
+    if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) return -1;
+    if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) return -1;
+    return 0;
+}

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// What the engine needs to know about where a query came from.
+public struct QueryContext: Sendable {
+    public enum Transport: String, Sendable {
+        case udp, tcp
+    }
+
+    public var transport: Transport
+    /// The client's IP address, 4 or 16 octets.
+    public var clientAddress: [UInt8]
+    /// Varies per query so multi-address answers are rotated (any counter will do).
+    public var rotation: Int
+
+    public init(transport: Transport, clientAddress: [UInt8], rotation: Int = 0) {
+        self.transport = transport
+        self.clientAddress = clientAddress
+        self.rotation = rotation
+    }
+}
+
+/// Where a response came from (for logs and metrics).
+public enum ResolutionPath: String, Sendable {
+    case zone, refused, error
+}
+
+/// What to do with one query.
+public enum QueryOutcome: Sendable, Equatable {
+    /// Send these bytes back.
+    case reply([UInt8])
+    /// Send nothing (not a query, or too short to answer).
+    case drop
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSZone
+
+extension QueryEngine {
+    /// Fills the answer from the private zones (RFC 1034 §4.3.2): the RRset, a CNAME chain followed
+    /// across the zones, NODATA/NXDOMAIN with the zone's SOA (RFC 2308), or a referral.
+    func answerAuthoritatively(_ question: Question, into response: inout Message, rotation: Int) {
+        var name = question.name
+        var visited: Set<DNSName> = []
+        response.header.authoritative = true
+        for _ in 0...QueryEngine.maxCNAMEChain {
+            guard let zone = zones.zone(enclosing: name) else {
+                // The chain left the private zones; the forwarder completes it (until then: stop here).
+                return
+            }
+            let options = zoneOptions[zone.origin] ?? ZoneOptions()
+            if question.type == .ANY {
+                answerANY(name, in: zone, into: &response, options: options)
+                return
+            }
+            switch zone.lookup(name, type: question.type) {
+            case .answer(let set, _):
+                response.answers += rotated(set, by: rotation).records
+                return
+            case .cname(let set, _):
+                response.answers += set.records
+                guard case .cname(let target) = set.rdatas[0] else { return }
+                visited.insert(name)
+                // A loop ends the chain with what was found (RFC 1034 §3.6.2).
+                if visited.contains(target) { return }
+                name = target
+            case .noData:
+                if options.awsStrictNXDomain {
+                    response.rcode = .nxDomain
+                }
+                response.authority.append(negativeSOA(zone))
+                return
+            case .nameError, .notInZone:
+                // RFC 6604 §3: after a CNAME, the RCODE speaks of the last name in the chain.
+                response.rcode = .nxDomain
+                response.authority.append(negativeSOA(zone))
+                return
+            case .delegation(let ns):
+                if response.answers.isEmpty { response.header.authoritative = false }
+                response.authority += ns.records
+                response.additional += glue(for: ns, in: zone)
+                return
+            }
+        }
+    }
+
+    /// RFC 8482 §4.1: answer ANY with one RRset rather than everything.
+    private func answerANY(_ name: DNSName, in zone: Zone, into response: inout Message, options: ZoneOptions) {
+        switch zone.lookup(name, type: .ANY) {
+        case .answer(let set, _), .cname(let set, _):
+            response.answers += set.records
+        case .noData(let wildcard, let emptyNonTerminal):
+            let owner = wildcard ?? name
+            if !emptyNonTerminal, let first = zone.rrsets(at: owner)?.first {
+                response.answers += first.renamed(name).records
+            } else {
+                response.authority.append(negativeSOA(zone))
+            }
+        case .nameError, .notInZone:
+            response.rcode = .nxDomain
+            response.authority.append(negativeSOA(zone))
+        case .delegation(let ns):
+            response.header.authoritative = false
+            response.authority += ns.records
+        }
+    }
+
+    /// The SOA for a negative answer, its TTL min(SOA TTL, MINIMUM) (RFC 2308 §3).
+    func negativeSOA(_ zone: Zone) -> ResourceRecord {
+        var record = zone.soa.records[0]
+        record.ttl = zone.negativeTTL
+        return record
+    }
+
+    /// A/AAAA of the NS targets that lie in the zone (glue, RFC 1034 §4.3.2 3b).
+    private func glue(for ns: RRSet, in zone: Zone) -> [ResourceRecord] {
+        var records: [ResourceRecord] = []
+        for case .ns(let target) in ns.rdatas where target.isSubdomain(of: zone.origin) {
+            for set in zone.rrsets(at: target) ?? [] where set.type == .A || set.type == .AAAA {
+                records += set.records
+            }
+        }
+        return records
+    }
+
+    /// Address RRsets rotated so clients spread over the addresses (round robin).
+    func rotated(_ set: RRSet, by rotation: Int) -> RRSet {
+        guard set.rdatas.count > 1, set.type == .A || set.type == .AAAA else { return set }
+        let shift = abs(rotation) % set.rdatas.count
+        var copy = set
+        copy.rdatas = Array(set.rdatas[shift...] + set.rdatas[..<shift])
+        return copy
+    }
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSZone
+
+/// Answers queries from raw bytes: checks them, applies `allow_query`, and answers names in the
+/// private zones authoritatively. Immutable: a reload builds a new engine.
+public final class QueryEngine: Sendable {
+    public let zones: ZoneSet
+    public let zoneOptions: [DNSName: ZoneOptions]
+    public let accessControl: AccessControlList
+    /// Our EDNS UDP payload size (RFC 6891 §6.2.5; 1232 avoids fragmentation, DNS flag day 2020).
+    public let udpPayloadSize: UInt16
+    /// CNAME hops followed inside the private zones before giving up.
+    public static let maxCNAMEChain = 12
+
+    public init(
+        zones: ZoneSet, zoneOptions: [DNSName: ZoneOptions] = [:], accessControl: AccessControlList = .privateNetworks,
+        udpPayloadSize: UInt16 = 1232
+    ) {
+        self.zones = zones
+        self.zoneOptions = zoneOptions
+        self.accessControl = accessControl
+        self.udpPayloadSize = udpPayloadSize
+    }
+
+    /// Answers one query.
+    public func respond(to bytes: [UInt8], context: QueryContext) -> QueryOutcome {
+        // Too short for a header, or a response: never answer (RFC 1035 §4.1.1; avoids reflection loops).
+        guard bytes.count >= Header.size, bytes[2] & 0x80 == 0 else { return .drop }
+        let id = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+        let queryFlags = UInt16(bytes[2]) << 8 | UInt16(bytes[3])
+        let preview = try? QueryPreview.parse(bytes)
+
+        guard accessControl.allows(context.clientAddress) else {
+            return .reply(errorReply(id: id, flags: queryFlags, rcode: .refused, bytes: bytes, preview: preview))
+        }
+        let query: Message
+        do {
+            query = try Message(wire: bytes)
+        } catch {
+            return .reply(errorReply(id: id, flags: queryFlags, rcode: .formErr, bytes: bytes, preview: nil))
+        }
+        guard query.header.opcode == .query else {
+            return .reply(errorReply(id: id, flags: queryFlags, rcode: .notImp, bytes: bytes, preview: preview))
+        }
+        guard query.questions.count == 1, query.answers.isEmpty, query.authority.isEmpty else {
+            return .reply(errorReply(id: id, flags: queryFlags, rcode: .formErr, bytes: bytes, preview: nil))
+        }
+        var response = Message(header: responseHeader(for: query.header), questions: query.questions)
+        if let edns = query.edns {
+            response.edns = EDNS(udpPayloadSize: udpPayloadSize, dnssecOK: edns.dnssecOK)
+            // RFC 6891 §6.1.3: we speak version 0 only.
+            if edns.version > 0 {
+                response.rcode = .badVers
+                return .reply(response.encode(maxSize: sizeLimit(query, context)))
+            }
+        }
+        let question = query.questions[0]
+        if question.qclass != .IN || question.type == .AXFR || question.type == .IXFR {
+            response.rcode = .refused
+            return .reply(response.encode(maxSize: sizeLimit(query, context)))
+        }
+        if question.type == .OPT || (question.type.isMetaType && question.type != .ANY) {
+            response.rcode = .formErr
+            return .reply(response.encode(maxSize: sizeLimit(query, context)))
+        }
+        guard zones.zone(enclosing: question.name) != nil else {
+            // Forwarding arrives with the forwarder; until then only private names are answered.
+            response.rcode = .refused
+            return .reply(response.encode(maxSize: sizeLimit(query, context)))
+        }
+        answerAuthoritatively(question, into: &response, rotation: context.rotation)
+        return .reply(response.encode(maxSize: sizeLimit(query, context)))
+    }
+
+    /// The largest response the client can take (RFC 1035 §4.2.1, RFC 6891 §6.2.5).
+    func sizeLimit(_ query: Message, _ context: QueryContext) -> Int {
+        if context.transport == .tcp { return 65535 }
+        guard let edns = query.edns else { return 512 }
+        return max(512, Int(min(edns.udpPayloadSize, udpPayloadSize)))
+    }
+
+    /// QR set, opcode, RD and CD copied, RA set (we are a resolver), the rest clear.
+    func responseHeader(for query: Header) -> Header {
+        var header = Header(id: query.id)
+        header.isResponse = true
+        header.opcode = query.opcode
+        header.recursionDesired = query.recursionDesired
+        header.checkingDisabled = query.checkingDisabled
+        header.recursionAvailable = true
+        return header
+    }
+
+    /// A reply with no records: the question is echoed when it could be read.
+    func errorReply(id: UInt16, flags: UInt16, rcode: RCode, bytes: [UInt8], preview: QueryPreview?) -> [UInt8] {
+        var header = Header(id: id, flags: flags & (0x7800 | Header.Flag.rd | Header.Flag.cd))
+        header.isResponse = true
+        header.recursionAvailable = true
+        header.rcodeLow = UInt8(rcode.rawValue & 0x0F)
+        var out = [UInt8]()
+        out.reserveCapacity(Header.size + 64)
+        out += [UInt8(id >> 8), UInt8(id & 0xFF), UInt8(header.flags >> 8), UInt8(header.flags & 0xFF)]
+        if let preview, preview.questionCount == 1 {
+            out += [0, 1, 0, 0, 0, 0, 0, 0]
+            out += bytes[preview.nameStart..<preview.questionEnd]
+        } else {
+            out += [0, 0, 0, 0, 0, 0, 0, 0]
+        }
+        return out
+    }
+}

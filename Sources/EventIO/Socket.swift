@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+import CSocketBatch
+import Glibc
+
+/// Owns one socket descriptor and closes it in `deinit`.
+public final class Socket {
+    public let fd: Int32
+    /// The address the socket is bound to (with the kernel's port when 0 was asked for).
+    public let localAddress: SocketAddress
+
+    /// Creates a non-blocking socket bound to `address`.
+    /// - Parameters:
+    ///   - datagram: UDP when true, TCP (listening) when false.
+    ///   - reusePort: set SO_REUSEPORT so every worker can bind its own socket to the same address.
+    /// - Throws: `EventIOError` naming the call that failed.
+    public init(binding address: SocketAddress, datagram: Bool, reusePort: Bool, backlog: Int32 = 1024)
+        throws(EventIOError)
+    {
+        let type = Int32(datagram ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+            | Int32(SOCK_CLOEXEC.rawValue)
+        let fd = socket(address.family, type, 0)
+        guard fd >= 0 else { throw EventIOError(call: "socket", errno: errno) }
+        guard vpcdns_socket_options(fd, address.family, reusePort ? 1 : 0) == 0 else {
+            let error = errno
+            close(fd)
+            throw EventIOError(call: "setsockopt", errno: error)
+        }
+        let bound = address.withSockAddr { bind(fd, $0, $1) }
+        guard bound == 0 else {
+            let error = errno
+            close(fd)
+            throw EventIOError(call: "bind \(address)", errno: error)
+        }
+        if !datagram {
+            guard listen(fd, backlog) == 0 else {
+                let error = errno
+                close(fd)
+                throw EventIOError(call: "listen \(address)", errno: error)
+            }
+        }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0, let local = withUnsafePointer(to: &storage, { SocketAddress(UnsafeRawPointer($0), length: Int(length)) })
+        else {
+            let error = errno
+            close(fd)
+            throw EventIOError(call: "getsockname", errno: error)
+        }
+        self.fd = fd
+        self.localAddress = local
+    }
+
+    deinit { close(fd) }
+}

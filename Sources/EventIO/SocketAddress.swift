@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+import Glibc
+
+/// An IPv4 or IPv6 address with a port.
+public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
+    /// 4 octets for IPv4, 16 for IPv6, network order.
+    public let ip: [UInt8]
+    public let port: UInt16
+
+    public init(ip: [UInt8], port: UInt16) {
+        precondition(ip.count == 4 || ip.count == 16, "an IP address has 4 or 16 octets")
+        self.ip = ip
+        self.port = port
+    }
+
+    public var isIPv6: Bool { ip.count == 16 }
+
+    /// Parses `1.2.3.4:53`, `[::1]:53`, or a bare address (then `defaultPort`).
+    public init?(parsing text: String, defaultPort: UInt16? = nil) {
+        var host = Substring(text)
+        var port = defaultPort
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return nil }
+            let rest = host[host.index(after: close)...]
+            host = host[host.index(after: host.startIndex)..<close]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":"), let p = UInt16(rest.dropFirst()) else { return nil }
+                port = p
+            }
+        } else if host.filter({ $0 == ":" }).count == 1, let colon = host.lastIndex(of: ":") {
+            guard let p = UInt16(host[host.index(after: colon)...]) else { return nil }
+            port = p
+            host = host[..<colon]
+        }
+        guard let port, let ip = SocketAddress.parseIP(String(host)) else { return nil }
+        self.init(ip: ip, port: port)
+    }
+
+    /// Parses an IPv4 or IPv6 address in text form.
+    public static func parseIP(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return withUnsafeBytes(of: &v4) { Array($0) }
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { Array($0) }
+        }
+        return nil
+    }
+
+    /// The address without the port, as text.
+    public var ipText: String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        ip.withUnsafeBytes { raw in
+            _ = inet_ntop(isIPv6 ? AF_INET6 : AF_INET, raw.baseAddress, &buffer, socklen_t(buffer.count))
+        }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    public var description: String { isIPv6 ? "[\(ipText)]:\(port)" : "\(ipText):\(port)" }
+
+    var family: Int32 { isIPv6 ? AF_INET6 : AF_INET }
+
+    /// Calls `body` with this address as a `sockaddr`.
+    func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        var storage = sockaddr_storage()
+        let length = write(to: &storage)
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
+        }
+    }
+
+    /// Writes this address into `storage`; returns its length.
+    func write(to storage: inout sockaddr_storage) -> socklen_t {
+        withUnsafeMutableBytes(of: &storage) { raw in
+            raw.initializeMemory(as: UInt8.self, repeating: 0)
+            if isIPv6 {
+                var sin6 = sockaddr_in6()
+                sin6.sin6_family = sa_family_t(AF_INET6)
+                sin6.sin6_port = port.bigEndian
+                withUnsafeMutableBytes(of: &sin6.sin6_addr) { $0.copyBytes(from: ip) }
+                raw.storeBytes(of: sin6, as: sockaddr_in6.self)
+                return socklen_t(MemoryLayout<sockaddr_in6>.size)
+            } else {
+                var sin = sockaddr_in()
+                sin.sin_family = sa_family_t(AF_INET)
+                sin.sin_port = port.bigEndian
+                withUnsafeMutableBytes(of: &sin.sin_addr) { $0.copyBytes(from: ip) }
+                raw.storeBytes(of: sin, as: sockaddr_in.self)
+                return socklen_t(MemoryLayout<sockaddr_in>.size)
+            }
+        }
+    }
+
+    /// Reads a `sockaddr` of family AF_INET or AF_INET6; nil for anything else.
+    init?(_ address: UnsafeRawPointer, length: Int) {
+        guard length >= MemoryLayout<sa_family_t>.size else { return nil }
+        let family = Int32(address.loadUnaligned(as: sa_family_t.self))
+        if family == AF_INET, length >= MemoryLayout<sockaddr_in>.size {
+            var sin = sockaddr_in()
+            withUnsafeMutableBytes(of: &sin) { $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: $0.count)) }
+            self.init(ip: withUnsafeBytes(of: sin.sin_addr) { Array($0) }, port: UInt16(bigEndian: sin.sin_port))
+        } else if family == AF_INET6, length >= MemoryLayout<sockaddr_in6>.size {
+            var sin6 = sockaddr_in6()
+            withUnsafeMutableBytes(of: &sin6) { $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: $0.count)) }
+            self.init(ip: withUnsafeBytes(of: sin6.sin6_addr) { Array($0) }, port: UInt16(bigEndian: sin6.sin6_port))
+        } else {
+            return nil
+        }
+    }
+}

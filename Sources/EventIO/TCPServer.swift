@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+internal import CLibevent
+import Glibc
+
+/// Limits of a TCP service (RFC 7766 §6.2).
+public struct TCPLimits: Sendable {
+    /// Simultaneous connections; more are accepted and closed at once.
+    public var maxConnections: Int
+    /// Seconds a connection may stay without reading or writing anything.
+    public var idleTimeout: Double
+    /// Reply bytes a connection may hold unsent before it stops reading queries.
+    public var maxBufferedBytes: Int
+
+    public init(maxConnections: Int = 1000, idleTimeout: Double = 10, maxBufferedBytes: Int = 256 * 1024) {
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.maxBufferedBytes = maxBufferedBytes
+    }
+}
+
+/// A listening TCP socket on a loop whose connections carry 2-octet length-prefixed messages
+/// (RFC 1035 §4.2.2). Several messages per connection are handled as they arrive (pipelining).
+public final class TCPServer {
+    /// Called with each complete message; reply with `connection.send(_:)`, now or later.
+    public typealias Handler = (_ message: [UInt8], _ connection: TCPConnection) -> Void
+
+    public let socket: Socket
+    let loop: EventLoop
+    let limits: TCPLimits
+    let handler: Handler
+    private var listener: OpaquePointer?
+    var connections: [ObjectIdentifier: TCPConnection] = [:]
+    /// Connections turned away because `maxConnections` were open.
+    public private(set) var rejected = 0
+
+    public var localAddress: SocketAddress { socket.localAddress }
+    public var connectionCount: Int { connections.count }
+
+    /// - Throws: `EventIOError` if the socket cannot be bound or the listener made.
+    public init(binding address: SocketAddress, reusePort: Bool, on loop: EventLoop, limits: TCPLimits,
+        handler: @escaping Handler) throws(EventIOError)
+    {
+        socket = try Socket(binding: address, datagram: false, reusePort: reusePort)
+        self.loop = loop
+        self.limits = limits
+        self.handler = handler
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        // Backlog 0: the socket already listens. Unretained is safe: deinit frees the listener first.
+        listener = evconnlistener_new(loop.base, { _, fd, address, length, context in
+            guard let context else { preconditionFailure("libevent passed a nil context") }
+            let server = Unmanaged<TCPServer>.fromOpaque(context).takeUnretainedValue()
+            let peer = address.flatMap { SocketAddress(UnsafeRawPointer($0), length: Int(length)) }
+            server.accept(fd: fd, peer: peer)
+        }, context, 0, 0, socket.fd)
+        guard listener != nil else { throw EventIOError(call: "evconnlistener_new") }
+    }
+
+    deinit {
+        if let listener { evconnlistener_free(listener) }
+        for connection in connections.values { connection.abort() }
+    }
+
+    /// Stops accepting new connections; open ones continue.
+    public func stopAccepting() {
+        if let listener { evconnlistener_disable(listener) }
+    }
+
+    private func accept(fd: Int32, peer: SocketAddress?) {
+        guard let peer, connections.count < limits.maxConnections else {
+            rejected += 1
+            close(fd)
+            return
+        }
+        guard let connection = TCPConnection(fd: fd, peer: peer, server: self) else {
+            close(fd)
+            return
+        }
+        connections[ObjectIdentifier(connection)] = connection
+    }
+
+    func remove(_ connection: TCPConnection) {
+        connections[ObjectIdentifier(connection)] = nil
+    }
+}
+
+/// One accepted TCP connection, owned by its server until it closes.
+public final class TCPConnection {
+    public let peer: SocketAddress
+    private weak var server: TCPServer?
+    private var bufferEvent: OpaquePointer?
+    private var closing = false
+    private var readingPaused = false
+    /// Replies still owed by the handler; the connection is not idle while any are.
+    public var outstanding = 0
+
+    init?(fd: Int32, peer: SocketAddress, server: TCPServer) {
+        self.peer = peer
+        self.server = server
+        guard let bev = bufferevent_socket_new(server.loop.base, fd, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
+            return nil
+        }
+        bufferEvent = bev
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        bufferevent_setcb(bev, { _, context in
+            TCPConnection.from(context).readable()
+        }, { _, context in
+            TCPConnection.from(context).drained()
+        }, { _, what, context in
+            TCPConnection.from(context).event(what)
+        }, context)
+        let whole = server.limits.idleTimeout.rounded(.down)
+        var idle = timeval(tv_sec: Int(whole), tv_usec: Int((server.limits.idleTimeout - whole) * 1_000_000))
+        bufferevent_set_timeouts(bev, &idle, &idle)
+        // The write callback fires when pending output falls to half the cap: reading resumes then.
+        bufferevent_setwatermark(bev, Int16(EV_WRITE), server.limits.maxBufferedBytes / 2, 0)
+        bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))
+    }
+
+    private static func from(_ context: UnsafeMutableRawPointer?) -> TCPConnection {
+        guard let context else { preconditionFailure("libevent passed a nil context") }
+        return Unmanaged<TCPConnection>.fromOpaque(context).takeUnretainedValue()
+    }
+
+    deinit { if let bufferEvent { bufferevent_free(bufferEvent) } }
+
+    /// Queues one message with its length prefix. Dropped if the connection is gone.
+    public func send(_ message: [UInt8]) {
+        guard let bev = bufferEvent, message.count <= 0xFFFF else { return }
+        var frame = [UInt8(message.count >> 8), UInt8(message.count & 0xFF)]
+        frame += message
+        _ = frame.withUnsafeBytes { bufferevent_write(bev, $0.baseAddress, $0.count) }
+        if evbuffer_get_length(bufferevent_get_output(bev)) > server?.limits.maxBufferedBytes ?? Int.max {
+            // RFC 7766 §6.2.3 back-pressure: a client that does not read its answers gets no new ones.
+            readingPaused = true
+            bufferevent_disable(bev, Int16(EV_READ))
+        }
+    }
+
+    /// Closes once queued replies are written.
+    public func close() {
+        guard let bev = bufferEvent else { return }
+        closing = true
+        bufferevent_disable(bev, Int16(EV_READ))
+        if evbuffer_get_length(bufferevent_get_output(bev)) == 0 { finish() }
+    }
+
+    /// Closes now, dropping anything unsent.
+    func abort() {
+        if let bufferEvent { bufferevent_free(bufferEvent) }
+        bufferEvent = nil
+    }
+
+    private func finish() {
+        abort()
+        server?.remove(self)
+    }
+
+    private func readable() {
+        guard let bev = bufferEvent, !closing else { return }
+        let input = bufferevent_get_input(bev)
+        while true {
+            let available = evbuffer_get_length(input)
+            guard available >= 2 else { return }
+            var prefix: (UInt8, UInt8) = (0, 0)
+            _ = withUnsafeMutableBytes(of: &prefix) { evbuffer_copyout(input, $0.baseAddress, 2) }
+            let length = Int(prefix.0) << 8 | Int(prefix.1)
+            guard available >= 2 + length else { return }
+            evbuffer_drain(input, 2)
+            var message = [UInt8](repeating: 0, count: length)
+            if length > 0 {
+                _ = message.withUnsafeMutableBytes { evbuffer_remove(input, $0.baseAddress, length) }
+            }
+            server?.handler(message, self)
+            if bufferEvent == nil || closing || readingPaused { return }
+        }
+    }
+
+    private func drained() {
+        guard let bev = bufferEvent else { return }
+        if closing {
+            if evbuffer_get_length(bufferevent_get_output(bev)) == 0 { finish() }
+            return
+        }
+        if readingPaused {
+            readingPaused = false
+            bufferevent_enable(bev, Int16(EV_READ))
+            readable()
+        }
+    }
+
+    private func event(_ what: Int16) {
+        let timedOut = what & Int16(BEV_EVENT_TIMEOUT) != 0
+        if timedOut && outstanding > 0, let bev = bufferEvent {
+            // Not idle: an answer is still being worked on. Re-arm reading and wait.
+            bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))
+            return
+        }
+        if what & Int16(BEV_EVENT_EOF) != 0, outstanding > 0 {
+            // The client half-closed after its queries (RFC 7766 §6.2.4): answer them, then close.
+            close()
+            return
+        }
+        if what & Int16(BEV_EVENT_EOF) != 0 {
+            close()
+            return
+        }
+        finish()
+    }
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+import CSocketBatch
+import Glibc
+
+/// A UDP socket on a loop that reads datagrams in batches (`recvmmsg`), hands each to a handler and
+/// sends the replies in batches (`sendmmsg`). Bytes in, bytes out: it knows nothing of DNS.
+public final class UDPServer {
+    /// Returns the reply to send to the datagram's source, or nil for none.
+    public typealias Handler = (_ request: UnsafeRawBufferPointer, _ from: SocketAddress) -> [UInt8]?
+
+    public let socket: Socket
+    private let handler: Handler
+    private var watcher: IOWatcher?
+    private let batchSize: Int
+    private let receiveSlots: UnsafeMutablePointer<vpcdns_datagram>
+    private let sendSlots: UnsafeMutablePointer<vpcdns_datagram>
+    private let receiveBuffers: UnsafeMutableRawPointer
+    private let sendBuffers: UnsafeMutableRawPointer
+    /// Largest datagram read; a bigger one is cut and will fail to parse.
+    public static let receiveBufferSize = 4096
+    /// Largest reply copied into a batch slot; a bigger one is sent on its own.
+    static let sendBufferSize = 4096
+    /// Batches read per wake-up before yielding to other events.
+    static let batchesPerWake = 8
+
+    /// Datagrams dropped because the socket buffer was full when replying.
+    public private(set) var sendDrops = 0
+
+    /// - Throws: `EventIOError` if the socket cannot be bound or watched.
+    public init(binding address: SocketAddress, reusePort: Bool, on loop: EventLoop, batchSize: Int = 32,
+        handler: @escaping Handler) throws(EventIOError)
+    {
+        socket = try Socket(binding: address, datagram: true, reusePort: reusePort)
+        self.handler = handler
+        self.batchSize = min(batchSize, Int(VPCDNS_MAX_BATCH))
+        receiveSlots = .allocate(capacity: self.batchSize)
+        sendSlots = .allocate(capacity: self.batchSize)
+        receiveBuffers = .allocate(byteCount: self.batchSize * UDPServer.receiveBufferSize, alignment: 16)
+        sendBuffers = .allocate(byteCount: self.batchSize * UDPServer.sendBufferSize, alignment: 16)
+        for i in 0..<self.batchSize {
+            (receiveSlots + i).initialize(to: vpcdns_datagram())
+            receiveSlots[i].data = (receiveBuffers + i * UDPServer.receiveBufferSize).assumingMemoryBound(to: UInt8.self)
+            receiveSlots[i].capacity = UDPServer.receiveBufferSize
+            (sendSlots + i).initialize(to: vpcdns_datagram())
+            sendSlots[i].data = (sendBuffers + i * UDPServer.sendBufferSize).assumingMemoryBound(to: UInt8.self)
+            sendSlots[i].capacity = UDPServer.sendBufferSize
+        }
+        watcher = try IOWatcher(fd: socket.fd, events: .read, on: loop) { [unowned self] _ in self.drain() }
+    }
+
+    deinit {
+        watcher = nil
+        receiveSlots.deallocate()
+        sendSlots.deallocate()
+        receiveBuffers.deallocate()
+        sendBuffers.deallocate()
+    }
+
+    public var localAddress: SocketAddress { socket.localAddress }
+
+    /// Stops reading; the socket stays open until the object goes away.
+    public func stopReading() { watcher?.stop() }
+
+    private func drain() {
+        for _ in 0..<UDPServer.batchesPerWake {
+            let received = Int(vpcdns_recv_batch(socket.fd, receiveSlots, UInt32(batchSize)))
+            if received <= 0 { return }
+            var pending = 0
+            for i in 0..<received {
+                let slot = receiveSlots + i
+                guard let from = withUnsafePointer(to: &slot.pointee.address, {
+                    SocketAddress(UnsafeRawPointer($0), length: Int(slot.pointee.address_length))
+                }) else { continue }
+                let request = UnsafeRawBufferPointer(start: slot.pointee.data, count: slot.pointee.length)
+                guard let reply = handler(request, from), !reply.isEmpty else { continue }
+                if reply.count > UDPServer.sendBufferSize {
+                    send(reply, to: from)
+                    continue
+                }
+                let out = sendSlots + pending
+                reply.withUnsafeBytes { out.pointee.data.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: reply.count) }
+                out.pointee.length = reply.count
+                out.pointee.address = slot.pointee.address
+                out.pointee.address_length = slot.pointee.address_length
+                pending += 1
+            }
+            if pending > 0 {
+                let sent = Int(vpcdns_send_batch(socket.fd, sendSlots, UInt32(pending)))
+                if sent < pending { sendDrops += pending - max(sent, 0) }
+            }
+            if received < batchSize { return }
+        }
+    }
+
+    /// Sends one datagram now (for replies that complete later, e.g. after an upstream answers).
+    public func send(_ bytes: [UInt8], to address: SocketAddress) {
+        let result = address.withSockAddr { sockaddr, length in
+            bytes.withUnsafeBytes { sendto(socket.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), sockaddr, length) }
+        }
+        if result < 0 { sendDrops += 1 }
+    }
+}
