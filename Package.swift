@@ -12,6 +12,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Wire codec: names, records, messages, presentation form. No Foundation, no I/O.
@@ -30,10 +33,20 @@ let package = Package(
         // recvmmsg/sendmmsg behind plain structs (the Glibc module lacks _GNU_SOURCE).
         .target(name: "CSocketBatch"),
         .target(name: "EventIO", dependencies: ["CLibevent", "CSocketBatch"]),
+        // Config, snapshots, workers, reload, signals: the daemon as a library, so tests can drive it.
+        .target(
+            name: "VPCDNSDaemon",
+            dependencies: [
+                "DNSCore", "DNSZone", "DNSEngine", "EventIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "vpcdnsd",
             dependencies: [
-                "DNSCore", "DNSZone", "EventIO",
+                "VPCDNSDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +54,7 @@ let package = Package(
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSCore", "DNSZone"]),
         .testTarget(name: "DNSEngineTests", dependencies: ["DNSCore", "DNSZone", "DNSEngine"]),
         .testTarget(name: "EventIOTests", dependencies: ["EventIO"]),
+        .testTarget(name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,6 +18,12 @@ public enum EndpointRecords {
         public var message: String
     }
 
+    /// A zone and the endpoint (index into the list given) it was made for.
+    public struct EndpointZone: Sendable {
+        public var endpointIndex: Int
+        public var zone: Zone
+    }
+
     /// Every problem of one load.
     public struct Problems: Error, Sendable {
         public var problems: [Problem]
@@ -25,8 +31,8 @@ public enum EndpointRecords {
 
     /// The zones for all endpoints, or every problem found (bad names, two endpoints claiming one
     /// private DNS name).
-    public static func zones(for endpoints: [InterfaceEndpoint]) -> Result<[Zone], Problems> {
-        var zones: [Zone] = []
+    public static func zones(for endpoints: [InterfaceEndpoint]) -> Result<[EndpointZone], Problems> {
+        var zones: [EndpointZone] = []
         var problems: [Problem] = []
         var claimed: [DNSName: Int] = [:]
         for (index, endpoint) in endpoints.enumerated() {
@@ -43,7 +49,7 @@ public enum EndpointRecords {
                         continue
                     }
                     claimed[zone.origin] = index
-                    zones.append(zone)
+                    zones.append(EndpointZone(endpointIndex: index, zone: zone))
                 }
             }
         }

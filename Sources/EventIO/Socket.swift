@@ -2,8 +2,9 @@
 import CSocketBatch
 import Glibc
 
-/// Owns one socket descriptor and closes it in `deinit`.
-public final class Socket {
+/// Owns one socket descriptor and closes it in `deinit`. Immutable, so it may be handed to the
+/// thread whose loop will serve it.
+public final class Socket: @unchecked Sendable {
     public let fd: Int32
     /// The address the socket is bound to (with the kernel's port when 0 was asked for).
     public let localAddress: SocketAddress

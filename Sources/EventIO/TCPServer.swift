@@ -37,10 +37,18 @@ public final class TCPServer {
     public var connectionCount: Int { connections.count }
 
     /// - Throws: `EventIOError` if the socket cannot be bound or the listener made.
-    public init(binding address: SocketAddress, reusePort: Bool, on loop: EventLoop, limits: TCPLimits,
+    public convenience init(binding address: SocketAddress, reusePort: Bool, on loop: EventLoop, limits: TCPLimits,
         handler: @escaping Handler) throws(EventIOError)
     {
-        socket = try Socket(binding: address, datagram: false, reusePort: reusePort)
+        try self.init(
+            socket: Socket(binding: address, datagram: false, reusePort: reusePort), on: loop, limits: limits,
+            handler: handler)
+    }
+
+    /// Serves a listening socket already bound.
+    /// - Throws: `EventIOError` if the listener cannot be made.
+    public init(socket: Socket, on loop: EventLoop, limits: TCPLimits, handler: @escaping Handler) throws(EventIOError) {
+        self.socket = socket
         self.loop = loop
         self.limits = limits
         self.handler = handler

@@ -27,10 +27,18 @@ public final class UDPServer {
     public private(set) var sendDrops = 0
 
     /// - Throws: `EventIOError` if the socket cannot be bound or watched.
-    public init(binding address: SocketAddress, reusePort: Bool, on loop: EventLoop, batchSize: Int = 32,
+    public convenience init(binding address: SocketAddress, reusePort: Bool, on loop: EventLoop, batchSize: Int = 32,
         handler: @escaping Handler) throws(EventIOError)
     {
-        socket = try Socket(binding: address, datagram: true, reusePort: reusePort)
+        try self.init(
+            socket: Socket(binding: address, datagram: true, reusePort: reusePort), on: loop, batchSize: batchSize,
+            handler: handler)
+    }
+
+    /// Serves a datagram socket already bound (e.g. by the main thread, before workers start).
+    /// - Throws: `EventIOError` if the socket cannot be watched.
+    public init(socket: Socket, on loop: EventLoop, batchSize: Int = 32, handler: @escaping Handler) throws(EventIOError) {
+        self.socket = socket
         self.handler = handler
         self.batchSize = min(batchSize, Int(VPCDNS_MAX_BATCH))
         receiveSlots = .allocate(capacity: self.batchSize)

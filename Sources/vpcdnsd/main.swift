@@ -1,4 +1,2 @@
 // SPDX-License-Identifier: Apache-2.0
-import ArgumentParser
-
 VPCDNSD.main()

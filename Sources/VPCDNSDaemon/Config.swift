@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSEngine
+import DNSZone
+import EventIO
+
+/// Where a value came from, for messages about it.
+public struct SourceLocation: Sendable, Equatable {
+    public var file: String
+    public var line: Int
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+}
+
+/// The daemon's configuration, checked and typed. Immutable; a reload reads a new one.
+public struct Config: Sendable {
+    /// A zone file to serve.
+    public struct ZoneFile: Sendable {
+        public var path: String
+        /// nil: the file's `$ORIGIN`, else its name minus `.zone`.
+        public var origin: DNSName?
+        public var options: ZoneOptions
+        public var location: SourceLocation
+    }
+
+    /// A forwarding rule (Route 53 Resolver semantics).
+    public struct ForwardRule: Sendable {
+        public enum Action: String, Sendable {
+            /// Send the domain to `upstreams`.
+            case forward
+            /// Cancel a broader `forward` rule: resolve as if no rule matched.
+            case system
+        }
+        public var domain: DNSName
+        public var action: Action
+        public var upstreams: [SocketAddress]
+        public var location: SourceLocation
+    }
+
+    public struct Forwarding: Sendable {
+        public enum Policy: String, Sendable {
+            case ordered, random
+        }
+        /// Default upstreams; nil means the `nameserver` lines of /etc/resolv.conf.
+        public var upstreams: [SocketAddress]?
+        public var policy: Policy = .ordered
+        /// Seconds to wait for one upstream before trying the next.
+        public var timeout: Double = 1.0
+        /// Seconds after which a client gets SERVFAIL when no upstream answered.
+        public var deadline: Double = 3.0
+        public var maxInFlight: Int = 10_000
+        public var rules: [ForwardRule] = []
+    }
+
+    public struct Cache: Sendable {
+        public var maxEntries: Int = 100_000
+        public var maxBytes: Int = 64 * 1024 * 1024
+        public var minTTL: UInt32 = 0
+        public var maxTTL: UInt32 = 86_400
+        public var maxNegativeTTL: UInt32 = 3_600
+        public var serveStale: Bool = false
+    }
+
+    public var file: String?
+    public var listen: [SocketAddress] = [SocketAddress(ip: [127, 0, 0, 1], port: 5353)]
+    public var allowQuery: AccessControlList = .privateNetworks
+    /// Worker threads; 0 means one per core.
+    public var workers: Int = 0
+    public var zones: [ZoneFile] = []
+    public var endpoints: [InterfaceEndpoint] = []
+    public var endpointLocations: [SourceLocation] = []
+    public var forwarding = Forwarding()
+    public var cache = Cache()
+    public var tcp = TCPLimits()
+    /// Drop to this user after binding, when started as root.
+    public var user: String?
+
+    public init() {}
+}

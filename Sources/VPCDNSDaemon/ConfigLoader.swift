@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSEngine
+import DNSZone
+import EventIO
+import Foundation
+import Yams
+
+/// Reads the YAML configuration (DESIGN.md §5). Paths inside are relative to the config file;
+/// unknown keys are errors; every problem is reported as `file:line: message`.
+public enum ConfigLoader {
+    static let rootKeys = ["listen", "allow_query", "workers", "user", "zones", "endpoints", "forward", "cache", "tcp"]
+
+    /// Loads and checks the file at `path`.
+    public static func load(file path: String) -> Result<Config, ConfigErrors> {
+        let bytes: [UInt8]
+        do {
+            bytes = try readWholeFile(path)
+        } catch {
+            return .failure(ConfigErrors([ConfigError(file: path, line: 0, message: "cannot read: \(error.reason)")]))
+        }
+        return parse(String(decoding: bytes, as: UTF8.self), file: path)
+    }
+
+    /// Parses YAML text; `file` names it in errors and anchors relative paths.
+    public static func parse(_ text: String, file: String) -> Result<Config, ConfigErrors> {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            return .failure(ConfigErrors([yamlError(error, file: file)]))
+        } catch {
+            return .failure(ConfigErrors([ConfigError(file: file, line: 1, message: "\(error)")]))
+        }
+        var config = Config()
+        config.file = file
+        guard let root else { return .success(config) }  // an empty file: all defaults
+        var reader = YAMLReader(file: file)
+        let base = directoryOf(file)
+        for (key, value) in reader.mapping(root, "the configuration", allowed: rootKeys) {
+            switch key {
+            case "listen":
+                let addresses = reader.list(value, "listen").compactMap { address($0, &reader, "listen", defaultPort: 53) }
+                config.listen = addresses
+                if addresses.isEmpty && reader.errors.isEmpty { reader.error(value, "listen needs at least one address") }
+            case "allow_query":
+                config.allowQuery = AccessControlList(
+                    reader.list(value, "allow_query").compactMap { node in
+                        guard let text = reader.string(node, "an allow_query entry") else { return nil }
+                        guard let cidr = CIDR(parsing: text) else {
+                            reader.error(node, "expected an address or prefix like 10.0.0.0/8, found \"\(text)\"")
+                            return nil
+                        }
+                        return cidr
+                    })
+            case "workers":
+                config.workers = reader.int(value, "workers", range: 0...256) ?? 0
+            case "user":
+                config.user = reader.string(value, "user")
+            case "zones":
+                config.zones = reader.list(value, "zones").compactMap { zoneFile($0, &reader, base: base) }
+            case "endpoints":
+                for node in reader.list(value, "endpoints") {
+                    if let endpoint = EndpointConfig.parse(node, &reader) {
+                        config.endpoints.append(endpoint)
+                        config.endpointLocations.append(SourceLocation(file: file, line: reader.line(node)))
+                    }
+                }
+            case "forward":
+                config.forwarding = forwarding(value, &reader)
+            case "cache":
+                config.cache = cache(value, &reader)
+            case "tcp":
+                config.tcp = tcp(value, &reader)
+            default:
+                break
+            }
+        }
+        return reader.errors.isEmpty ? .success(config) : .failure(ConfigErrors(reader.errors))
+    }
+
+    static func yamlError(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return ConfigError(file: file, line: mark.line, column: mark.column, message: "YAML: \(problem)")
+        default:
+            return ConfigError(file: file, line: 1, message: "YAML: \(error)")
+        }
+    }
+
+    static func address(_ node: Node, _ reader: inout YAMLReader, _ what: String, defaultPort: UInt16) -> SocketAddress? {
+        guard let text = reader.string(node, what) else { return nil }
+        guard let address = SocketAddress(parsing: text, defaultPort: defaultPort) else {
+            reader.error(node, "expected ADDRESS[:PORT] (e.g. 127.0.0.1:53 or [::1]:53) in \(what), found \"\(text)\"")
+            return nil
+        }
+        return address
+    }
+
+    static func domain(_ node: Node, _ reader: inout YAMLReader, _ what: String) -> DNSName? {
+        guard let text = reader.string(node, what) else { return nil }
+        guard let name = try? DNSName(parsing: text.hasSuffix(".") ? text : text + "."), !text.isEmpty else {
+            reader.error(node, "\(what) \"\(text)\" is not a valid domain name")
+            return nil
+        }
+        return name
+    }
+
+    static func zoneFile(_ node: Node, _ reader: inout YAMLReader, base: String) -> Config.ZoneFile? {
+        let location = SourceLocation(file: reader.file, line: reader.line(node))
+        if case .scalar = node, let path = reader.string(node, "a zone") {
+            return Config.ZoneFile(path: resolvePath(path, against: base), origin: nil, options: ZoneOptions(), location: location)
+        }
+        var path: String?
+        var origin: DNSName?
+        var options = ZoneOptions()
+        for (key, value) in reader.mapping(node, "a zone", allowed: ["file", "origin", "fallthrough", "aws_strict_nxdomain"]) {
+            switch key {
+            case "file": path = reader.string(value, "file").map { resolvePath($0, against: base) }
+            case "origin": origin = domain(value, &reader, "origin")
+            case "fallthrough": options.fallThrough = reader.bool(value, "fallthrough") ?? false
+            case "aws_strict_nxdomain": options.awsStrictNXDomain = reader.bool(value, "aws_strict_nxdomain") ?? false
+            default: break
+            }
+        }
+        guard let path else {
+            reader.error(node, "a zone needs a file")
+            return nil
+        }
+        return Config.ZoneFile(path: path, origin: origin, options: options, location: location)
+    }
+
+    static func forwarding(_ node: Node, _ reader: inout YAMLReader) -> Config.Forwarding {
+        var forwarding = Config.Forwarding()
+        let keys = ["upstreams", "policy", "timeout", "deadline", "max_in_flight", "rules"]
+        for (key, value) in reader.mapping(node, "forward", allowed: keys) {
+            switch key {
+            case "upstreams":
+                forwarding.upstreams = reader.list(value, "upstreams").compactMap {
+                    address($0, &reader, "upstreams", defaultPort: 53)
+                }
+            case "policy":
+                guard let text = reader.string(value, "policy") else { break }
+                guard let policy = Config.Forwarding.Policy(rawValue: text) else {
+                    reader.error(value, "policy must be ordered or random, found \"\(text)\"")
+                    break
+                }
+                forwarding.policy = policy
+            case "timeout": forwarding.timeout = reader.duration(value, "timeout", range: 0.05...30) ?? forwarding.timeout
+            case "deadline": forwarding.deadline = reader.duration(value, "deadline", range: 0.1...60) ?? forwarding.deadline
+            case "max_in_flight":
+                forwarding.maxInFlight = reader.int(value, "max_in_flight", range: 1...1_000_000) ?? forwarding.maxInFlight
+            case "rules":
+                forwarding.rules = reader.list(value, "rules").compactMap { rule($0, &reader) }
+            default: break
+            }
+        }
+        return forwarding
+    }
+
+    static func rule(_ node: Node, _ reader: inout YAMLReader) -> Config.ForwardRule? {
+        var domain: DNSName?
+        var action: Config.ForwardRule.Action = .forward
+        var upstreams: [SocketAddress] = []
+        for (key, value) in reader.mapping(node, "a forwarding rule", allowed: ["domain", "action", "upstreams"]) {
+            switch key {
+            case "domain": domain = ConfigLoader.domain(value, &reader, "domain")
+            case "action":
+                guard let text = reader.string(value, "action") else { break }
+                guard let parsed = Config.ForwardRule.Action(rawValue: text) else {
+                    reader.error(value, "action must be forward or system, found \"\(text)\"")
+                    break
+                }
+                action = parsed
+            case "upstreams":
+                upstreams = reader.list(value, "upstreams").compactMap { address($0, &reader, "upstreams", defaultPort: 53) }
+            default: break
+            }
+        }
+        guard let domain else {
+            reader.error(node, "a forwarding rule needs a domain")
+            return nil
+        }
+        if action == .forward && upstreams.isEmpty {
+            reader.error(node, "the forward rule for \(domain.text) needs upstreams")
+            return nil
+        }
+        if action == .system && !upstreams.isEmpty {
+            reader.error(node, "the system rule for \(domain.text) takes no upstreams")
+        }
+        return Config.ForwardRule(
+            domain: domain, action: action, upstreams: upstreams, location: SourceLocation(file: reader.file, line: reader.line(node)))
+    }
+
+    static func cache(_ node: Node, _ reader: inout YAMLReader) -> Config.Cache {
+        var cache = Config.Cache()
+        let keys = ["max_entries", "max_bytes", "min_ttl", "max_ttl", "max_negative_ttl", "serve_stale"]
+        for (key, value) in reader.mapping(node, "cache", allowed: keys) {
+            switch key {
+            case "max_entries": cache.maxEntries = reader.int(value, "max_entries", range: 0...100_000_000) ?? cache.maxEntries
+            case "max_bytes": cache.maxBytes = reader.int(value, "max_bytes", range: 0...(1 << 40)) ?? cache.maxBytes
+            case "min_ttl": cache.minTTL = reader.duration(value, "min_ttl", range: 0...86400).map { UInt32($0) } ?? cache.minTTL
+            case "max_ttl":
+                cache.maxTTL = reader.duration(value, "max_ttl", range: 0...604_800).map { UInt32($0) } ?? cache.maxTTL
+            case "max_negative_ttl":
+                cache.maxNegativeTTL =
+                    reader.duration(value, "max_negative_ttl", range: 0...86400).map { UInt32($0) } ?? cache.maxNegativeTTL
+            case "serve_stale": cache.serveStale = reader.bool(value, "serve_stale") ?? cache.serveStale
+            default: break
+            }
+        }
+        return cache
+    }
+
+    static func tcp(_ node: Node, _ reader: inout YAMLReader) -> TCPLimits {
+        var limits = TCPLimits()
+        for (key, value) in reader.mapping(node, "tcp", allowed: ["max_connections", "idle_timeout", "max_buffered_bytes"]) {
+            switch key {
+            case "max_connections":
+                limits.maxConnections = reader.int(value, "max_connections", range: 1...1_000_000) ?? limits.maxConnections
+            case "idle_timeout": limits.idleTimeout = reader.duration(value, "idle_timeout", range: 0.1...3600) ?? limits.idleTimeout
+            case "max_buffered_bytes":
+                limits.maxBufferedBytes = reader.int(value, "max_buffered_bytes", range: 4096...(64 << 20)) ?? limits.maxBufferedBytes
+            default: break
+            }
+        }
+        return limits
+    }
+}

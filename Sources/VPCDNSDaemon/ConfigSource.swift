@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSEngine
+import DNSZone
+import EventIO
+
+/// Where the configuration comes from, re-read on every reload: a file, command-line flags, or
+/// both (flags override the file's `listen` and add zones).
+public struct ConfigSource: Sendable {
+    public var file: String?
+    /// Replaces the file's `listen` when not empty.
+    public var listen: [SocketAddress] = []
+    /// Added to the file's zones: (path, origin).
+    public var zones: [(path: String, origin: DNSName?)] = []
+    /// Replaces the default upstreams when not empty.
+    public var upstreams: [SocketAddress] = []
+    /// Used when there is neither a file nor flags.
+    public var embeddedDefault: String?
+
+    public init(file: String? = nil) { self.file = file }
+
+    /// Reads the file (if any) and applies the flags.
+    public func load() -> Result<Config, ConfigErrors> {
+        var config: Config
+        if let file {
+            switch ConfigLoader.load(file: file) {
+            case .success(let c): config = c
+            case .failure(let e): return .failure(e)
+            }
+        } else if zones.isEmpty, listen.isEmpty, let embeddedDefault {
+            switch ConfigLoader.parse(embeddedDefault, file: "<embedded default config>") {
+            case .success(let c): config = c
+            case .failure(let e): return .failure(e)
+            }
+        } else {
+            config = Config()
+        }
+        if !listen.isEmpty { config.listen = listen }
+        for zone in zones {
+            config.zones.append(
+                Config.ZoneFile(
+                    path: zone.path, origin: zone.origin, options: ZoneOptions(),
+                    location: SourceLocation(file: "<command line>", line: 1)))
+        }
+        if !upstreams.isEmpty { config.forwarding.upstreams = upstreams }
+        return .success(config)
+    }
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSEngine
+import DNSZone
+
+/// Everything the workers read, built whole and swapped whole: a reload never mixes old and new.
+public final class Snapshot: Sendable {
+    public let config: Config
+    public let engine: QueryEngine
+    /// For the start-up and reload summaries.
+    public let zoneCount: Int
+    public let recordCount: Int
+
+    init(config: Config, engine: QueryEngine, zoneCount: Int, recordCount: Int) {
+        self.config = config
+        self.engine = engine
+        self.zoneCount = zoneCount
+        self.recordCount = recordCount
+    }
+
+    public var summary: String {
+        "\(zoneCount) zones, \(recordCount) records, \(config.endpoints.count) endpoints"
+    }
+}
+
+/// Builds a `Snapshot` from a config: reads every zone file, synthesises endpoint zones, checks
+/// that no two claim the same origin.
+public enum SnapshotBuilder {
+    public static func build(_ config: Config) -> Result<Snapshot, ConfigErrors> {
+        var errors: [ConfigError] = []
+        var zones: [Zone] = []
+        var options: [DNSName: ZoneOptions] = [:]
+        var owners: [DNSName: SourceLocation] = [:]
+        func claim(_ origin: DNSName, _ location: SourceLocation) -> Bool {
+            if let first = owners[origin] {
+                errors.append(
+                    ConfigError(
+                        file: location.file, line: location.line,
+                        message: "zone \"\(origin.text)\" is already served (see \(first.file):\(first.line))"))
+                return false
+            }
+            owners[origin] = location
+            return true
+        }
+        for zoneFile in config.zones {
+            let origin: DNSName
+            switch resolveOrigin(zoneFile) {
+            case .success(let o): origin = o
+            case .failure(let error):
+                errors.append(error)
+                continue
+            }
+            switch ZoneBuilder.load(file: zoneFile.path, origin: origin) {
+            case .success(let zone):
+                if claim(origin, zoneFile.location) {
+                    zones.append(zone)
+                    options[origin] = zoneFile.options
+                }
+            case .failure(let problems):
+                errors += problems.errors.map {
+                    ConfigError(file: $0.file, line: $0.line, column: $0.column, message: $0.message)
+                }
+            }
+        }
+        switch EndpointRecords.zones(for: config.endpoints) {
+        case .success(let endpointZones):
+            for (index, zone) in endpointZones.map({ ($0.endpointIndex, $0.zone) }) {
+                let location = config.endpointLocations.indices.contains(index)
+                    ? config.endpointLocations[index] : SourceLocation(file: config.file ?? "<command line>", line: 1)
+                if claim(zone.origin, location) { zones.append(zone) }
+            }
+        case .failure(let problems):
+            for problem in problems.problems {
+                let location = config.endpointLocations.indices.contains(problem.endpointIndex)
+                    ? config.endpointLocations[problem.endpointIndex]
+                    : SourceLocation(file: config.file ?? "<config>", line: 1)
+                errors.append(ConfigError(file: location.file, line: location.line, message: problem.message))
+            }
+        }
+        if !errors.isEmpty { return .failure(ConfigErrors(errors)) }
+        let engine = QueryEngine(zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery)
+        return .success(
+            Snapshot(
+                config: config, engine: engine, zoneCount: zones.count, recordCount: zones.reduce(0) { $0 + $1.recordCount }))
+    }
+
+    /// The origin of a zone file: as configured, else its `$ORIGIN`, else its file name minus `.zone`.
+    static func resolveOrigin(_ zoneFile: Config.ZoneFile) -> Result<DNSName, ConfigError> {
+        if let origin = zoneFile.origin { return .success(origin) }
+        let location = zoneFile.location
+        guard let bytes = try? readWholeFile(zoneFile.path) else {
+            return .failure(ConfigError(file: zoneFile.path, line: 0, message: "cannot read the zone file"))
+        }
+        if let declared = ZoneFileParser.firstOrigin(in: bytes) { return .success(declared) }
+        var base = String(zoneFile.path.split(separator: "/").last ?? "")
+        if base.hasSuffix(".zone") { base.removeLast(5) }
+        guard let name = try? DNSName(parsing: base + ".") else {
+            return .failure(
+                ConfigError(
+                    file: location.file, line: location.line,
+                    message: "cannot tell the origin of \(zoneFile.path): give origin, or a $ORIGIN line in the file"))
+        }
+        return .success(name)
+    }
+}

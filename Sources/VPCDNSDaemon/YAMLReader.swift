@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+import Yams
+
+/// Reads typed values out of a composed YAML tree, collecting a `file:line` error for everything
+/// that does not fit instead of stopping at the first.
+struct YAMLReader {
+    let file: String
+    var errors: [ConfigError] = []
+
+    init(file: String) { self.file = file }
+
+    func line(_ node: Node) -> Int { node.mark?.line ?? 1 }
+
+    mutating func error(_ node: Node?, _ message: String) {
+        errors.append(ConfigError(file: file, line: node.map(line) ?? 1, message: message))
+    }
+
+    /// The entries of a mapping; keys outside `allowed` are errors (never ignored silently).
+    mutating func mapping(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, value: Node)] {
+        guard case .mapping(let mapping) = node else {
+            error(node, "\(what) must be a mapping")
+            return []
+        }
+        var entries: [(key: String, value: Node)] = []
+        var seen: Set<String> = []
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else {
+                error(keyNode, "keys in \(what) must be plain names")
+                continue
+            }
+            guard allowed.contains(key) else {
+                error(keyNode, "unknown key \"\(key)\" in \(what) (expected one of: \(allowed.joined(separator: ", ")))")
+                continue
+            }
+            guard seen.insert(key).inserted else {
+                error(keyNode, "key \"\(key)\" appears twice in \(what)")
+                continue
+            }
+            entries.append((key, value))
+        }
+        return entries
+    }
+
+    /// A sequence's items; a single scalar counts as a list of one.
+    mutating func list(_ node: Node, _ what: String) -> [Node] {
+        switch node {
+        case .sequence(let sequence): return Array(sequence)
+        case .scalar(let scalar) where scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null": return []
+        case .scalar: return [node]
+        default:
+            error(node, "\(what) must be a list")
+            return []
+        }
+    }
+
+    mutating func string(_ node: Node, _ what: String) -> String? {
+        guard case .scalar(let scalar) = node else {
+            error(node, "\(what) must be a single value")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func bool(_ node: Node, _ what: String) -> Bool? {
+        guard let text = string(node, what) else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            error(node, "\(what) must be true or false, found \"\(text)\"")
+            return nil
+        }
+    }
+
+    mutating func int(_ node: Node, _ what: String, range: ClosedRange<Int>) -> Int? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = Int(text.replacingOccurrences(of: "_", with: "")), range.contains(value) else {
+            error(node, "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), found \"\(text)\"")
+            return nil
+        }
+        return value
+    }
+
+    /// Seconds: a plain number, or with a unit (`500ms`, `2s`, `1m`, `1h`, `1d`).
+    mutating func duration(_ node: Node, _ what: String, range: ClosedRange<Double>) -> Double? {
+        guard let text = string(node, what) else { return nil }
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+        var value: Double?
+        if let plain = Double(text) {
+            value = plain
+        } else {
+            for (suffix, factor) in units where text.hasSuffix(suffix) {
+                if let number = Double(text.dropLast(suffix.count)) {
+                    value = number * factor
+                    break
+                }
+            }
+        }
+        guard let value, range.contains(value) else {
+            error(node, "\(what) must be a duration from \(range.lowerBound)s to \(range.upperBound)s (e.g. 2s, 500ms), found \"\(text)\"")
+            return nil
+        }
+        return value
+    }
+}
