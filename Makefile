@@ -5,7 +5,7 @@ SWIFT      ?= swift
 PREFIX     ?= /usr/local
 CONFIG     ?= config/vpcdnsd.yaml
 APT_DEPS   := libevent-dev pkg-config
-TEST_DEPS  := dnsutils
+TEST_DEPS  := dnsutils python3
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps test-deps build run test clean
@@ -24,16 +24,21 @@ deps:
 
 test-deps:
 	@$(MAKE) --no-print-directory deps EXTRA_DEPS="$(TEST_DEPS)"
+	@python3 -c "import pytest" 2>/dev/null || python3 -m pip install -q pytest 2>/dev/null \
+	  || $(MAKE) --no-print-directory deps EXTRA_DEPS="python3-pytest"
 
 build: deps
 	$(SWIFT) build -c release --product vpcdnsd
 
+# Foreground, logging to stderr, on 127.0.0.1:5353 (no root needed). Ctrl-C stops it.
 run: build
-	.build/release/vpcdnsd --version
+	.build/release/vpcdnsd --config $(CONFIG)
 
+# Unit tests (swift-testing), then end-to-end tests against the real binary with dig.
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-xctest
+	cd Tests/EndToEnd && VPCDNSD=$(CURDIR)/.build/debug/vpcdnsd python3 -m pytest -q -p no:cacheprovider
 
 clean:
 	rm -rf .build

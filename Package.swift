@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSCore", "DNSZone"]),
         .testTarget(name: "DNSEngineTests", dependencies: ["DNSCore", "DNSZone", "DNSEngine"]),
         .testTarget(name: "EventIOTests", dependencies: ["EventIO"]),
-        .testTarget(name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine"]),
+        .testTarget(name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine", "EventIO"]),
     ],
     swiftLanguageModes: [.v6]
 )

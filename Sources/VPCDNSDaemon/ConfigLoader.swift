@@ -13,28 +13,41 @@ public enum ConfigLoader {
 
     /// Loads and checks the file at `path`.
     public static func load(file path: String) -> Result<Config, ConfigErrors> {
+        let (config, errors) = read(file: path)
+        return errors.isEmpty ? .success(config) : .failure(ConfigErrors(errors))
+    }
+
+    /// Loads the file at `path`: what could be read, and every problem. Entries with problems are
+    /// left out, so the rest (zone files among them) can still be checked in the same run.
+    public static func read(file path: String) -> (Config, [ConfigError]) {
         let bytes: [UInt8]
         do {
             bytes = try readWholeFile(path)
         } catch {
-            return .failure(ConfigErrors([ConfigError(file: path, line: 0, message: "cannot read: \(error.reason)")]))
+            return (Config(), [ConfigError(file: path, line: 0, message: "cannot read: \(error.reason)")])
         }
-        return parse(String(decoding: bytes, as: UTF8.self), file: path)
+        return read(String(decoding: bytes, as: UTF8.self), file: path)
     }
 
     /// Parses YAML text; `file` names it in errors and anchors relative paths.
     public static func parse(_ text: String, file: String) -> Result<Config, ConfigErrors> {
+        let (config, errors) = read(text, file: file)
+        return errors.isEmpty ? .success(config) : .failure(ConfigErrors(errors))
+    }
+
+    /// Parses YAML text into what could be read and every problem.
+    public static func read(_ text: String, file: String) -> (Config, [ConfigError]) {
+        var config = Config()
+        config.file = file
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            return .failure(ConfigErrors([yamlError(error, file: file)]))
+            return (config, [yamlError(error, file: file)])
         } catch {
-            return .failure(ConfigErrors([ConfigError(file: file, line: 1, message: "\(error)")]))
+            return (config, [ConfigError(file: file, line: 1, message: "\(error)")])
         }
-        var config = Config()
-        config.file = file
-        guard let root else { return .success(config) }  // an empty file: all defaults
+        guard let root else { return (config, []) }  // an empty file: all defaults
         var reader = YAMLReader(file: file)
         let base = directoryOf(file)
         for (key, value) in reader.mapping(root, "the configuration", allowed: rootKeys) {
@@ -76,7 +89,9 @@ public enum ConfigLoader {
                 break
             }
         }
-        return reader.errors.isEmpty ? .success(config) : .failure(ConfigErrors(reader.errors))
+        // In file order, as a compiler reports (stable for errors on one line).
+        let ordered = reader.errors.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
+        return (config, ordered.map(\.element))
     }
 
     static func yamlError(_ error: YamlError, file: String) -> ConfigError {

@@ -21,17 +21,18 @@ public struct ConfigSource: Sendable {
 
     /// Reads the file (if any) and applies the flags.
     public func load() -> Result<Config, ConfigErrors> {
+        let (config, errors) = read()
+        return errors.isEmpty ? .success(config) : .failure(ConfigErrors(errors))
+    }
+
+    /// What could be read, with the flags applied, and every problem.
+    public func read() -> (Config, [ConfigError]) {
         var config: Config
+        var errors: [ConfigError] = []
         if let file {
-            switch ConfigLoader.load(file: file) {
-            case .success(let c): config = c
-            case .failure(let e): return .failure(e)
-            }
+            (config, errors) = ConfigLoader.read(file: file)
         } else if zones.isEmpty, listen.isEmpty, let embeddedDefault {
-            switch ConfigLoader.parse(embeddedDefault, file: "<embedded default config>") {
-            case .success(let c): config = c
-            case .failure(let e): return .failure(e)
-            }
+            (config, errors) = ConfigLoader.read(embeddedDefault, file: "<embedded default config>")
         } else {
             config = Config()
         }
@@ -43,6 +44,6 @@ public struct ConfigSource: Sendable {
                     location: SourceLocation(file: "<command line>", line: 1)))
         }
         if !upstreams.isEmpty { config.forwarding.upstreams = upstreams }
-        return .success(config)
+        return (config, errors)
     }
 }

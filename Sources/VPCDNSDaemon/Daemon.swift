@@ -18,9 +18,16 @@ public final class Daemon {
         self.logger = logger
     }
 
-    /// Loads the configuration and every zone, or returns all the problems.
+    /// Loads the configuration and every zone, or returns all the problems: those of the config
+    /// file and those of the zone files it names, in one list.
     public static func prepare(_ source: ConfigSource) -> Result<Snapshot, ConfigErrors> {
-        source.load().flatMap(SnapshotBuilder.build)
+        let (config, configErrors) = source.read()
+        switch SnapshotBuilder.build(config) {
+        case .success(let snapshot):
+            return configErrors.isEmpty ? .success(snapshot) : .failure(ConfigErrors(configErrors))
+        case .failure(let more):
+            return .failure(ConfigErrors(configErrors + more.errors))
+        }
     }
 
     /// Runs until SIGTERM or SIGINT.

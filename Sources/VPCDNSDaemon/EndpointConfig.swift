@@ -67,6 +67,7 @@ enum EndpointConfig {
     }
 
     static func eni(_ node: Node, _ reader: inout YAMLReader) -> InterfaceEndpoint.ENI? {
+        let before = reader.errors.count
         var az: String?
         var v4: [IPv4Address] = []
         var v6: [IPv6Address] = []
@@ -104,7 +105,7 @@ enum EndpointConfig {
             reader.error(node, "an ENI needs its az")
             return nil
         }
-        if v4.isEmpty && v6.isEmpty {
+        if v4.isEmpty && v6.isEmpty && reader.errors.count == before {
             reader.error(node, "the ENI in \(az) needs an ipv4 or ipv6 address")
             return nil
         }

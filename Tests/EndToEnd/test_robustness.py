@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Malformed input never crashes or stalls the daemon."""
+import random
+import socket
+import struct
+import time
+
+from conftest import SEED_ENDPOINT, config, dig, wait_for
+
+
+def query(name, qtype=1, qid=0x1234, flags=0x0100):
+    wire = b"".join(bytes([len(label)]) + label.encode() for label in name.split(".") if label) + b"\0"
+    return struct.pack("!HHHHHH", qid, flags, 1, 0, 0, 0) + wire + struct.pack("!HH", qtype, 1)
+
+
+def test_malformed_datagrams_and_abusive_tcp(start_daemon):
+    d = start_daemon(config(endpoints=SEED_ENDPOINT, extra="tcp: {idle_timeout: 2s, max_connections: 1000}\n"))
+    rng = random.Random(20261126)
+    seed = query("abcdef1234.execute-api.us-east-1.amazonaws.com")
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.setblocking(False)
+    sent = 0
+    for i in range(10_000):
+        if i % 3 == 0:
+            packet = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 80)))
+        else:
+            packet = bytearray(seed)
+            for _ in range(rng.randrange(1, 6)):
+                packet[rng.randrange(len(packet))] = rng.randrange(256)
+            packet = bytes(packet[: rng.randrange(1, len(packet) + 1)])
+        try:
+            udp.sendto(packet, ("127.0.0.1", d.port))
+            sent += 1
+        except BlockingIOError:
+            time.sleep(0.001)
+        if i % 500 == 0:
+            drain(udp)
+    drain(udp)
+    assert sent >= 9_900
+
+    conns = []
+    for i in range(100):
+        c = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+        kind = i % 4
+        if kind == 0:
+            c.sendall(bytes(rng.randrange(256) for _ in range(200)))  # garbage
+        elif kind == 1:
+            c.sendall(b"\xff\xff" + b"x" * 10)  # announces 65535 octets, sends 10
+        elif kind == 2:
+            c.sendall(b"\x00")  # one byte of a length prefix, then silence
+        conns.append(c)  # kind 3: connects and never sends
+    # While the abusers hold their connections, normal clients are served on both transports.
+    for transport in ("+notcp", "+tcp"):
+        answer = dig(d.port, "abcdef1234.execute-api.us-east-1.amazonaws.com", "A", transport)
+        assert answer.status == "NOERROR" and answer.rdata("A") == ["10.0.1.15", "10.0.2.27"], answer
+    # The idle timeout closes every stalled connection (recv returns b"" once the server closes).
+    for c in conns:
+        c.settimeout(10)
+        wait_for(lambda: closed(c), timeout=10, what="an idle connection to be closed")
+        c.close()
+    assert d.process.poll() is None, d.text()
+
+
+def drain(sock):
+    while True:
+        try:
+            sock.recv(4096)
+        except BlockingIOError:
+            return
+
+
+def closed(c):
+    try:
+        while True:
+            data = c.recv(65536)
+            if not data:
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+
+
+def test_formerr_notimp_and_responses_dropped(start_daemon):
+    d = start_daemon(config(endpoints=SEED_ENDPOINT))
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    target = ("127.0.0.1", d.port)
+    # A header and a broken name: FORMERR with our ID.
+    s.sendto(struct.pack("!HHHHHH", 0xAB01, 0x0100, 1, 0, 0, 0) + b"\xc0\xff", target)
+    reply = s.recv(4096)
+    assert reply[:2] == b"\xab\x01" and reply[3] & 0x0F == 1 and reply[2] & 0x80
+    # NOTIFY (opcode 4): NOTIMP.
+    s.sendto(query("execute-api.us-east-1.amazonaws.com", qid=0xAB02, flags=0x2000), target)
+    reply = s.recv(4096)
+    assert reply[:2] == b"\xab\x02" and reply[3] & 0x0F == 4
+    # A response (QR=1) is never answered: the next reply we read belongs to the next query.
+    s.sendto(query("execute-api.us-east-1.amazonaws.com", qid=0xAB03, flags=0x8100), target)
+    s.sendto(query("execute-api.us-east-1.amazonaws.com", qid=0xAB04), target)
+    reply = s.recv(4096)
+    assert reply[:2] == b"\xab\x04" and reply[3] & 0x0F == 0
+    # Two questions: FORMERR.
+    two = bytearray(query("a.b", qid=0xAB05))
+    two[5] = 2
+    s.sendto(bytes(two) + query("c.d")[12:], target)
+    reply = s.recv(4096)
+    assert reply[:2] == b"\xab\x05" and reply[3] & 0x0F == 1
+
+
+def test_pipelined_tcp_queries_on_one_connection(start_daemon):
+    d = start_daemon(config(endpoints=SEED_ENDPOINT))
+    c = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+    batch = b""
+    for qid in range(1, 21):
+        q = query("abcdef1234.execute-api.us-east-1.amazonaws.com", qid=qid)
+        batch += struct.pack("!H", len(q)) + q
+    # Written in awkward pieces: partial frames must be reassembled.
+    for i in range(0, len(batch), 7):
+        c.sendall(batch[i:i + 7])
+    ids = set()
+    buffer = b""
+    while len(ids) < 20:
+        chunk = c.recv(65536)
+        assert chunk, "connection closed early"
+        buffer += chunk
+        while len(buffer) >= 2 and len(buffer) >= 2 + struct.unpack("!H", buffer[:2])[0]:
+            length = struct.unpack("!H", buffer[:2])[0]
+            message, buffer = buffer[2:2 + length], buffer[2 + length:]
+            ids.add(struct.unpack("!H", message[:2])[0])
+            assert message[3] & 0x0F == 0
+    assert ids == set(range(1, 21))
+    c.close()
+
+
+def test_connection_cap(start_daemon):
+    d = start_daemon(config(endpoints=SEED_ENDPOINT, extra="tcp: {max_connections: 5}\n"))
+    held = [socket.create_connection(("127.0.0.1", d.port), timeout=5) for _ in range(12)]
+    # With 2 workers × 5, at least two of the 12 are closed straight away.
+    wait_for(lambda: sum(closed_now(c) for c in held) >= 2, timeout=5, what="connections over the cap to be closed")
+    for c in held:
+        c.close()
+    answer = dig(d.port, "execute-api.us-east-1.amazonaws.com", "A", "+tcp")
+    assert answer.status == "NOERROR"
+
+
+def closed_now(c):
+    c.setblocking(False)
+    try:
+        return c.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except ConnectionResetError:
+        return True
