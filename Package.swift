@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "DNSZone", dependencies: ["DNSCore"]),
         // Answers: access control, private-zone answers, (later) the forward decision. Pure.
         .target(name: "DNSEngine", dependencies: ["DNSCore", "DNSZone"]),
+        // Upstreams, health, coalescing and the shared cache, over the ForwarderIO protocol: no sockets.
+        .target(name: "DNSForwarder", dependencies: ["DNSCore", "DNSEngine"]),
         // libevent, seen only by EventIO.
         .systemLibrary(
             name: "CLibevent",
@@ -37,7 +39,7 @@ let package = Package(
         .target(
             name: "VPCDNSDaemon",
             dependencies: [
-                "DNSCore", "DNSZone", "DNSEngine", "EventIO",
+                "DNSCore", "DNSZone", "DNSEngine", "DNSForwarder", "EventIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Yams", package: "Yams"),
@@ -53,6 +55,7 @@ let package = Package(
         .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore"]),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSCore", "DNSZone"]),
         .testTarget(name: "DNSEngineTests", dependencies: ["DNSCore", "DNSZone", "DNSEngine"]),
+        .testTarget(name: "DNSForwarderTests", dependencies: ["DNSCore", "DNSEngine", "DNSForwarder"]),
         .testTarget(name: "EventIOTests", dependencies: ["EventIO"]),
         .testTarget(name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine", "EventIO"]),
     ],

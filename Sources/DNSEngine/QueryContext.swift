@@ -30,4 +30,6 @@ public enum QueryOutcome: Sendable, Equatable {
     case reply([UInt8])
     /// Send nothing (not a query, or too short to answer).
     case drop
+    /// Ask upstream; the forwarder builds the reply.
+    case forward(ForwardRequest)
 }

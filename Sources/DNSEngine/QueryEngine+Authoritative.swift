@@ -2,52 +2,74 @@
 import DNSCore
 import DNSZone
 
+/// How an authoritative answer ended.
+enum AuthoritativeOutcome {
+    /// The response is complete.
+    case done
+    /// A CNAME chain (or a `fallthrough` zone) leads outside the private zones: ask upstream for this
+    /// name; the answers so far come first.
+    case continueUpstream(DNSName, UpstreamGroup)
+}
+
 extension QueryEngine {
     /// Fills the answer from the private zones (RFC 1034 §4.3.2): the RRset, a CNAME chain followed
     /// across the zones, NODATA/NXDOMAIN with the zone's SOA (RFC 2308), or a referral.
-    func answerAuthoritatively(_ question: Question, into response: inout Message, rotation: Int) {
+    func answerAuthoritatively(_ question: Question, into response: inout Message, rotation: Int) -> AuthoritativeOutcome {
         var name = question.name
         var visited: Set<DNSName> = []
         response.header.authoritative = true
-        for _ in 0...QueryEngine.maxCNAMEChain {
-            guard let zone = zones.zone(enclosing: name) else {
-                // The chain left the private zones; the forwarder completes it (until then: stop here).
-                return
+        for hop in 0...QueryEngine.maxCNAMEChain {
+            let zone: Zone
+            switch hop == 0 ? .zone(name) : route(name) {
+            case .zone:
+                guard let found = zones.zone(enclosing: name) else { return .done }
+                zone = found
+            case .forward(let group):
+                // The chain leaves the private zones: the forwarder completes it (Route 53 does too).
+                response.header.authoritative = false
+                return .continueUpstream(name, group)
+            case .refuse:
+                return .done
             }
             let options = zoneOptions[zone.origin] ?? ZoneOptions()
             if question.type == .ANY {
                 answerANY(name, in: zone, into: &response, options: options)
-                return
+                return .done
             }
             switch zone.lookup(name, type: question.type) {
             case .answer(let set, _):
                 response.answers += rotated(set, by: rotation).records
-                return
+                return .done
             case .cname(let set, _):
                 response.answers += set.records
-                guard case .cname(let target) = set.rdatas[0] else { return }
+                guard case .cname(let target) = set.rdatas[0] else { return .done }
                 visited.insert(name)
                 // A loop ends the chain with what was found (RFC 1034 §3.6.2).
-                if visited.contains(target) { return }
+                if visited.contains(target) { return .done }
                 name = target
             case .noData:
                 if options.awsStrictNXDomain {
                     response.rcode = .nxDomain
                 }
                 response.authority.append(negativeSOA(zone))
-                return
+                return .done
             case .nameError, .notInZone:
+                if options.fallThrough, let group = fallthroughGroup(name) {
+                    response.header.authoritative = false
+                    return .continueUpstream(name, group)
+                }
                 // RFC 6604 §3: after a CNAME, the RCODE speaks of the last name in the chain.
                 response.rcode = .nxDomain
                 response.authority.append(negativeSOA(zone))
-                return
+                return .done
             case .delegation(let ns):
                 if response.answers.isEmpty { response.header.authoritative = false }
                 response.authority += ns.records
                 response.additional += glue(for: ns, in: zone)
-                return
+                return .done
             }
         }
+        return .done
     }
 
     /// RFC 8482 §4.1: answer ANY with one RRset rather than everything.

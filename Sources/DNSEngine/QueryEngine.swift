@@ -8,6 +8,7 @@ public final class QueryEngine: Sendable {
     public let zones: ZoneSet
     public let zoneOptions: [DNSName: ZoneOptions]
     public let accessControl: AccessControlList
+    public let forwarding: ForwardingRules
     /// Our EDNS UDP payload size (RFC 6891 §6.2.5; 1232 avoids fragmentation, DNS flag day 2020).
     public let udpPayloadSize: UInt16
     /// CNAME hops followed inside the private zones before giving up.
@@ -15,9 +16,10 @@ public final class QueryEngine: Sendable {
 
     public init(
         zones: ZoneSet, zoneOptions: [DNSName: ZoneOptions] = [:], accessControl: AccessControlList = .privateNetworks,
-        udpPayloadSize: UInt16 = 1232
+        forwarding: ForwardingRules = ForwardingRules(), udpPayloadSize: UInt16 = 1232
     ) {
         self.zones = zones
+        self.forwarding = forwarding
         self.zoneOptions = zoneOptions
         self.accessControl = accessControl
         self.udpPayloadSize = udpPayloadSize
@@ -64,13 +66,51 @@ public final class QueryEngine: Sendable {
             response.rcode = .formErr
             return .reply(response.encode(maxSize: sizeLimit(query, context)))
         }
-        guard zones.zone(enclosing: question.name) != nil else {
-            // Forwarding arrives with the forwarder; until then only private names are answered.
+        let limit = sizeLimit(query, context)
+        switch route(question.name) {
+        case .refuse:
             response.rcode = .refused
-            return .reply(response.encode(maxSize: sizeLimit(query, context)))
+            return .reply(response.encode(maxSize: limit))
+        case .forward(let group):
+            return .forward(ForwardRequest(query: query, question: question, upstreams: group, prefix: [], sizeLimit: limit))
+        case .zone:
+            switch answerAuthoritatively(question, into: &response, rotation: context.rotation) {
+            case .done:
+                return .reply(response.encode(maxSize: limit))
+            case .continueUpstream(let name, let group):
+                let next = Question(name: name, type: question.type, qclass: question.qclass)
+                return .forward(
+                    ForwardRequest(query: query, question: next, upstreams: group, prefix: response.answers, sizeLimit: limit))
+            }
         }
-        answerAuthoritatively(question, into: &response, rotation: context.rotation)
-        return .reply(response.encode(maxSize: sizeLimit(query, context)))
+    }
+
+    /// Where a name is answered (DESIGN.md §1, Route 53 Resolver's order): the most specific of the
+    /// forwarding rules and the private zones wins, a `forward` rule winning a tie with a zone of the
+    /// same domain; a `system` rule only cancels broader rules. Everything else goes to the default
+    /// upstreams, or is refused when there are none.
+    public enum Route: Equatable {
+        case zone(DNSName)
+        case forward(UpstreamGroup)
+        case refuse
+    }
+
+    public func route(_ name: DNSName) -> Route {
+        let zone = zones.zone(enclosing: name)
+        if let (domain, action) = forwarding.match(name), case .forward(let group) = action,
+            zone == nil || domain.labelCount >= zone!.origin.labelCount
+        {
+            return .forward(group)
+        }
+        if let zone { return .zone(zone.origin) }
+        if let group = forwarding.defaultGroup { return .forward(group) }
+        return .refuse
+    }
+
+    /// Where a name missing from a `fallthrough` zone goes: a rule's upstreams or the default ones.
+    func fallthroughGroup(_ name: DNSName) -> UpstreamGroup? {
+        if let (_, action) = forwarding.match(name), case .forward(let group) = action { return group }
+        return forwarding.defaultGroup
     }
 
     /// The largest response the client can take (RFC 1035 §4.2.1, RFC 6891 §6.2.5).

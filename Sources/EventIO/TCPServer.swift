@@ -98,8 +98,19 @@ public final class TCPConnection {
     private var bufferEvent: OpaquePointer?
     private var closing = false
     private var readingPaused = false
+    /// The client closed its side; close ours once the owed replies are written.
+    private var halfClosed = false
     /// Replies still owed by the handler; the connection is not idle while any are.
-    public var outstanding = 0
+    public private(set) var outstanding = 0
+
+    /// The handler will reply later (`send` then `endQuery`).
+    public func beginQuery() { outstanding += 1 }
+
+    /// A reply promised by `beginQuery` has been sent (or will never be).
+    public func endQuery() {
+        outstanding = max(0, outstanding - 1)
+        if outstanding == 0 && halfClosed { close() }
+    }
 
     init?(fd: Int32, peer: SocketAddress, server: TCPServer) {
         self.peer = peer
@@ -205,7 +216,8 @@ public final class TCPConnection {
         }
         if what & Int16(BEV_EVENT_EOF) != 0, outstanding > 0 {
             // The client half-closed after its queries (RFC 7766 §6.2.4): answer them, then close.
-            close()
+            halfClosed = true
+            if let bev = bufferEvent { bufferevent_disable(bev, Int16(EV_READ)) }
             return
         }
         if what & Int16(BEV_EVENT_EOF) != 0 {

@@ -5,8 +5,9 @@ import Glibc
 /// A UDP socket on a loop that reads datagrams in batches (`recvmmsg`), hands each to a handler and
 /// sends the replies in batches (`sendmmsg`). Bytes in, bytes out: it knows nothing of DNS.
 public final class UDPServer {
-    /// Returns the reply to send to the datagram's source, or nil for none.
-    public typealias Handler = (_ request: UnsafeRawBufferPointer, _ from: SocketAddress) -> [UInt8]?
+    /// Returns the reply to send to the datagram's source now, or nil for none (a later reply goes
+    /// through `server.send(_:to:)`).
+    public typealias Handler = (_ request: UnsafeRawBufferPointer, _ from: SocketAddress, _ server: UDPServer) -> [UInt8]?
 
     public let socket: Socket
     private let handler: Handler
@@ -80,7 +81,7 @@ public final class UDPServer {
                     SocketAddress(UnsafeRawPointer($0), length: Int(slot.pointee.address_length))
                 }) else { continue }
                 let request = UnsafeRawBufferPointer(start: slot.pointee.data, count: slot.pointee.length)
-                guard let reply = handler(request, from), !reply.isEmpty else { continue }
+                guard let reply = handler(request, from, self), !reply.isEmpty else { continue }
                 if reply.count > UDPServer.sendBufferSize {
                     send(reply, to: from)
                     continue

@@ -52,6 +52,9 @@ public struct Config: Sendable {
         public var deadline: Double = 3.0
         public var maxInFlight: Int = 10_000
         public var rules: [ForwardRule] = []
+        /// Where default upstreams come from when `upstreams` is not given.
+        public var resolvConf: String = "/etc/resolv.conf"
+        public var location: SourceLocation?
     }
 
     public struct Cache: Sendable {

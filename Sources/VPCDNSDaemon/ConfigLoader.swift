@@ -50,7 +50,7 @@ public enum ConfigLoader {
         guard let root else { return (config, []) }  // an empty file: all defaults
         var reader = YAMLReader(file: file)
         let base = directoryOf(file)
-        for (key, value) in reader.mapping(root, "the configuration", allowed: rootKeys) {
+        for (key, value, line) in reader.keyedMapping(root, "the configuration", allowed: rootKeys) {
             switch key {
             case "listen":
                 let addresses = reader.list(value, "listen").compactMap { address($0, &reader, "listen", defaultPort: 53) }
@@ -81,6 +81,7 @@ public enum ConfigLoader {
                 }
             case "forward":
                 config.forwarding = forwarding(value, &reader)
+                config.forwarding.location = SourceLocation(file: file, line: line)
             case "cache":
                 config.cache = cache(value, &reader)
             case "tcp":
@@ -148,7 +149,7 @@ public enum ConfigLoader {
 
     static func forwarding(_ node: Node, _ reader: inout YAMLReader) -> Config.Forwarding {
         var forwarding = Config.Forwarding()
-        let keys = ["upstreams", "policy", "timeout", "deadline", "max_in_flight", "rules"]
+        let keys = ["upstreams", "policy", "timeout", "deadline", "max_in_flight", "rules", "resolv_conf"]
         for (key, value) in reader.mapping(node, "forward", allowed: keys) {
             switch key {
             case "upstreams":
@@ -168,6 +169,8 @@ public enum ConfigLoader {
                 forwarding.maxInFlight = reader.int(value, "max_in_flight", range: 1...1_000_000) ?? forwarding.maxInFlight
             case "rules":
                 forwarding.rules = reader.list(value, "rules").compactMap { rule($0, &reader) }
+            case "resolv_conf":
+                if let path = reader.string(value, "resolv_conf") { forwarding.resolvConf = resolvePath(path, against: directoryOf(reader.file)) }
             default: break
             }
         }

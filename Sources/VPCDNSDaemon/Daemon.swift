@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSForwarder
 import EventIO
 import Foundation
 import Glibc
@@ -11,6 +13,7 @@ public final class Daemon {
     private let source: ConfigSource
     private let logger: Logger
     private var store: SnapshotStore?
+    private var cache: ResponseCache?
     private var workers: [Worker] = []
 
     public init(source: ConfigSource, logger: Logger) {
@@ -52,11 +55,17 @@ public final class Daemon {
         }
         let store = SnapshotStore(snapshot)
         self.store = store
+        let c = config.cache
+        let cache = ResponseCache(
+            policy: CachePolicy(
+                maxEntries: c.maxEntries, maxBytes: c.maxBytes, minTTL: c.minTTL, maxTTL: c.maxTTL,
+                maxNegativeTTL: c.maxNegativeTTL, serveStale: c.serveStale))
+        self.cache = cache
         let ready = DispatchSemaphore(value: 0)
         let failure = StartupFailure()
         workers = (0..<workerCount).map { i in
             Worker(index: i, udpSockets: sockets.map { $0.udp[i] }, tcpSockets: sockets.map { $0.tcp[i] }, store: store,
-                logger: logger)
+                cache: cache, logger: logger)
         }
         for worker in workers { worker.start(ready: ready, failure: failure) }
         for _ in workers { ready.wait() }
@@ -119,16 +128,32 @@ public final class Daemon {
         let started = Date()
         switch Daemon.prepare(source) {
         case .success(let snapshot):
-            if snapshot.config.listen != store.load().config.listen {
+            let previous = store.load()
+            if snapshot.config.listen != previous.config.listen {
                 logger.warning("reload: listen addresses changed; that takes a restart")
             }
             store.publish(snapshot)
+            // Cached forwarded answers stay, except under names now private or routed differently.
+            for domain in Daemon.changedDomains(from: previous, to: snapshot) { cache?.purge(below: domain) }
             let ms = Int(Date().timeIntervalSince(started) * 1000)
             logger.info("reload ok: \(snapshot.summary) in \(ms) ms")
         case .failure(let errors):
             for error in errors.errors { logger.error("reload: \(error.description)") }
             logger.error("reload failed: \(errors.errors.count) problem(s); still serving the previous data")
         }
+    }
+
+    /// Zone origins that appeared, and rule domains that appeared, vanished or changed.
+    static func changedDomains(from old: Snapshot, to new: Snapshot) -> [DNSName] {
+        let oldZones = Set(old.engine.zones.all.map(\.origin))
+        var changed = new.engine.zones.all.map(\.origin).filter { !oldZones.contains($0) }
+        let oldRules = old.engine.forwarding.rules
+        let newRules = new.engine.forwarding.rules
+        for domain in Set(oldRules.keys).union(newRules.keys) where oldRules[domain] != newRules[domain] {
+            changed.append(domain)
+        }
+        if old.engine.forwarding.defaultGroup != new.engine.forwarding.defaultGroup { changed.append(.root) }
+        return changed
     }
 
     private func stopWorkers() {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNSCore
 import DNSEngine
+import DNSForwarder
 import DNSZone
+import EventIO
 
 /// Everything the workers read, built whole and swapped whole: a reload never mixes old and new.
 public final class Snapshot: Sendable {
@@ -10,16 +12,29 @@ public final class Snapshot: Sendable {
     /// For the start-up and reload summaries.
     public let zoneCount: Int
     public let recordCount: Int
+    public let forwarderSettings: ForwarderSettings
 
     init(config: Config, engine: QueryEngine, zoneCount: Int, recordCount: Int) {
         self.config = config
         self.engine = engine
         self.zoneCount = zoneCount
         self.recordCount = recordCount
+        forwarderSettings = ForwarderSettings(
+            timeout: config.forwarding.timeout, deadline: config.forwarding.deadline,
+            maxInFlight: config.forwarding.maxInFlight)
+    }
+
+    /// Every upstream the snapshot may send to.
+    public var upstreams: Set<Upstream> {
+        var all = Set(engine.forwarding.defaultGroup?.upstreams ?? [])
+        for case .forward(let group) in engine.forwarding.rules.values { all.formUnion(group.upstreams) }
+        return all
     }
 
     public var summary: String {
-        "\(zoneCount) zones, \(recordCount) records, \(config.endpoints.count) endpoints"
+        let upstreams = engine.forwarding.defaultGroup?.upstreams.map(\.description).joined(separator: " ") ?? "none"
+        return "\(zoneCount) zones, \(recordCount) records, \(config.endpoints.count) endpoints, "
+            + "\(engine.forwarding.rules.count) rules, upstreams: \(upstreams)"
     }
 }
 
@@ -77,11 +92,50 @@ public enum SnapshotBuilder {
                 errors.append(ConfigError(file: location.file, line: location.line, message: problem.message))
             }
         }
+        let forwarding = forwardingRules(config, &errors)
         if !errors.isEmpty { return .failure(ConfigErrors(errors)) }
-        let engine = QueryEngine(zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery)
+        let engine = QueryEngine(
+            zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding)
         return .success(
             Snapshot(
                 config: config, engine: engine, zoneCount: zones.count, recordCount: zones.reduce(0) { $0 + $1.recordCount }))
+    }
+
+    /// Rules and default upstreams. Without `forward.upstreams` the defaults are resolv.conf's
+    /// nameservers minus our own addresses; none left is an error (forwarding to ourselves would
+    /// loop). An explicit empty list turns forwarding off: names outside the zones get REFUSED.
+    static func forwardingRules(_ config: Config, _ errors: inout [ConfigError]) -> ForwardingRules {
+        let policy = UpstreamGroup.Policy(rawValue: config.forwarding.policy.rawValue) ?? .ordered
+        func group(_ addresses: [SocketAddress]) -> UpstreamGroup {
+            UpstreamGroup(addresses.map { Upstream(ip: $0.ip, port: $0.port) }, policy: policy)
+        }
+        var rules: [DNSName: ForwardingRules.Action] = [:]
+        for rule in config.forwarding.rules {
+            if rules[rule.domain] != nil {
+                errors.append(
+                    ConfigError(file: rule.location.file, line: rule.location.line,
+                        message: "a second rule for \(rule.domain.text)"))
+                continue
+            }
+            rules[rule.domain] = rule.action == .system ? .system : .forward(group(rule.upstreams))
+        }
+        var defaults: [SocketAddress]
+        if let explicit = config.forwarding.upstreams {
+            defaults = explicit
+        } else {
+            let path = config.forwarding.resolvConf
+            let text = (try? readWholeFile(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let listed = ResolvConf.nameservers(in: text)
+            defaults = ResolvConf.usable(listed, listen: config.listen)
+            if defaults.isEmpty {
+                let location = config.forwarding.location ?? SourceLocation(file: config.file ?? "<command line>", line: 1)
+                let why = listed.isEmpty ? "\(path) lists no nameserver" : "every nameserver in \(path) is vpcdnsd itself"
+                errors.append(
+                    ConfigError(file: location.file, line: location.line,
+                        message: "no usable upstream: \(why); set forward.upstreams (an empty list turns forwarding off)"))
+            }
+        }
+        return ForwardingRules(rules: rules, defaultGroup: defaults.isEmpty ? nil : group(defaults))
     }
 
     /// The origin of a zone file: as configured, else its `$ORIGIN`, else its file name minus `.zone`.

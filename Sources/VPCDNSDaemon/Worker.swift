@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNSEngine
+import DNSForwarder
 import EventIO
 import Foundation
 import Logging
@@ -12,6 +13,7 @@ final class Worker: @unchecked Sendable {
     private let udpSockets: [Socket]
     private let tcpSockets: [Socket]
     private let store: SnapshotStore
+    private let cache: ResponseCache
     private let logger: Logger
     private let control = Mutex<(waker: Waker?, stopRequested: Bool)>((nil, false))
     private let finished = DispatchSemaphore(value: 0)
@@ -21,11 +23,14 @@ final class Worker: @unchecked Sendable {
     private var generation = -1
     private var rotation = 0
 
-    init(index: Int, udpSockets: [Socket], tcpSockets: [Socket], store: SnapshotStore, logger: Logger) {
+    private var forwarder: Forwarder?
+
+    init(index: Int, udpSockets: [Socket], tcpSockets: [Socket], store: SnapshotStore, cache: ResponseCache, logger: Logger) {
         self.index = index
         self.udpSockets = udpSockets
         self.tcpSockets = tcpSockets
         self.store = store
+        self.cache = cache
         self.logger = logger
         self.snapshot = store.load()
     }
@@ -59,18 +64,25 @@ final class Worker: @unchecked Sendable {
 
     private func run(ready: DispatchSemaphore) throws {
         let loop = try EventLoop()
+        forwarder = Forwarder(io: LoopForwarderIO(loop: loop), cache: cache, settings: snapshot.forwarderSettings)
         let udp = try udpSockets.map { socket in
-            try UDPServer(socket: socket, on: loop) { [unowned self] request, from in
-                self.answer(Array(request), from: from, transport: .udp)
+            try UDPServer(socket: socket, on: loop) { [unowned self] request, from, server in
+                self.answer(Array(request), from: from, transport: .udp) { [unowned server] reply in
+                    server.send(reply, to: from)
+                }
             }
         }
         let tcp = try tcpSockets.map { socket in
             try TCPServer(socket: socket, on: loop, limits: snapshot.config.tcp) { [unowned self] message, connection in
-                if let reply = self.answer(message, from: connection.peer, transport: .tcp) {
+                connection.beginQuery()
+                let now = self.answer(message, from: connection.peer, transport: .tcp) { reply in
                     connection.send(reply)
-                } else {
-                    connection.close()
+                    connection.endQuery()
                 }
+                guard let now else { return }
+                connection.endQuery()
+                // Not a query (a response, a runt): a TCP peer sending those is closed.
+                if now.isEmpty { connection.close() } else { connection.send(now) }
             }
         }
         let waker = try Waker(on: loop) { loop.stop() }
@@ -84,18 +96,28 @@ final class Worker: @unchecked Sendable {
         withExtendedLifetime((udp, tcp, waker)) {}
     }
 
-    private func answer(_ bytes: [UInt8], from: SocketAddress, transport: QueryContext.Transport) -> [UInt8]? {
+    /// The reply to send now, or nil: nothing to send, or `later` will be called with it once an
+    /// upstream answers. `later` is called at most once, and only when this returns nil.
+    private func answer(
+        _ bytes: [UInt8], from: SocketAddress, transport: QueryContext.Transport, later: @escaping ([UInt8]) -> Void
+    ) -> [UInt8]? {
         let current = store.generation
         if current != generation {
             snapshot = store.load()
             generation = current
+            forwarder?.settings = snapshot.forwarderSettings
+            forwarder?.retainHealth(for: snapshot.upstreams)
         }
         rotation &+= 1
         switch snapshot.engine.respond(
             to: bytes, context: QueryContext(transport: transport, clientAddress: from.ip, rotation: rotation))
         {
         case .reply(let reply): return reply
-        case .drop: return nil
+        case .drop: return transport == .tcp ? [] : nil
+        case .forward(let request):
+            guard let forwarder else { return nil }
+            forwarder.resolve(request, reply: later)
+            return nil
         }
     }
 }

@@ -17,11 +17,16 @@ struct YAMLReader {
 
     /// The entries of a mapping; keys outside `allowed` are errors (never ignored silently).
     mutating func mapping(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, value: Node)] {
+        keyedMapping(node, what, allowed: allowed).map { ($0.key, $0.value) }
+    }
+
+    /// As `mapping`, with the line of each key.
+    mutating func keyedMapping(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, value: Node, line: Int)] {
         guard case .mapping(let mapping) = node else {
             error(node, "\(what) must be a mapping")
             return []
         }
-        var entries: [(key: String, value: Node)] = []
+        var entries: [(key: String, value: Node, line: Int)] = []
         var seen: Set<String> = []
         for (keyNode, value) in mapping {
             guard let key = keyNode.scalar?.string else {
@@ -36,7 +41,7 @@ struct YAMLReader {
                 error(keyNode, "key \"\(key)\" appears twice in \(what)")
                 continue
             }
-            entries.append((key, value))
+            entries.append((key, value, line(keyNode)))
         }
         return entries
     }

@@ -127,9 +127,13 @@ def dig(port, name, rtype="A", *options, server="127.0.0.1", source=None):
     return Answer(result.stdout)
 
 
-def config(zones="", endpoints="", extra="", listen="127.0.0.1:0"):
-    """A config listening on a kernel-chosen loopback port, with one worker thread."""
-    return f"listen: [\"{listen}\"]\nworkers: 2\n{zones}{endpoints}{extra}"
+def config(zones="", endpoints="", extra="", listen="127.0.0.1:0", upstreams=()):
+    """A config listening on a kernel-chosen loopback port with two workers. Upstreams are always
+    explicit loopback addresses (none: forwarding off), never the machine's resolv.conf."""
+    forward = ""
+    if "forward:" not in extra:
+        forward = "forward:\n  upstreams: [" + ", ".join(f'"{u}"' for u in upstreams) + "]\n"
+    return f"listen: [\"{listen}\"]\nworkers: 2\n{zones}{endpoints}{forward}{extra}"
 
 
 SEED_ENDPOINT = """

@@ -35,7 +35,7 @@ def test_seed_endpoint_names(daemon, transport, name, expected):
 
 
 def test_other_vpce_names_are_not_ours(daemon):
-    # Public vpce names of other endpoints are not shadowed (they would go upstream).
+    # Public vpce names of other endpoints are not shadowed: they go upstream (off here: REFUSED).
     answer = dig(daemon.port, "vpce-0fff-abcd1234.execute-api.us-east-1.vpce.amazonaws.com")
     assert answer.status == "REFUSED", answer
 

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+
+/// What a cached answer is filed under: (name, type, class, DO) — names compared without case.
+public struct CacheKey: Hashable, Sendable {
+    public var name: DNSName
+    public var type: RRType
+    public var qclass: RRClass
+    public var dnssecOK: Bool
+
+    public init(name: DNSName, type: RRType, qclass: RRClass = .IN, dnssecOK: Bool = false) {
+        self.name = name
+        self.type = type
+        self.qclass = qclass
+        self.dnssecOK = dnssecOK
+    }
+}
+
+/// One cached upstream answer, already scrubbed to the query's chain (no out-of-bailiwick data).
+public struct CachedAnswer: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case positive
+        /// NXDOMAIN or NODATA (RFC 2308), with the SOA in `authority`.
+        case negative
+        /// A SERVFAIL remembered briefly so a failing name does not hammer the upstreams.
+        case failure
+    }
+
+    public var kind: Kind
+    public var rcode: RCode
+    public var answers: [ResourceRecord]
+    public var authority: [ResourceRecord]
+    /// Monotonic time of storing.
+    public var storedAt: Double
+    /// Seconds the entry is fresh.
+    public var ttl: UInt32
+
+    public init(kind: Kind, rcode: RCode, answers: [ResourceRecord], authority: [ResourceRecord], storedAt: Double, ttl: UInt32) {
+        self.kind = kind
+        self.rcode = rcode
+        self.answers = answers
+        self.authority = authority
+        self.storedAt = storedAt
+        self.ttl = ttl
+    }
+
+    /// A rough count of the bytes the entry holds, for the cache's byte budget.
+    var estimatedBytes: Int {
+        let records = answers + authority
+        return 96 + records.reduce(0) { total, record in
+            total + 48 + record.name.wire.count + rdataSize(record.rdata)
+        }
+    }
+
+    /// The records with TTLs counted down by the time spent in the cache (RFC 1035 §7.4 / RFC 2181 §8);
+    /// a stale answer carries `staleTTL` (RFC 8767 §4: 30 seconds).
+    func aged(at now: Double, staleTTL: UInt32? = nil) -> (answers: [ResourceRecord], authority: [ResourceRecord]) {
+        let elapsed = UInt32(max(0, min(Double(UInt32.max), now - storedAt)))
+        func age(_ record: ResourceRecord) -> ResourceRecord {
+            var copy = record
+            copy.ttl = staleTTL ?? (record.ttl > elapsed ? record.ttl - elapsed : 0)
+            return copy
+        }
+        return (answers.map(age), authority.map(age))
+    }
+}
+
+private func rdataSize(_ rdata: RData) -> Int {
+    switch rdata {
+    case .a: 4
+    case .aaaa: 16
+    case .ns(let n), .cname(let n), .ptr(let n): n.wire.count
+    case .soa(let s): s.mname.wire.count + s.rname.wire.count + 20
+    case .mx(_, let n): 2 + n.wire.count
+    case .txt(let strings): strings.reduce(0) { $0 + 1 + $1.count }
+    case .srv(_, _, _, let n): 6 + n.wire.count
+    case .caa(_, let tag, let value): 2 + tag.count + value.count
+    case .unknown(let bytes): bytes.count
+    }
+}

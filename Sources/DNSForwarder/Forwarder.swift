@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSEngine
+
+/// Timeouts and limits of forwarding.
+public struct ForwarderSettings: Sendable {
+    /// Seconds to wait for one upstream before trying the next.
+    public var timeout: Double
+    /// Seconds after which the client gets SERVFAIL (or a stale answer) when nothing answered.
+    public var deadline: Double
+    /// Upstream queries outstanding at once (per worker); past it clients get SERVFAIL at once.
+    public var maxInFlight: Int
+    /// EDNS payload size we advertise upstream (RFC 6891 §6.2.5).
+    public var udpPayloadSize: UInt16
+    /// First delay before probing an upstream marked down; doubles up to `maxProbeInterval`.
+    public var probeInterval: Double
+    public var maxProbeInterval: Double
+
+    public init(
+        timeout: Double = 1.0, deadline: Double = 3.0, maxInFlight: Int = 10_000, udpPayloadSize: UInt16 = 1232,
+        probeInterval: Double = 0.5, maxProbeInterval: Double = 16
+    ) {
+        self.timeout = timeout
+        self.deadline = deadline
+        self.maxInFlight = maxInFlight
+        self.udpPayloadSize = udpPayloadSize
+        self.probeInterval = probeInterval
+        self.maxProbeInterval = maxProbeInterval
+    }
+}
+
+/// Counters, for logs and metrics.
+public struct ForwarderStats: Sendable, Equatable {
+    public var cacheHits = 0
+    public var cacheMisses = 0
+    public var staleServed = 0
+    public var coalesced = 0
+    public var upstreamQueries = 0
+    public var upstreamFailures = 0
+    /// Replies dropped because ID, question or flags did not match (spoofing attempts among them).
+    public var ignoredReplies = 0
+    public var servfails = 0
+    public var tcpRetries = 0
+    public init() {}
+}
+
+/// Resolves forwarded queries for one worker: cache first, then the upstreams in order (or at
+/// random), one at a time with a per-try timeout, TC=1 retried over TCP, identical queries in flight
+/// coalesced, SERVFAIL (or a stale answer) at the deadline. Runs on the worker's thread only.
+public final class Forwarder {
+    let io: ForwarderIO
+    public let cache: ResponseCache
+    public var settings: ForwarderSettings
+    public internal(set) var stats = ForwarderStats()
+    var inFlight: [CacheKey: Pending] = [:]
+    var health: [Upstream: DownState] = [:]
+
+    public init(io: ForwarderIO, cache: ResponseCache, settings: ForwarderSettings = ForwarderSettings()) {
+        self.io = io
+        self.cache = cache
+        self.settings = settings
+    }
+
+    /// Upstream queries waiting for an answer.
+    public var pendingCount: Int { inFlight.count }
+
+    /// Upstreams currently marked down.
+    public var downUpstreams: Set<Upstream> { Set(health.keys) }
+
+    /// Answers `request`; `reply` is called exactly once with the response bytes.
+    public func resolve(_ request: ForwardRequest, reply: @escaping ([UInt8]) -> Void) {
+        let key = CacheKey(
+            name: request.question.name, type: request.question.type, qclass: request.question.qclass,
+            dnssecOK: request.dnssecOK)
+        if case .fresh(let entry) = cache.lookup(key, now: io.now) {
+            stats.cacheHits += 1
+            let (answers, authority) = entry.aged(at: io.now)
+            reply(ResponseBuilder.build(request, rcode: entry.rcode, answers: answers, authority: authority))
+            return
+        }
+        stats.cacheMisses += 1
+        if let pending = inFlight[key] {
+            stats.coalesced += 1
+            pending.waiters.append((request, reply))
+            return
+        }
+        guard inFlight.count < settings.maxInFlight else {
+            stats.servfails += 1
+            reply(ResponseBuilder.build(request, rcode: .servFail, answers: [], authority: []))
+            return
+        }
+        let pending = Pending(key: key, question: request.question, candidates: order(request.upstreams))
+        pending.waiters.append((request, reply))
+        inFlight[key] = pending
+        pending.deadline = io.schedule(after: settings.deadline) { [weak self, weak pending] in
+            guard let self, let pending else { return }
+            self.finish(pending, with: nil)
+        }
+        attempt(pending, at: 0, overTCP: false)
+    }
+
+    /// Healthy upstreams first (in order, or shuffled), then those marked down as a last resort.
+    func order(_ group: UpstreamGroup) -> [Upstream] {
+        var healthy = group.upstreams.filter { health[$0] == nil }
+        let down = group.upstreams.filter { health[$0] != nil }
+        if group.policy == .random { healthy.shuffle() }
+        return healthy + down
+    }
+
+    private func attempt(_ pending: Pending, at index: Int, overTCP: Bool) {
+        guard !pending.done else { return }
+        guard index < pending.candidates.count else {
+            finish(pending, with: pending.lastResponse)
+            return
+        }
+        let upstream = pending.candidates[index]
+        let id = io.randomID()
+        let query = upstreamQuery(id: id, question: pending.question, dnssecOK: pending.key.dnssecOK)
+        stats.upstreamQueries += 1
+        if overTCP { stats.tcpRetries += 1 }
+        pending.exchange = io.exchange(
+            query, with: upstream, overTCP: overTCP, timeout: settings.timeout * (overTCP ? 2 : 1),
+            onMessage: { [weak self, weak pending] bytes in
+                guard let self, let pending, !pending.done else { return true }
+                guard let response = self.accept(bytes, id: id, question: pending.question) else {
+                    self.stats.ignoredReplies += 1
+                    return false
+                }
+                pending.exchange = nil
+                self.markUp(upstream)
+                if response.header.truncated && !overTCP {
+                    self.attempt(pending, at: index, overTCP: true)
+                } else if response.rcode == .servFail || response.rcode == .refused,
+                    index + 1 < pending.candidates.count
+                {
+                    pending.lastResponse = response
+                    self.attempt(pending, at: index + 1, overTCP: false)
+                } else {
+                    self.finish(pending, with: response)
+                }
+                return true
+            },
+            onFailure: { [weak self, weak pending] _ in
+                guard let self, let pending, !pending.done else { return }
+                pending.exchange = nil
+                self.stats.upstreamFailures += 1
+                self.markDown(upstream)
+                self.attempt(pending, at: index + 1, overTCP: false)
+            })
+    }
+
+    /// A reply is accepted only if it is a response to our ID and our question, names compared
+    /// without case (RFC 5452 §9.1). Anything else is ignored and the wait goes on.
+    func accept(_ bytes: [UInt8], id: UInt16, question: Question) -> Message? {
+        guard let message = try? Message(wire: bytes), message.header.isResponse, message.header.id == id,
+            message.header.opcode == .query, message.questions.count == 1, message.questions[0] == question
+        else { return nil }
+        return message
+    }
+
+    func upstreamQuery(id: UInt16, question: Question, dnssecOK: Bool) -> [UInt8] {
+        var header = Header(id: id)
+        header.recursionDesired = true
+        return Message(
+            header: header, questions: [question], edns: EDNS(udpPayloadSize: settings.udpPayloadSize, dnssecOK: dnssecOK)
+        ).encode()
+    }
+
+    /// Replies to every waiter: from the upstream's response, else (all failed) from a stale entry
+    /// or with SERVFAIL.
+    private func finish(_ pending: Pending, with response: Message?) {
+        guard !pending.done else { return }
+        pending.done = true
+        pending.deadline?.cancel()
+        pending.exchange?.cancel()
+        pending.exchange = nil
+        inFlight[pending.key] = nil
+        let now = io.now
+        var entry: CachedAnswer
+        if let response {
+            let scrubbed = CacheScrubber.entry(for: response, question: pending.question, now: now, policy: cache.policy)
+            entry = scrubbed.entry
+            if scrubbed.cacheable { cache.store(pending.key, entry) }
+        } else if case .stale(let stale) = cache.lookup(pending.key, now: now) {
+            stats.staleServed += pending.waiters.count
+            let aged = stale.aged(at: now, staleTTL: 30)
+            entry = stale
+            entry.answers = aged.answers
+            entry.authority = aged.authority
+            entry.storedAt = now
+        } else {
+            entry = CachedAnswer(
+                kind: .failure, rcode: .servFail, answers: [], authority: [], storedAt: now, ttl: cache.policy.failureTTL)
+            if cache.policy.failureTTL > 0 { cache.store(pending.key, entry) }
+        }
+        if entry.rcode == .servFail { stats.servfails += pending.waiters.count }
+        for (request, reply) in pending.waiters {
+            reply(ResponseBuilder.build(request, rcode: entry.rcode, answers: entry.answers, authority: entry.authority))
+        }
+        pending.waiters = []
+    }
+}
+
+/// One upstream question in flight and the clients waiting on it.
+final class Pending {
+    let key: CacheKey
+    let question: Question
+    let candidates: [Upstream]
+    var waiters: [(ForwardRequest, ([UInt8]) -> Void)] = []
+    var exchange: Cancellable?
+    var deadline: Cancellable?
+    /// A SERVFAIL/REFUSED kept while the next upstream is tried.
+    var lastResponse: Message?
+    var done = false
+
+    init(key: CacheKey, question: Question, candidates: [Upstream]) {
+        self.key = key
+        self.question = question
+        self.candidates = candidates
+    }
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// A bounded map with least-recently-used eviction, every operation O(1): a dictionary into slots
+/// of a doubly linked list kept in arrays (no per-entry allocation besides the value). Not
+/// thread-safe: `ResponseCache` wraps each shard in a lock.
+struct LRUTable<Key: Hashable, Value> {
+    private struct Slot {
+        var key: Key
+        /// nil once removed, so a freed slot holds no memory until reused.
+        var value: Value?
+        var bytes: Int
+        var previous: Int
+        var next: Int
+    }
+
+    private var index: [Key: Int] = [:]
+    private var slots: [Slot] = []
+    private var free: [Int] = []
+    private var head = -1  // most recently used
+    private var tail = -1  // least recently used
+    private(set) var bytes = 0
+    let maxEntries: Int
+    let maxBytes: Int
+    /// Entries pushed out to make room.
+    private(set) var evictions = 0
+
+    init(maxEntries: Int, maxBytes: Int) {
+        self.maxEntries = maxEntries
+        self.maxBytes = maxBytes
+    }
+
+    var count: Int { index.count }
+
+    /// The value, marked as just used.
+    mutating func get(_ key: Key) -> Value? {
+        guard let i = index[key] else { return nil }
+        moveToFront(i)
+        return slots[i].value
+    }
+
+    /// Inserts or replaces, then evicts from the cold end until within both limits.
+    mutating func set(_ key: Key, _ value: Value, bytes size: Int) {
+        guard maxEntries > 0, size <= maxBytes else { return }
+        if let i = index[key] {
+            bytes += size - slots[i].bytes
+            slots[i].value = value
+            slots[i].bytes = size
+            moveToFront(i)
+        } else {
+            let slot = Slot(key: key, value: value, bytes: size, previous: -1, next: head)
+            let i: Int
+            if let reused = free.popLast() {
+                slots[reused] = slot
+                i = reused
+            } else {
+                slots.append(slot)
+                i = slots.count - 1
+            }
+            if head >= 0 { slots[head].previous = i }
+            head = i
+            if tail < 0 { tail = i }
+            index[key] = i
+            bytes += size
+        }
+        while index.count > maxEntries || bytes > maxBytes, tail >= 0 {
+            remove(at: tail)
+            evictions += 1
+        }
+    }
+
+    mutating func remove(_ key: Key) {
+        if let i = index[key] { remove(at: i) }
+    }
+
+    /// Removes every entry whose key matches.
+    mutating func removeAll(where predicate: (Key) -> Bool) {
+        for (key, i) in index where predicate(key) { remove(at: i) }
+    }
+
+    private mutating func remove(at i: Int) {
+        let slot = slots[i]
+        if slot.previous >= 0 { slots[slot.previous].next = slot.next } else { head = slot.next }
+        if slot.next >= 0 { slots[slot.next].previous = slot.previous } else { tail = slot.previous }
+        index[slot.key] = nil
+        bytes -= slot.bytes
+        slots[i].value = nil
+        free.append(i)
+    }
+
+    private mutating func moveToFront(_ i: Int) {
+        guard head != i else { return }
+        let slot = slots[i]
+        if slot.previous >= 0 { slots[slot.previous].next = slot.next }
+        if slot.next >= 0 { slots[slot.next].previous = slot.previous } else { tail = slot.previous }
+        slots[i].previous = -1
+        slots[i].next = head
+        if head >= 0 { slots[head].previous = i }
+        head = i
+    }
+}

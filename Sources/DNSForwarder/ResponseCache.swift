@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import Synchronization
+
+/// Limits and clamps of the cache.
+public struct CachePolicy: Sendable {
+    public var maxEntries: Int
+    public var maxBytes: Int
+    public var minTTL: UInt32
+    public var maxTTL: UInt32
+    public var maxNegativeTTL: UInt32
+    /// Seconds a SERVFAIL is remembered (kept ≤ 5).
+    public var failureTTL: UInt32
+    /// Serve expired answers when every upstream fails (RFC 8767).
+    public var serveStale: Bool
+    /// How long past expiry an answer may still be served stale (RFC 8767 §5 suggests 1–3 days).
+    public var staleWindow: Double
+
+    public init(
+        maxEntries: Int = 100_000, maxBytes: Int = 64 << 20, minTTL: UInt32 = 0, maxTTL: UInt32 = 86_400,
+        maxNegativeTTL: UInt32 = 3_600, failureTTL: UInt32 = 2, serveStale: Bool = false, staleWindow: Double = 86_400
+    ) {
+        self.maxEntries = maxEntries
+        self.maxBytes = maxBytes
+        self.minTTL = minTTL
+        self.maxTTL = maxTTL
+        self.maxNegativeTTL = maxNegativeTTL
+        self.failureTTL = min(failureTTL, 5)
+        self.serveStale = serveStale
+        self.staleWindow = staleWindow
+    }
+}
+
+/// Forwarded answers shared by all workers, split in shards each behind its own lock so workers
+/// rarely meet (Unbound's slabs). Only forwarded answers live here; private answers always come
+/// from the zones.
+public final class ResponseCache: Sendable {
+    public enum Lookup: Equatable {
+        case fresh(CachedAnswer)
+        /// Expired, but inside the serve-stale window.
+        case stale(CachedAnswer)
+        case miss
+    }
+
+    final class Shard: Sendable {
+        let table: Mutex<LRUTable<CacheKey, CachedAnswer>>
+        init(maxEntries: Int, maxBytes: Int) {
+            table = Mutex(LRUTable(maxEntries: maxEntries, maxBytes: maxBytes))
+        }
+    }
+
+    public let policy: CachePolicy
+    private let shards: [Shard]
+
+    public init(policy: CachePolicy, shardCount: Int = 16) {
+        self.policy = policy
+        let count = max(1, shardCount)
+        shards = (0..<count).map { _ in
+            Shard(maxEntries: (policy.maxEntries + count - 1) / count, maxBytes: policy.maxBytes / count)
+        }
+    }
+
+    private func shard(_ key: CacheKey) -> Shard {
+        shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
+    }
+
+    public func lookup(_ key: CacheKey, now: Double) -> Lookup {
+        guard let entry = shard(key).table.withLock({ $0.get(key) }) else { return .miss }
+        let age = now - entry.storedAt
+        if age < Double(entry.ttl) { return .fresh(entry) }
+        if policy.serveStale, entry.kind != .failure, age < Double(entry.ttl) + policy.staleWindow { return .stale(entry) }
+        if !policy.serveStale || entry.kind == .failure { shard(key).table.withLock { $0.remove(key) } }
+        return .miss
+    }
+
+    public func store(_ key: CacheKey, _ entry: CachedAnswer) {
+        shard(key).table.withLock { $0.set(key, entry, bytes: entry.estimatedBytes) }
+    }
+
+    /// Drops every entry for names at or below `domain` (a reload made them private or re-routed).
+    public func purge(below domain: DNSName) {
+        for shard in shards {
+            shard.table.withLock { $0.removeAll { $0.name.isSubdomain(of: domain) } }
+        }
+    }
+
+    public var count: Int { shards.reduce(0) { total, shard in total + shard.table.withLock { $0.count } } }
+    public var bytes: Int { shards.reduce(0) { total, shard in total + shard.table.withLock { $0.bytes } } }
+    public var evictions: Int { shards.reduce(0) { total, shard in total + shard.table.withLock { $0.evictions } } }
+}
