@@ -5,7 +5,7 @@ SWIFT      ?= swift
 PREFIX     ?= /usr/local
 CONFIG     ?= config/vpcdnsd.yaml
 APT_DEPS   := libevent-dev pkg-config
-TEST_DEPS  := dnsutils python3
+TEST_DEPS  := dnsutils python3 nsd util-linux
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps test-deps build run test clean

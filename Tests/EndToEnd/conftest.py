@@ -45,7 +45,7 @@ class Daemon:
                 raise AssertionError(f"vpcdnsd exited with {self.process.returncode}:\n{self.text()}")
             return "ready:" in self.text()
         wait_for(ready, what="vpcdnsd to be ready")
-        match = re.search(r"udp=127\.0\.0\.1:(\d+)", self.text())
+        match = re.search(r"udp=\S+:(\d+)", self.text())
         assert match, self.text()
         self.port = int(match.group(1))
         return self
