@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import CSocketBatch
 import Glibc
 
 /// Why an exchange ended without an accepted reply.
