@@ -5,10 +5,10 @@ SWIFT      ?= swift
 PREFIX     ?= /usr/local
 CONFIG     ?= config/vpcdnsd.yaml
 APT_DEPS   := libevent-dev pkg-config
-TEST_DEPS  := dnsutils python3 nsd util-linux
+TEST_DEPS  := dnsutils python3 nsd util-linux systemd
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build run test clean
+.PHONY: all deps test-deps build run test install uninstall clean
 
 all: build
 
@@ -39,6 +39,21 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-xctest
 	cd Tests/EndToEnd && VPCDNSD=$(CURDIR)/.build/debug/vpcdnsd python3 -m pytest -q -p no:cacheprovider
+
+# The binary, /etc/vpcdnsd/{vpcdnsd.yaml,zones/}, and the systemd unit. Existing config is kept.
+install: build
+	install -D -m 0755 .build/release/vpcdnsd $(DESTDIR)$(PREFIX)/sbin/vpcdnsd
+	install -d -m 0755 $(DESTDIR)/etc/vpcdnsd/zones
+	[ -e $(DESTDIR)/etc/vpcdnsd/vpcdnsd.yaml ] || install -m 0644 config/vpcdnsd.yaml $(DESTDIR)/etc/vpcdnsd/vpcdnsd.yaml
+	for z in config/zones/*.zone; do \
+	  [ -e $(DESTDIR)/etc/vpcdnsd/zones/$$(basename $$z) ] || install -m 0644 $$z $(DESTDIR)/etc/vpcdnsd/zones/; \
+	done
+	sed 's|/usr/local/sbin|$(PREFIX)/sbin|g' systemd/vpcdnsd.service > vpcdnsd.service.tmp
+	install -D -m 0644 vpcdnsd.service.tmp $(DESTDIR)/etc/systemd/system/vpcdnsd.service
+	rm -f vpcdnsd.service.tmp
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/vpcdnsd $(DESTDIR)/etc/systemd/system/vpcdnsd.service
 
 clean:
 	rm -rf .build

@@ -35,6 +35,8 @@ public final class TCPServer {
 
     public var localAddress: SocketAddress { socket.localAddress }
     public var connectionCount: Int { connections.count }
+    /// Replies owed on all connections.
+    public var outstandingQueries: Int { connections.values.reduce(0) { $0 + $1.outstanding } }
 
     /// - Throws: `EventIOError` if the socket cannot be bound or the listener made.
     public convenience init(binding address: SocketAddress, reusePort: Bool, on loop: EventLoop, limits: TCPLimits,

@@ -7,18 +7,31 @@ import Glibc
 import Logging
 import Synchronization
 
-/// The running daemon: binds the listeners, starts one worker per core, and handles signals on the
-/// main thread (SIGHUP reloads, SIGTERM/SIGINT stop).
+/// The running daemon: binds the listeners, drops privileges, starts one worker per core, and
+/// handles signals on the main thread: SIGHUP reloads (built on a background thread, published
+/// whole), SIGTERM/SIGINT drain and stop. Speaks sd_notify when NOTIFY_SOCKET is set.
 public final class Daemon {
+    /// How long a stop waits for queries in flight.
+    public static let drainSeconds = 2.0
+
     private let source: ConfigSource
     private let logger: Logger
+    private let notifier: SystemdNotifier
     private var store: SnapshotStore?
     private var cache: ResponseCache?
     private var workers: [Worker] = []
+    private var reloading = false
+    private var reloadPending = false
+    private var reloadStarted = 0.0
+    private let reloadResult = Mutex<Result<Snapshot, ConfigErrors>?>(nil)
+    /// Reloads that published / failed, and when the last one ended (for metrics).
+    public private(set) var reloadsOK = 0
+    public private(set) var reloadsFailed = 0
 
-    public init(source: ConfigSource, logger: Logger) {
+    public init(source: ConfigSource, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) {
         self.source = source
         self.logger = logger
+        self.notifier = notifier
     }
 
     /// Loads the configuration and every zone, or returns all the problems: those of the config
@@ -42,6 +55,7 @@ public final class Daemon {
         case .failure(let errors):
             for error in errors.errors { logger.error("\(error.description)") }
             logger.error("not starting: \(errors.errors.count) problem(s) in the configuration")
+            notifier.status("not starting: \(errors.errors.first?.description ?? "configuration error")")
             return 1
         }
         let config = snapshot.config
@@ -49,8 +63,10 @@ public final class Daemon {
         let sockets: [(udp: [Socket], tcp: [Socket])]
         do {
             sockets = try bindListeners(config.listen, workers: workerCount)
+            if let user = config.user { try Privileges.drop(to: user, logger: logger) }
         } catch {
-            logger.error("cannot listen: \(error)")
+            logger.error("cannot start: \(error)")
+            notifier.status("cannot start: \(error)")
             return 1
         }
         let store = SnapshotStore(snapshot)
@@ -71,21 +87,22 @@ public final class Daemon {
         for _ in workers { ready.wait() }
         if let message = failure.message.withLock({ $0 }) {
             logger.error("cannot start: \(message)")
-            stopWorkers()
+            stopWorkers(drain: false)
             return 1
         }
         for pair in sockets {
             logger.info("listening", metadata: ["udp": "\(pair.udp[0].localAddress)", "tcp": "\(pair.tcp[0].localAddress)"])
         }
         logger.info("ready: \(snapshot.summary), \(workerCount) workers")
+        notifier.ready(status: "serving: \(snapshot.summary)")
         do {
             try runMainLoop()
         } catch {
             logger.error("main loop failed: \(error)")
-            stopWorkers()
+            stopWorkers(drain: false)
             return 1
         }
-        stopWorkers()
+        stopWorkers(drain: true)
         logger.info("stopped")
         return 0
     }
@@ -111,22 +128,53 @@ public final class Daemon {
 
     private func runMainLoop() throws {
         let loop = try EventLoop()
-        let stop = { [logger] (name: String) in
+        let stop = { [logger, notifier] (name: String) in
             logger.info("\(name): stopping")
+            notifier.stopping()
             loop.stop()
         }
         let term = try SignalWatcher(SIGTERM, on: loop) { stop("SIGTERM") }
         let int = try SignalWatcher(SIGINT, on: loop) { stop("SIGINT") }
-        let hup = try SignalWatcher(SIGHUP, on: loop) { [unowned self] in self.reload() }
+        let reloadDone = try Waker(on: loop) { [unowned self] in self.finishReload() }
+        let hup = try SignalWatcher(SIGHUP, on: loop) { [unowned self] in self.startReload(then: reloadDone) }
+        var watchdog: EventIO.Timer?
+        if let interval = SystemdNotifier.watchdogInterval() {
+            watchdog = try EventIO.Timer(after: interval, repeats: true, on: loop) { [notifier] in notifier.watchdog() }
+        }
         try loop.run()
-        withExtendedLifetime((term, int, hup)) {}
+        withExtendedLifetime((term, int, hup, reloadDone, watchdog)) {}
     }
 
-    /// Re-reads the config and every zone; publishes the new snapshot only when all of it is good.
-    func reload() {
-        guard let store else { return }
-        let started = Date()
-        switch Daemon.prepare(source) {
+    /// SIGHUP: re-read everything on a background thread; signals during a reload are coalesced
+    /// into one more reload after it.
+    private func startReload(then done: Waker) {
+        if reloading {
+            reloadPending = true
+            return
+        }
+        reloading = true
+        reloadStarted = monotonicSeconds()
+        notifier.reloading()
+        logger.info("SIGHUP: reloading")
+        let source = self.source
+        let box = ReloadBox(self)
+        let thread = Thread {
+            let result = Daemon.prepare(source)
+            box.daemon?.reloadResult.withLock { $0 = result }
+            done.wake()
+        }
+        thread.name = "vpcdnsd-reload"
+        thread.start()
+    }
+
+    /// On the main loop: publish the new snapshot, or keep the old one and say why.
+    private func finishReload() {
+        guard let result = reloadResult.withLock({ value -> Result<Snapshot, ConfigErrors>? in
+            defer { value = nil }
+            return value
+        }), let store else { return }
+        let ms = Int((monotonicSeconds() - reloadStarted) * 1000)
+        switch result {
         case .success(let snapshot):
             let previous = store.load()
             if snapshot.config.listen != previous.config.listen {
@@ -135,13 +183,25 @@ public final class Daemon {
             store.publish(snapshot)
             // Cached forwarded answers stay, except under names now private or routed differently.
             for domain in Daemon.changedDomains(from: previous, to: snapshot) { cache?.purge(below: domain) }
-            let ms = Int(Date().timeIntervalSince(started) * 1000)
+            reloadsOK += 1
             logger.info("reload ok: \(snapshot.summary) in \(ms) ms")
+            notifier.ready(status: "serving: \(snapshot.summary)")
         case .failure(let errors):
+            reloadsFailed += 1
             for error in errors.errors { logger.error("reload: \(error.description)") }
-            logger.error("reload failed: \(errors.errors.count) problem(s); still serving the previous data")
+            logger.error("reload failed after \(ms) ms: \(errors.errors.count) problem(s); still serving the previous data")
+            notifier.notify(
+                "READY=1", "STATUS=reload failed (\(errors.errors.first?.description ?? "error")); serving the previous data")
+        }
+        reloading = false
+        if reloadPending {
+            reloadPending = false
+            sendReload()
         }
     }
+
+    /// Runs one more reload (a SIGHUP arrived during the last one).
+    private func sendReload() { kill(getpid(), SIGHUP) }
 
     /// Zone origins that appeared, and rule domains that appeared, vanished or changed.
     static func changedDomains(from old: Snapshot, to new: Snapshot) -> [DNSName] {
@@ -156,9 +216,17 @@ public final class Daemon {
         return changed
     }
 
-    private func stopWorkers() {
-        for worker in workers { worker.stop() }
+    private func stopWorkers(drain: Bool) {
+        for worker in workers {
+            if drain { worker.drain(within: Daemon.drainSeconds) } else { worker.stop() }
+        }
         for worker in workers { worker.join() }
         workers = []
     }
+}
+
+/// Lets the reload thread reach the daemon without owning it.
+private final class ReloadBox: @unchecked Sendable {
+    weak var daemon: Daemon?
+    init(_ daemon: Daemon) { self.daemon = daemon }
 }

@@ -15,7 +15,14 @@ final class Worker: @unchecked Sendable {
     private let store: SnapshotStore
     private let cache: ResponseCache
     private let logger: Logger
-    private let control = Mutex<(waker: Waker?, stopRequested: Bool)>((nil, false))
+    /// What the main thread asked for: stop now, or drain (stop taking queries, finish those in
+    /// flight, stop when idle or at the deadline).
+    enum Command: Equatable {
+        case stop
+        case drain(seconds: Double)
+    }
+
+    private let control = Mutex<(waker: Waker?, command: Command?)>((nil, nil))
     private let finished = DispatchSemaphore(value: 0)
 
     // Loop-thread state.
@@ -50,10 +57,16 @@ final class Worker: @unchecked Sendable {
         thread.start()
     }
 
-    /// Asks the loop to stop; safe from any thread.
-    func stop() {
+    /// Asks the loop to stop now; safe from any thread.
+    func stop() { send(.stop) }
+
+    /// Asks the loop to stop taking queries, answer those in flight, and stop once idle or after
+    /// `seconds`; safe from any thread.
+    func drain(within seconds: Double) { send(.drain(seconds: seconds)) }
+
+    private func send(_ command: Command) {
         let waker = control.withLock { state -> Waker? in
-            state.stopRequested = true
+            if state.command != .stop { state.command = command }
             return state.waker
         }
         waker?.wake()
@@ -85,15 +98,44 @@ final class Worker: @unchecked Sendable {
                 if now.isEmpty { connection.close() } else { connection.send(now) }
             }
         }
-        let waker = try Waker(on: loop) { loop.stop() }
-        let stopEarly = control.withLock { state -> Bool in
+        var drainTimers: [EventIO.Timer] = []
+        let onCommand = { [unowned self] in
+            switch self.control.withLock({ $0.command }) {
+            case .stop?:
+                loop.stop()
+            case .drain(let seconds)?:
+                guard drainTimers.isEmpty else { return }
+                for server in udp { server.stopReading() }
+                for server in tcp { server.stopAccepting() }
+                let idle = { self.forwarder?.pendingCount ?? 0 == 0 && tcp.allSatisfy { $0.outstandingQueries == 0 } }
+                if idle() {
+                    loop.stop()
+                    return
+                }
+                if let poll = try? EventIO.Timer(after: 0.02, repeats: true, on: loop, { if idle() { loop.stop() } }) {
+                    drainTimers.append(poll)
+                }
+                if let deadline = try? EventIO.Timer(after: seconds, on: loop, { loop.stop() }) {
+                    drainTimers.append(deadline)
+                } else {
+                    loop.stop()
+                }
+            case nil:
+                break
+            }
+        }
+        let waker = try Waker(on: loop) { onCommand() }
+        let early = control.withLock { state -> Command? in
             state.waker = waker
-            return state.stopRequested
+            return state.command
         }
         ready.signal()
-        if !stopEarly { try loop.run() }
+        if early != .stop {
+            if early != nil { onCommand() }
+            try loop.run()
+        }
         control.withLock { $0.waker = nil }
-        withExtendedLifetime((udp, tcp, waker)) {}
+        withExtendedLifetime((udp, tcp, waker, drainTimers)) {}
     }
 
     /// The reply to send now, or nil: nothing to send, or `later` will be called with it once an

@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Issue 5: running as a service — sd_notify, SIGHUP reload without losing a query, graceful stop,
+the systemd unit, privileges."""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import BINARY, ROOT, config, dig, wait_for
+
+
+class NotifySocket:
+    """The service manager's end of NOTIFY_SOCKET."""
+
+    def __init__(self, tmp_path):
+        self.path = str(tmp_path / "notify.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.1)
+        self.messages = []
+
+    def poll(self):
+        while True:
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                return self.messages
+
+    def wait_for(self, key, after=0, timeout=10):
+        def seen():
+            return next((i for i, m in enumerate(self.poll()) if i >= after and key in m.split("\n")), None)
+        return wait_for(lambda: (lambda i: None if i is None else i + 1)(seen()), timeout=timeout, what=key) - 1
+
+
+def zone_text(serial, address):
+    return f"$TTL 60\n@ SOA ns hostmaster {serial} 2 3 4 60\nhost A {address}\n"
+
+
+def test_notify_ready_reloading_stopping(start_daemon, tmp_path):
+    notify = NotifySocket(tmp_path)
+    zone = tmp_path / "svc.zone"
+    zone.write_text(zone_text(1, "10.0.0.1"))
+    d = start_daemon(config(zones=f"zones:\n  - file: {zone}\n    origin: svc.test\n"),
+                     env={"NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"})
+    ready = notify.wait_for("READY=1")
+    assert any(line.startswith("STATUS=serving: 1 zones, 6 records") for line in notify.messages[ready].split("\n")), notify.messages
+    notify.wait_for("WATCHDOG=1")
+    d.signal(signal.SIGHUP)
+    reloading = notify.wait_for("RELOADING=1", after=ready + 1)
+    assert re.search(r"^MONOTONIC_USEC=\d+$", notify.messages[reloading], re.M), notify.messages[reloading]
+    notify.wait_for("READY=1", after=reloading + 1)
+    d.signal(signal.SIGTERM)
+    notify.wait_for("STOPPING=1")
+    assert d.process.wait(timeout=10) == 0
+
+
+def test_reload_under_load_loses_nothing(start_daemon, tmp_path):
+    """50 SIGHUPs alternating valid and broken zone files while a client queries without pause: every
+    query is answered, answers follow each valid file, broken files keep the old data and are logged
+    with file and line."""
+    zone = tmp_path / "live.zone"
+    zone.write_text(zone_text(1, "10.1.0.0"))
+    d = start_daemon(config(zones=f"zones:\n  - file: {zone}\n    origin: live.test\n"))
+    stop = threading.Event()
+    results = {"sent": 0, "answered": 0, "lost": 0, "bad": 0}
+
+    def client():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(2)
+        q = 0
+        deadline = time.monotonic() + 120
+        while not stop.is_set() and time.monotonic() < deadline:
+            q = (q + 1) & 0xFFFF
+            packet = bytes([q >> 8, q & 0xFF, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]) + b"\x04host\x04live\x04test\x00\x00\x01\x00\x01"
+            s.sendto(packet, ("127.0.0.1", d.port))
+            results["sent"] += 1
+            try:
+                while True:
+                    reply = s.recv(512)
+                    if reply[:2] == packet[:2]:
+                        break
+                results["answered"] += 1
+                if reply[3] & 0x0F != 0:
+                    results["bad"] += 1
+            except socket.timeout:
+                results["lost"] += 1
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    generation = 0
+    try:
+        for i in range(50):
+            valid = i % 2 == 0
+            if valid:
+                generation += 1
+                address = f"10.1.{generation}.{generation}"
+                zone.write_text(zone_text(generation + 1, address))
+            else:
+                zone.write_text(zone_text(99, "10.1.0.0") + "broken A 10.0.0.999\n")
+            before = d.text().count("reload ok") + d.text().count("reload failed")
+            d.signal(signal.SIGHUP)
+            wait_for(lambda: d.text().count("reload ok") + d.text().count("reload failed") > before, timeout=10,
+                     what=f"reload {i}")
+            answer = dig(d.port, "host.live.test")
+            assert answer.rdata("A") == [f"10.1.{generation}.{generation}"], (i, answer)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert results["lost"] == 0 and results["bad"] == 0, results
+    assert results["answered"] == results["sent"] and results["sent"] > 50, results
+    log = d.text()
+    assert log.count("reload ok") == 25 and log.count("reload failed") == 25, log[-2000:]
+    assert log.count(f'{zone}:4:10: expected an IPv4 address, found "10.0.0.999"') == 25
+
+
+def test_graceful_stop_answers_queries_in_flight(start_daemon, tmp_path):
+    from upstreams import ScriptedUpstream
+    slow = ScriptedUpstream()
+    try:
+        slow.set("slow.example", "silent")
+        d = start_daemon(config(upstreams=[slow.address, "127.0.0.1:9"]))
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(5)
+        s.sendto(bytes([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]) + b"\x04slow\x07example\x00\x00\x01\x00\x01", ("127.0.0.1", d.port))
+        wait_for(lambda: slow.count("slow.example") == 1, what="the query to reach the upstream")
+        d.signal(signal.SIGTERM)
+        reply = s.recv(512)  # the in-flight query still gets its answer (SERVFAIL once the upstream stays silent)
+        assert reply[:2] == b"\x00\x07" and reply[3] & 0x0F == 2
+        assert d.process.wait(timeout=10) == 0
+        assert "stopped" in d.text()
+    finally:
+        slow.stop()
+
+
+def test_unit_file_verifies_cleanly(tmp_path):
+    assert shutil.which("systemd-analyze"), "systemd-analyze is missing (make test installs systemd)"
+    unit = (ROOT / "systemd" / "vpcdnsd.service").read_text()
+    assert "Type=notify" in unit and "ExecReload=/bin/kill -HUP $MAINPID" in unit
+    # Verified with ExecStart pointing at the built binary (the installed path does not exist here).
+    path = tmp_path / "vpcdnsd.service"
+    path.write_text(unit.replace("/usr/local/sbin/vpcdnsd", str(BINARY)))
+    result = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60)
+    output = (result.stdout + result.stderr).strip()
+    assert result.returncode == 0 and "vpcdnsd.service" not in output, output
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_drops_privileges_after_binding_port_53(start_daemon):
+    d = start_daemon(config(listen="127.53.0.2:53", extra="user: nobody\n"))
+    assert dig(53, "anything.example", server="127.53.0.2").status == "REFUSED"
+    status = open(f"/proc/{d.process.pid}/status").read()
+    nobody = int(subprocess.run(["id", "-u", "nobody"], capture_output=True, text=True).stdout)
+    nogroup = int(subprocess.run(["id", "-g", "nobody"], capture_output=True, text=True).stdout)
+    uids = re.search(r"^Uid:\s+(.*)$", status, re.M).group(1).split()
+    gids = re.search(r"^Gid:\s+(.*)$", status, re.M).group(1).split()
+    groups = re.search(r"^Groups:[ \t]*(.*)$", status, re.M).group(1).split()
+    assert uids == [str(nobody)] * 4 and gids == [str(nogroup)] * 4 and groups == [], status
+    assert "dropped privileges to nobody" in d.text()
