@@ -29,8 +29,20 @@ public struct ForwarderSettings: Sendable {
     }
 }
 
+/// Where a forwarded answer came from.
+public enum AnswerSource: String, Sendable {
+    case cache, upstream, stale
+    /// No answer: SERVFAIL (every upstream failed, the in-flight cap, or a remembered failure).
+    case failure
+}
+
 /// Counters, for logs and metrics.
 public struct ForwarderStats: Sendable, Equatable {
+    /// Upper bounds (seconds) of the upstream latency histogram buckets; the last bucket is +Inf.
+    public static let latencyBounds: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+    /// Accepted upstream replies per latency bucket (one more than the bounds: +Inf).
+    public var latencyBuckets = [Int](repeating: 0, count: ForwarderStats.latencyBounds.count + 1)
+    public var latencySum = 0.0
     public var cacheHits = 0
     public var cacheMisses = 0
     public var staleServed = 0
@@ -67,15 +79,17 @@ public final class Forwarder {
     /// Upstreams currently marked down.
     public var downUpstreams: Set<Upstream> { Set(health.keys) }
 
-    /// Answers `request`; `reply` is called exactly once with the response bytes.
-    public func resolve(_ request: ForwardRequest, reply: @escaping ([UInt8]) -> Void) {
+    /// Answers `request`; `reply` is called exactly once with the response bytes and their source.
+    public func resolve(_ request: ForwardRequest, reply: @escaping ([UInt8], AnswerSource) -> Void) {
         let key = CacheKey(
             name: request.question.name, type: request.question.type, qclass: request.question.qclass,
             dnssecOK: request.dnssecOK)
         if case .fresh(let entry) = cache.lookup(key, now: io.now) {
             stats.cacheHits += 1
             let (answers, authority) = entry.aged(at: io.now)
-            reply(ResponseBuilder.build(request, rcode: entry.rcode, answers: answers, authority: authority))
+            reply(
+                ResponseBuilder.build(request, rcode: entry.rcode, answers: answers, authority: authority),
+                entry.kind == .failure ? .failure : .cache)
             return
         }
         stats.cacheMisses += 1
@@ -86,7 +100,7 @@ public final class Forwarder {
         }
         guard inFlight.count < settings.maxInFlight else {
             stats.servfails += 1
-            reply(ResponseBuilder.build(request, rcode: .servFail, answers: [], authority: []))
+            reply(ResponseBuilder.build(request, rcode: .servFail, answers: [], authority: []), .failure)
             return
         }
         let pending = Pending(key: key, question: request.question, candidates: order(request.upstreams))
@@ -116,6 +130,7 @@ public final class Forwarder {
         let upstream = pending.candidates[index]
         let id = io.randomID()
         let query = upstreamQuery(id: id, question: pending.question, dnssecOK: pending.key.dnssecOK)
+        let sentAt = io.now
         stats.upstreamQueries += 1
         if overTCP { stats.tcpRetries += 1 }
         pending.exchange = io.exchange(
@@ -128,6 +143,7 @@ public final class Forwarder {
                 }
                 pending.exchange = nil
                 self.markUp(upstream)
+                self.observeLatency(self.io.now - sentAt)
                 if response.header.truncated && !overTCP {
                     self.attempt(pending, at: index, overTCP: true)
                 } else if response.rcode == .servFail || response.rcode == .refused,
@@ -177,12 +193,14 @@ public final class Forwarder {
         inFlight[pending.key] = nil
         let now = io.now
         var entry: CachedAnswer
+        var source = AnswerSource.upstream
         if let response {
             let scrubbed = CacheScrubber.entry(for: response, question: pending.question, now: now, policy: cache.policy)
             entry = scrubbed.entry
             if scrubbed.cacheable { cache.store(pending.key, entry) }
         } else if case .stale(let stale) = cache.lookup(pending.key, now: now) {
             stats.staleServed += pending.waiters.count
+            source = .stale
             let aged = stale.aged(at: now, staleTTL: 30)
             entry = stale
             entry.answers = aged.answers
@@ -192,12 +210,19 @@ public final class Forwarder {
             entry = CachedAnswer(
                 kind: .failure, rcode: .servFail, answers: [], authority: [], storedAt: now, ttl: cache.policy.failureTTL)
             if cache.policy.failureTTL > 0 { cache.store(pending.key, entry) }
+            source = .failure
         }
         if entry.rcode == .servFail { stats.servfails += pending.waiters.count }
         for (request, reply) in pending.waiters {
-            reply(ResponseBuilder.build(request, rcode: entry.rcode, answers: entry.answers, authority: entry.authority))
+            reply(ResponseBuilder.build(request, rcode: entry.rcode, answers: entry.answers, authority: entry.authority), source)
         }
         pending.waiters = []
+    }
+
+    private func observeLatency(_ seconds: Double) {
+        let bucket = ForwarderStats.latencyBounds.firstIndex { seconds <= $0 } ?? ForwarderStats.latencyBounds.count
+        stats.latencyBuckets[bucket] += 1
+        stats.latencySum += seconds
     }
 }
 
@@ -206,7 +231,7 @@ final class Pending {
     let key: CacheKey
     let question: Question
     let candidates: [Upstream]
-    var waiters: [(ForwardRequest, ([UInt8]) -> Void)] = []
+    var waiters: [(ForwardRequest, ([UInt8], AnswerSource) -> Void)] = []
     var exchange: Cancellable?
     var deadline: Cancellable?
     /// A SERVFAIL/REFUSED kept while the next upstream is tried.

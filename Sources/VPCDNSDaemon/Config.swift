@@ -79,6 +79,10 @@ public struct Config: Sendable {
     public var tcp = TCPLimits()
     /// Drop to this user after binding, when started as root.
     public var user: String?
+    /// Query log destination: a file path or `stdout`; nil: off.
+    public var queryLog: String?
+    /// Address of the HTTP listener for /metrics, /health and /ready; nil: off.
+    public var metrics: SocketAddress?
 
     public init() {}
 }

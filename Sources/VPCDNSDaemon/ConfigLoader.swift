@@ -9,7 +9,9 @@ import Yams
 /// Reads the YAML configuration (DESIGN.md §5). Paths inside are relative to the config file;
 /// unknown keys are errors; every problem is reported as `file:line: message`.
 public enum ConfigLoader {
-    static let rootKeys = ["listen", "allow_query", "workers", "user", "zones", "endpoints", "forward", "cache", "tcp"]
+    static let rootKeys = [
+        "listen", "allow_query", "workers", "user", "zones", "endpoints", "forward", "cache", "tcp", "query_log", "metrics",
+    ]
 
     /// Loads and checks the file at `path`.
     public static func load(file path: String) -> Result<Config, ConfigErrors> {
@@ -70,6 +72,10 @@ public enum ConfigLoader {
                 config.workers = reader.int(value, "workers", range: 0...256) ?? 0
             case "user":
                 config.user = reader.string(value, "user")
+            case "query_log":
+                config.queryLog = reader.string(value, "query_log").map { $0 == "stdout" ? $0 : resolvePath($0, against: base) }
+            case "metrics":
+                config.metrics = address(value, &reader, "metrics", defaultPort: 9153)
             case "zones":
                 config.zones = reader.list(value, "zones").compactMap { zoneFile($0, &reader, base: base) }
             case "endpoints":

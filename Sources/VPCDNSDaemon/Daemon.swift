@@ -20,6 +20,8 @@ public final class Daemon {
     private var store: SnapshotStore?
     private var cache: ResponseCache?
     private var workers: [Worker] = []
+    private var queryLog: QueryLog?
+    private var lastReload = Date()
     private var reloading = false
     private var reloadPending = false
     private var reloadStarted = 0.0
@@ -77,11 +79,19 @@ public final class Daemon {
                 maxEntries: c.maxEntries, maxBytes: c.maxBytes, minTTL: c.minTTL, maxTTL: c.maxTTL,
                 maxNegativeTTL: c.maxNegativeTTL, serveStale: c.serveStale))
         self.cache = cache
+        if let destination = config.queryLog {
+            do {
+                queryLog = try QueryLog(destination: destination)
+            } catch {
+                logger.error("cannot open the query log: \(error)")
+                return 1
+            }
+        }
         let ready = DispatchSemaphore(value: 0)
         let failure = StartupFailure()
         workers = (0..<workerCount).map { i in
             Worker(index: i, udpSockets: sockets.map { $0.udp[i] }, tcpSockets: sockets.map { $0.tcp[i] }, store: store,
-                cache: cache, logger: logger)
+                cache: cache, queryLog: queryLog, logger: logger)
         }
         for worker in workers { worker.start(ready: ready, failure: failure) }
         for _ in workers { ready.wait() }
@@ -96,13 +106,15 @@ public final class Daemon {
         logger.info("ready: \(snapshot.summary), \(workerCount) workers")
         notifier.ready(status: "serving: \(snapshot.summary)")
         do {
-            try runMainLoop()
+            try runMainLoop(metrics: config.metrics)
         } catch {
             logger.error("main loop failed: \(error)")
             stopWorkers(drain: false)
+            queryLog?.close()
             return 1
         }
         stopWorkers(drain: true)
+        queryLog?.close()
         logger.info("stopped")
         return 0
     }
@@ -126,8 +138,17 @@ public final class Daemon {
         return result
     }
 
-    private func runMainLoop() throws {
+    private func runMainLoop(metrics: SocketAddress?) throws {
         let loop = try EventLoop()
+        var http: HTTPServer?
+        if let metrics {
+            http = try HTTPServer(binding: metrics, on: loop) { [unowned self] path in self.serveHTTP(path) }
+            logger.info("metrics on http://\(http!.localAddress)/metrics")
+        }
+        let usr1 = try SignalWatcher(SIGUSR1, on: loop) { [unowned self] in
+            self.logger.info("SIGUSR1: reopening the query log")
+            self.queryLog?.reopen()
+        }
         let stop = { [logger, notifier] (name: String) in
             logger.info("\(name): stopping")
             notifier.stopping()
@@ -142,7 +163,7 @@ public final class Daemon {
             watchdog = try EventIO.Timer(after: interval, repeats: true, on: loop) { [notifier] in notifier.watchdog() }
         }
         try loop.run()
-        withExtendedLifetime((term, int, hup, reloadDone, watchdog)) {}
+        withExtendedLifetime((term, int, hup, reloadDone, watchdog, http, usr1)) {}
     }
 
     /// SIGHUP: re-read everything on a background thread; signals during a reload are coalesced
@@ -184,10 +205,12 @@ public final class Daemon {
             // Cached forwarded answers stay, except under names now private or routed differently.
             for domain in Daemon.changedDomains(from: previous, to: snapshot) { cache?.purge(below: domain) }
             reloadsOK += 1
+            lastReload = Date()
             logger.info("reload ok: \(snapshot.summary) in \(ms) ms")
             notifier.ready(status: "serving: \(snapshot.summary)")
         case .failure(let errors):
             reloadsFailed += 1
+            lastReload = Date()
             for error in errors.errors { logger.error("reload: \(error.description)") }
             logger.error("reload failed after \(ms) ms: \(errors.errors.count) problem(s); still serving the previous data")
             notifier.notify(
@@ -197,6 +220,25 @@ public final class Daemon {
         if reloadPending {
             reloadPending = false
             sendReload()
+        }
+    }
+
+    /// /metrics (Prometheus text), /health (the process answers), /ready (serving a snapshot).
+    private func serveHTTP(_ path: String) -> HTTPServer.Response? {
+        switch path {
+        case "/metrics":
+            guard let store, let cache else { return nil }
+            let body = MetricsRenderer.render(
+                workers: workers.map(\.metrics), cache: cache, snapshot: store.load(), reloadsOK: reloadsOK,
+                reloadsFailed: reloadsFailed, lastReload: lastReload, queryLogDropped: queryLog?.dropped ?? 0)
+            return HTTPServer.Response(contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
+        case "/health":
+            return HTTPServer.Response(body: "ok\n")
+        case "/ready":
+            return store == nil || reloading && reloadsOK + reloadsFailed == 0
+                ? HTTPServer.Response(status: 503, body: "starting\n") : HTTPServer.Response(body: "ready\n")
+        default:
+            return nil
         }
     }
 

@@ -13,9 +13,12 @@ public final class Snapshot: Sendable {
     public let zoneCount: Int
     public let recordCount: Int
     public let forwarderSettings: ForwarderSettings
+    /// Origins of the zones synthesised from endpoints (for `resolved_by`).
+    public let endpointOrigins: Set<DNSName>
 
-    init(config: Config, engine: QueryEngine, zoneCount: Int, recordCount: Int) {
+    init(config: Config, engine: QueryEngine, zoneCount: Int, recordCount: Int, endpointOrigins: Set<DNSName> = []) {
         self.config = config
+        self.endpointOrigins = endpointOrigins
         self.engine = engine
         self.zoneCount = zoneCount
         self.recordCount = recordCount
@@ -46,6 +49,7 @@ public enum SnapshotBuilder {
         var zones: [Zone] = []
         var options: [DNSName: ZoneOptions] = [:]
         var owners: [DNSName: SourceLocation] = [:]
+        var endpointOrigins: Set<DNSName> = []
         func claim(_ origin: DNSName, _ location: SourceLocation) -> Bool {
             if let first = owners[origin] {
                 errors.append(
@@ -82,7 +86,10 @@ public enum SnapshotBuilder {
             for (index, zone) in endpointZones.map({ ($0.endpointIndex, $0.zone) }) {
                 let location = config.endpointLocations.indices.contains(index)
                     ? config.endpointLocations[index] : SourceLocation(file: config.file ?? "<command line>", line: 1)
-                if claim(zone.origin, location) { zones.append(zone) }
+                if claim(zone.origin, location) {
+                    zones.append(zone)
+                    endpointOrigins.insert(zone.origin)
+                }
             }
         case .failure(let problems):
             for problem in problems.problems {
@@ -98,7 +105,8 @@ public enum SnapshotBuilder {
             zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding)
         return .success(
             Snapshot(
-                config: config, engine: engine, zoneCount: zones.count, recordCount: zones.reduce(0) { $0 + $1.recordCount }))
+                config: config, engine: engine, zoneCount: zones.count, recordCount: zones.reduce(0) { $0 + $1.recordCount },
+                endpointOrigins: endpointOrigins))
     }
 
     /// Rules and default upstreams. Without `forward.upstreams` the defaults are resolv.conf's

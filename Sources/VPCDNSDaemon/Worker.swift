@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import DNSCore
 import DNSEngine
 import DNSForwarder
 import EventIO
@@ -15,6 +16,8 @@ final class Worker: @unchecked Sendable {
     private let store: SnapshotStore
     private let cache: ResponseCache
     private let logger: Logger
+    let metrics = WorkerMetrics()
+    private let queryLog: QueryLog?
     /// What the main thread asked for: stop now, or drain (stop taking queries, finish those in
     /// flight, stop when idle or at the deadline).
     enum Command: Equatable {
@@ -32,8 +35,12 @@ final class Worker: @unchecked Sendable {
 
     private var forwarder: Forwarder?
 
-    init(index: Int, udpSockets: [Socket], tcpSockets: [Socket], store: SnapshotStore, cache: ResponseCache, logger: Logger) {
+    init(
+        index: Int, udpSockets: [Socket], tcpSockets: [Socket], store: SnapshotStore, cache: ResponseCache,
+        queryLog: QueryLog?, logger: Logger
+    ) {
         self.index = index
+        self.queryLog = queryLog
         self.udpSockets = udpSockets
         self.tcpSockets = tcpSockets
         self.store = store
@@ -98,6 +105,7 @@ final class Worker: @unchecked Sendable {
                 if now.isEmpty { connection.close() } else { connection.send(now) }
             }
         }
+        let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned self] in self.publishStats() }
         var drainTimers: [EventIO.Timer] = []
         let onCommand = { [unowned self] in
             switch self.control.withLock({ $0.command }) {
@@ -135,7 +143,8 @@ final class Worker: @unchecked Sendable {
             try loop.run()
         }
         control.withLock { $0.waker = nil }
-        withExtendedLifetime((udp, tcp, waker, drainTimers)) {}
+        publishStats()
+        withExtendedLifetime((udp, tcp, waker, drainTimers, publish)) {}
     }
 
     /// The reply to send now, or nil: nothing to send, or `later` will be called with it once an
@@ -151,20 +160,67 @@ final class Worker: @unchecked Sendable {
             forwarder?.retainHealth(for: snapshot.upstreams)
         }
         rotation &+= 1
+        let preview = try? QueryPreview.parse(bytes)
         switch snapshot.engine.respond(
             to: bytes, context: QueryContext(transport: transport, clientAddress: from.ip, rotation: rotation))
         {
-        case .reply(let reply): return reply
-        case .drop: return transport == .tcp ? [] : nil
+        case .reply(let reply):
+            account(reply, qtype: preview?.qtype, from: from, transport: transport, path: directPath(bytes, preview, reply))
+            return reply
+        case .drop:
+            return transport == .tcp ? [] : nil
         case .forward(let request):
             guard let forwarder else { return nil }
-            forwarder.resolve(request, reply: later)
+            forwarder.resolve(request) { [weak self] reply, source in
+                self?.account(reply, qtype: request.question.type, from: from, transport: transport, path: ResolvedBy(source))
+                later(reply)
+            }
             return nil
         }
+    }
+
+    private func account(_ reply: [UInt8], qtype: RRType?, from: SocketAddress, transport: QueryContext.Transport, path: ResolvedBy) {
+        let rcode = reply.count > 3 ? Int(reply[3] & 0x0F) : 2
+        metrics.count(transport: transport, qtype: qtype, rcode: rcode, path: path)
+        queryLog?.record(
+            QueryLog.Entry(
+                time: Date().timeIntervalSince1970, client: from, transport: transport == .udp ? "UDP" : "TCP",
+                response: reply, resolvedBy: path))
+    }
+
+    /// Zone or endpoint for a local answer; refused or error by its RCODE.
+    private func directPath(_ query: [UInt8], _ preview: QueryPreview?, _ reply: [UInt8]) -> ResolvedBy {
+        switch reply.count > 3 ? reply[3] & 0x0F : 2 {
+        case 5: return .refused
+        case 1, 4: return .error
+        default: break
+        }
+        guard let preview, !snapshot.endpointOrigins.isEmpty,
+            let name = try? DNSName(wire: Array(query[preview.nameStart..<preview.nameEnd])),
+            let zone = snapshot.engine.zones.zone(enclosing: name)
+        else { return .zone }
+        return snapshot.endpointOrigins.contains(zone.origin) ? .endpoint : .zone
+    }
+
+    private func publishStats() {
+        guard let forwarder else { return }
+        let stats = (forwarder.stats, forwarder.downUpstreams, forwarder.pendingCount)
+        metrics.forwarder.withLock { $0 = stats }
     }
 }
 
 /// The first start-up failure of any worker.
 final class StartupFailure: Sendable {
     let message = Mutex<String?>(nil)
+}
+
+extension ResolvedBy {
+    init(_ source: AnswerSource) {
+        switch source {
+        case .cache: self = .cache
+        case .upstream: self = .upstream
+        case .stale: self = .stale
+        case .failure: self = .failure
+        }
+    }
 }

@@ -31,7 +31,13 @@ func soa(_ zone: String, ttl: UInt32 = 3600, minimum: UInt32 = 60) -> ResourceRe
 /// Collects what the forwarder replied.
 final class Replies {
     var messages: [Message] = []
-    func sink() -> ([UInt8]) -> Void { { self.messages.append(try! Message(wire: $0)) } }
+    var sources: [AnswerSource] = []
+    func sink() -> ([UInt8], AnswerSource) -> Void {
+        { bytes, source in
+            self.messages.append(try! Message(wire: bytes))
+            self.sources.append(source)
+        }
+    }
     var last: Message { messages.last! }
 }
 
@@ -62,6 +68,7 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
         #expect(replies.last.answers.map(\.ttl) == [200])
         #expect(replies.last.questions[0].name.text == "www.EXAMPLE.com.")
         #expect(forwarder.stats.cacheHits == 1)
+        #expect(replies.sources == [.upstream, .cache])
         io.advance(by: 201)
         forwarder.resolve(request("www.example.com."), reply: replies.sink())
         #expect(io.exchanges.count == 2)  // expired
@@ -212,6 +219,7 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
         #expect(replies.last.rcode == .noError)
         #expect(replies.last.answers.map(\.ttl) == [30])  // RFC 8767 §4
         #expect(forwarder.stats.staleServed == 1)
+        #expect(replies.sources.last == .stale)
     }
 
     @Test func cnameChainIsKeptAndOtherNamesAreScrubbed() {

@@ -162,3 +162,98 @@ def test_drops_privileges_after_binding_port_53(start_daemon):
     groups = re.search(r"^Groups:[ \t]*(.*)$", status, re.M).group(1).split()
     assert uids == [str(nobody)] * 4 and gids == [str(nogroup)] * 4 and groups == [], status
     assert "dropped privileges to nobody" in d.text()
+
+
+def test_query_log_lines_are_route53_json(start_daemon, tmp_path):
+    import json
+    from upstreams import ScriptedUpstream
+    upstream = ScriptedUpstream()
+    try:
+        log = tmp_path / "queries.log"
+        zone = tmp_path / "q.zone"
+        zone.write_text("$TTL 60\nhost A 10.2.0.1\n")
+        d = start_daemon(config(zones=f"zones:\n  - file: {zone}\n    origin: q.test\n",
+                                endpoints=SEED_ENDPOINT_LOG, upstreams=[upstream.address],
+                                extra=f"query_log: {log}\n"))
+        dig(d.port, "host.q.test")
+        dig(d.port, "missing.q.test", "A", "+tcp")
+        dig(d.port, "execute-api.us-east-1.amazonaws.com")
+        dig(d.port, "forwarded.example")
+        dig(d.port, "forwarded.example")
+        wait_for(lambda: log.exists() and len(log.read_text().splitlines()) >= 5, what="five query log lines")
+        records = [json.loads(line) for line in log.read_text().splitlines()]
+        fields = {"version", "query_timestamp", "query_name", "query_type", "query_class", "rcode", "answers",
+                  "srcaddr", "srcport", "transport", "resolved_by"}
+        assert all(fields <= set(r) for r in records), records
+        assert [r["resolved_by"] for r in records] == ["zone", "zone", "endpoint", "upstream", "cache"]
+        first = records[0]
+        assert first["query_name"] == "host.q.test." and first["query_type"] == "A" and first["rcode"] == "NOERROR"
+        assert first["answers"] == [{"Rdata": "10.2.0.1", "Type": "A", "Class": "IN"}]
+        assert first["srcaddr"] == "127.0.0.1" and first["transport"] == "UDP"
+        assert records[1]["rcode"] == "NXDOMAIN" and records[1]["transport"] == "TCP"
+        assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", first["query_timestamp"])
+        # Rotation: move the file away, SIGUSR1, and new lines go to a new file.
+        log.rename(tmp_path / "queries.log.1")
+        d.signal(signal.SIGUSR1)
+        d.wait_log("reopening the query log")
+        wait_for(lambda: (dig(d.port, "host.q.test") and log.exists() and log.read_text().strip() != ""), timeout=10,
+                 what="a line in the reopened log")
+    finally:
+        upstream.stop()
+
+
+SEED_ENDPOINT_LOG = """
+endpoints:
+  - id: vpce-0123456789abcdef0
+    dns_suffix: abcd1234
+    service: com.amazonaws.us-east-1.execute-api
+    enis:
+      - {az: us-east-1a, ipv4: 10.0.1.15}
+"""
+
+
+def parse_prometheus(text):
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            assert line.startswith("# HELP ") or line.startswith("# TYPE ") or not line, line
+            continue
+        match = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+-]+|NaN|\+Inf)$', line)
+        assert match, f"not Prometheus text: {line!r}"
+        samples[match.group(1) + (match.group(2) or "")] = float(match.group(3))
+    return samples
+
+
+def test_metrics_and_health(start_daemon):
+    import urllib.request
+    from upstreams import free_port
+    port = free_port()
+    d = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra=f"metrics: 127.0.0.1:{port}\n"))
+
+    def get(path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            return response.status, response.read().decode()
+
+    assert get("/health") == (200, "ok\n")
+    assert get("/ready") == (200, "ready\n")
+    before = parse_prometheus(get("/metrics")[1])
+    for _ in range(3):
+        dig(d.port, "execute-api.us-east-1.amazonaws.com")
+    dig(d.port, "nope.example")  # forwarding is off: REFUSED
+    dig(d.port, "execute-api.us-east-1.amazonaws.com", "A", "+tcp")
+    after = parse_prometheus(get("/metrics")[1])
+    assert after['vpcdnsd_queries_total{transport="udp"}'] - before['vpcdnsd_queries_total{transport="udp"}'] == 4
+    assert after['vpcdnsd_queries_total{transport="tcp"}'] - before['vpcdnsd_queries_total{transport="tcp"}'] == 1
+    assert after['vpcdnsd_resolutions_total{resolved_by="endpoint"}'] == 4
+    assert after['vpcdnsd_resolutions_total{resolved_by="refused"}'] == 1
+    assert after['vpcdnsd_responses_total{rcode="REFUSED"}'] == 1
+    assert after['vpcdnsd_queries_by_type_total{qtype="A"}'] == 5
+    assert after["vpcdnsd_zones"] == 3 and after["vpcdnsd_endpoints"] == 1
+    assert 'vpcdnsd_reloads_total{result="ok"}' in after and "vpcdnsd_upstream_latency_seconds_count" in after
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: parse_prometheus(get("/metrics")[1])['vpcdnsd_reloads_total{result="ok"}'] == 1, what="the reload counter")
+    try:
+        get("/nope")
+        raise AssertionError("404 expected")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSForwarder
+import Foundation
+
+/// The Prometheus text exposition format (version 0.0.4) of every counter.
+enum MetricsRenderer {
+    static func render(
+        workers: [WorkerMetrics], cache: ResponseCache, snapshot: Snapshot, reloadsOK: Int, reloadsFailed: Int,
+        lastReload: Date, queryLogDropped: Int
+    ) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples {
+                let number = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+                out += "\(name)\(labels.isEmpty ? "" : "{\(labels)}") \(number)\n"
+            }
+        }
+        func sum(_ pick: (WorkerMetrics) -> Int) -> Double { Double(workers.reduce(0) { $0 + pick($1) }) }
+
+        family("vpcdnsd_queries_total", "counter", "Queries answered, by transport.", [
+            ("transport=\"udp\"", sum { $0.udp.load(ordering: .relaxed) }),
+            ("transport=\"tcp\"", sum { $0.tcp.load(ordering: .relaxed) }),
+        ])
+        family("vpcdnsd_responses_total", "counter", "Responses, by RCODE.",
+            (0..<24).compactMap { code in
+                let n = sum { $0.rcodes[code].load(ordering: .relaxed) }
+                return n > 0 || code <= 5 ? ("rcode=\"\(RCode(UInt16(code)))\"", n) : nil
+            })
+        var typeSamples = WorkerMetrics.trackedTypes.enumerated().map { i, type in
+            ("qtype=\"\(type)\"", sum { $0.types[i].load(ordering: .relaxed) })
+        }
+        typeSamples.append(("qtype=\"other\"", sum { $0.types[WorkerMetrics.trackedTypes.count].load(ordering: .relaxed) }))
+        family("vpcdnsd_queries_by_type_total", "counter", "Queries, by QTYPE.", typeSamples)
+        family("vpcdnsd_resolutions_total", "counter", "Responses, by how they were resolved.",
+            ResolvedBy.allCases.enumerated().map { i, path in
+                ("resolved_by=\"\(path.rawValue)\"", sum { $0.paths[i].load(ordering: .relaxed) })
+            })
+
+        let forwarders = workers.map { $0.forwarder.withLock { $0 } }
+        func fsum(_ pick: (ForwarderStats) -> Int) -> Double { Double(forwarders.reduce(0) { $0 + pick($1.stats) }) }
+        family("vpcdnsd_cache_entries", "gauge", "Forwarded answers in the cache.", [("", Double(cache.count))])
+        family("vpcdnsd_cache_bytes", "gauge", "Estimated bytes held by the cache.", [("", Double(cache.bytes))])
+        family("vpcdnsd_cache_hits_total", "counter", "Forwarded queries answered from the cache.", [("", fsum(\.cacheHits))])
+        family("vpcdnsd_cache_misses_total", "counter", "Forwarded queries not in the cache.", [("", fsum(\.cacheMisses))])
+        family("vpcdnsd_cache_evictions_total", "counter", "Entries evicted to stay within the limits.",
+            [("", Double(cache.evictions))])
+        family("vpcdnsd_cache_stale_served_total", "counter", "Stale answers served (RFC 8767).", [("", fsum(\.staleServed))])
+        family("vpcdnsd_upstream_queries_total", "counter", "Queries sent upstream (probes included).",
+            [("", fsum(\.upstreamQueries))])
+        family("vpcdnsd_upstream_failures_total", "counter", "Upstream tries that timed out or failed.",
+            [("", fsum(\.upstreamFailures))])
+        family("vpcdnsd_upstream_ignored_replies_total", "counter", "Upstream replies with a wrong ID or question.",
+            [("", fsum(\.ignoredReplies))])
+        family("vpcdnsd_upstream_tcp_retries_total", "counter", "Truncated upstream replies retried over TCP.",
+            [("", fsum(\.tcpRetries))])
+        family("vpcdnsd_coalesced_queries_total", "counter", "Queries joined to an identical one in flight.",
+            [("", fsum(\.coalesced))])
+        family("vpcdnsd_upstream_in_flight", "gauge", "Upstream questions waiting for an answer.",
+            [("", Double(forwarders.reduce(0) { $0 + $1.pending }))])
+
+        out += "# HELP vpcdnsd_upstream_latency_seconds Time to an accepted upstream reply.\n"
+        out += "# TYPE vpcdnsd_upstream_latency_seconds histogram\n"
+        var cumulative = 0
+        for (i, bound) in ForwarderStats.latencyBounds.enumerated() {
+            cumulative += forwarders.reduce(0) { $0 + $1.stats.latencyBuckets[i] }
+            out += "vpcdnsd_upstream_latency_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        cumulative += forwarders.reduce(0) { $0 + $1.stats.latencyBuckets[ForwarderStats.latencyBounds.count] }
+        out += "vpcdnsd_upstream_latency_seconds_bucket{le=\"+Inf\"} \(cumulative)\n"
+        out += "vpcdnsd_upstream_latency_seconds_sum \(forwarders.reduce(0.0) { $0 + $1.stats.latencySum })\n"
+        out += "vpcdnsd_upstream_latency_seconds_count \(cumulative)\n"
+
+        let down = forwarders.reduce(into: Set()) { $0.formUnion($1.down) }
+        family("vpcdnsd_upstream_up", "gauge", "1 when no worker has the upstream marked down.",
+            snapshot.upstreams.sorted { $0.description < $1.description }.map {
+                ("upstream=\"\($0)\"", down.contains($0) ? 0 : 1)
+            })
+        family("vpcdnsd_reloads_total", "counter", "Reloads, by outcome.", [
+            ("result=\"ok\"", Double(reloadsOK)), ("result=\"failed\"", Double(reloadsFailed)),
+        ])
+        family("vpcdnsd_last_reload_timestamp_seconds", "gauge", "When the last reload (or the start) ended.",
+            [("", lastReload.timeIntervalSince1970.rounded())])
+        family("vpcdnsd_zones", "gauge", "Private zones served.", [("", Double(snapshot.zoneCount))])
+        family("vpcdnsd_records", "gauge", "Records in the private zones.", [("", Double(snapshot.recordCount))])
+        family("vpcdnsd_endpoints", "gauge", "Interface endpoints declared.", [("", Double(snapshot.config.endpoints.count))])
+        family("vpcdnsd_query_log_dropped_total", "counter", "Query log lines dropped because the writer fell behind.",
+            [("", Double(queryLogDropped))])
+        return out
+    }
+}
