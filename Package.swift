@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "VPCDNSDaemon",
             dependencies: [
-                "DNSCore", "DNSZone", "DNSEngine", "DNSForwarder", "EventIO",
+                "DNSCore", "DNSZone", "DNSEngine", "DNSForwarder", "EventIO", "CSocketBatch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Yams", package: "Yams"),

@@ -70,3 +70,7 @@ int vpcdns_socket_options(int fd, int family, int reuse_port) {
     if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) return -1;
     return 0;
 }
+
+#include <malloc.h>
+
+int vpcdns_malloc_trim(void) { return malloc_trim(0); }

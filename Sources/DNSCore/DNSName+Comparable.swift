@@ -3,11 +3,22 @@
 extension DNSName: Hashable {
     /// Case-insensitive equality (RFC 4343 §3). Length octets are < 64, so lowering them is harmless.
     public static func == (lhs: DNSName, rhs: DNSName) -> Bool {
-        equalIgnoringCase(lhs.wire[...], rhs.wire[...])
+        guard lhs.wire.count == rhs.wire.count else { return false }
+        return lhs.wire.withUnsafeBufferPointer { a in
+            rhs.wire.withUnsafeBufferPointer { b in
+                for i in 0..<a.count where a[i] != b[i] && asciiLower(a[i]) != asciiLower(b[i]) { return false }
+                return true
+            }
+        }
     }
 
+    /// FNV-1a over the lower-cased octets, fed to the hasher once (per-octet `combine` is slow).
     public func hash(into hasher: inout Hasher) {
-        for byte in wire { hasher.combine(asciiLower(byte)) }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        wire.withUnsafeBufferPointer { bytes in
+            for byte in bytes { h = (h ^ UInt64(asciiLower(byte))) &* 0x0000_0100_0000_01B3 }
+        }
+        hasher.combine(h)
     }
 }
 

@@ -6,50 +6,69 @@ extension DNSName {
     /// otherwise `origin` is appended (or the name is taken as absolute when `origin` is nil).
     /// - Throws: `DNSNameError` for a bad escape, an empty label or an oversized name.
     public init(parsing text: some StringProtocol, origin: DNSName? = nil) throws(DNSNameError) {
-        try self.init(parsingBytes: Array(text.utf8), origin: origin)
+        try self.init(parsingBytes: ArraySlice(text.utf8), origin: origin)
     }
 
-    /// Parses presentation form from raw bytes; see `init(parsing:origin:)`.
-    public init(parsingBytes text: [UInt8], origin: DNSName? = nil) throws(DNSNameError) {
-        if text == [UInt8(ascii: ".")] {
+    /// `init(parsingBytes:origin:)` over a whole array.
+    public init(parsingBytes input: [UInt8], origin: DNSName? = nil) throws(DNSNameError) {
+        try self.init(parsingBytes: input[...], origin: origin)
+    }
+
+    /// Parses presentation form from raw bytes; see `init(parsing:origin:)`. Builds the wire form
+    /// in one buffer.
+    public init(parsingBytes text: ArraySlice<UInt8>, origin: DNSName? = nil) throws(DNSNameError) {
+        if text.count == 1 && text.first == UInt8(ascii: ".") {
             self = .root
             return
         }
         guard !text.isEmpty else { throw .invalidText("empty name") }
-        var labels: [[UInt8]] = []
-        var label: [UInt8] = []
+        var wire: [UInt8] = []
+        wire.reserveCapacity(text.count + 2 + (origin?.wire.count ?? 0))
+        var lengthAt = 0
+        wire.append(0)
         var absolute = false
-        var i = 0
-        while i < text.count {
+        var i = text.startIndex
+        func closeLabel() throws(DNSNameError) {
+            let length = wire.count - lengthAt - 1
+            guard length > 0 else { throw .invalidText("empty label") }
+            guard length <= 63 else { throw .invalidLabelLength(length) }
+            wire[lengthAt] = UInt8(length)
+        }
+        while i < text.endIndex {
             let c = text[i]
             if c == UInt8(ascii: "\\") {
-                guard i + 1 < text.count else { throw .invalidText("dangling backslash") }
+                guard i + 1 < text.endIndex else { throw .invalidText("dangling backslash") }
                 let d = text[i + 1]
                 if isDigit(d) {
-                    guard i + 3 < text.count, isDigit(text[i + 2]), isDigit(text[i + 3]) else {
+                    guard i + 3 < text.endIndex, isDigit(text[i + 2]), isDigit(text[i + 3]) else {
                         throw .invalidText("\\DDD escape needs three digits")
                     }
                     let value = Int(d - 48) * 100 + Int(text[i + 2] - 48) * 10 + Int(text[i + 3] - 48)
                     guard value <= 255 else { throw .invalidText("\\DDD escape above 255") }
-                    label.append(UInt8(value))
+                    wire.append(UInt8(value))
                     i += 4
                 } else {
-                    label.append(d)
+                    wire.append(d)
                     i += 2
                 }
             } else if c == UInt8(ascii: ".") {
-                guard !label.isEmpty else { throw .invalidText("empty label") }
-                labels.append(label)
-                label = []
+                try closeLabel()
                 i += 1
-                if i == text.count { absolute = true }
+                if i == text.endIndex {
+                    absolute = true
+                } else {
+                    lengthAt = wire.count
+                    wire.append(0)
+                }
             } else {
-                label.append(c)
+                wire.append(c)
                 i += 1
             }
         }
-        if !label.isEmpty { labels.append(label) }
-        let name = try DNSName(labels: labels)
+        if !absolute { try closeLabel() }
+        wire.append(0)
+        guard wire.count <= 255 else { throw .nameTooLong(wire.count) }
+        let name = DNSName(validatedWire: wire)
         if absolute || origin == nil {
             self = name
         } else {

@@ -13,27 +13,40 @@ public struct IPv4Address: Hashable, Sendable {
     }
 
     /// Parses dotted-quad text: exactly four decimal parts 0...255, no leading `+`, at most 3 digits.
-    public init?(text: some StringProtocol) {
-        var parts: [UInt8] = []
+    public init?(text: some StringProtocol) { self.init(textBytes: ArraySlice(text.utf8)) }
+
+    /// `init?(text:)` over raw octets, without allocating.
+    public init?(textBytes: ArraySlice<UInt8>) {
+        var parts: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        var count = 0
         var value = 0
         var digits = 0
-        for c in text.utf8 {
+        func store(_ v: UInt8) {
+            switch count {
+            case 0: parts.0 = v
+            case 1: parts.1 = v
+            case 2: parts.2 = v
+            default: parts.3 = v
+            }
+            count += 1
+        }
+        for c in textBytes {
             if c >= 48 && c <= 57 {
                 value = value * 10 + Int(c - 48)
                 digits += 1
                 guard digits <= 3, value <= 255 else { return nil }
             } else if c == UInt8(ascii: ".") {
-                guard digits > 0, parts.count < 3 else { return nil }
-                parts.append(UInt8(value))
+                guard digits > 0, count < 3 else { return nil }
+                store(UInt8(value))
                 value = 0
                 digits = 0
             } else {
                 return nil
             }
         }
-        guard digits > 0, parts.count == 3 else { return nil }
-        parts.append(UInt8(value))
-        self.init(bytes: parts)
+        guard digits > 0, count == 3 else { return nil }
+        store(UInt8(value))
+        bytes = parts
     }
 
     public var array: [UInt8] { [bytes.0, bytes.1, bytes.2, bytes.3] }

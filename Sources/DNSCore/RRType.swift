@@ -41,6 +41,23 @@ public struct RRType: RawRepresentable, Hashable, Sendable {
         (.CAA, "CAA"),
     ]
 
+    /// Mnemonics packed into a UInt64 (upper-cased octets, at most 8): a lookup without allocating.
+    static let packed: [UInt64: RRType] = {
+        var table: [UInt64: RRType] = [:]
+        for (type, name) in mnemonics { table[packMnemonic(ArraySlice(name.utf8))!] = type }
+        return table
+    }()
+
+    /// Parses a mnemonic or `TYPEnnn` from raw octets without allocating (the zone parser's path).
+    public init?(mnemonicBytes bytes: ArraySlice<UInt8>) {
+        if let key = packMnemonic(bytes), let type = RRType.packed[key] {
+            self = type
+            return
+        }
+        guard bytes.count > 4, bytes.count <= 9 else { return nil }
+        self.init(mnemonic: String(decoding: bytes, as: UTF8.self))
+    }
+
     /// Parses a mnemonic or the RFC 3597 `TYPEnnn` form, case-insensitively.
     public init?(mnemonic: some StringProtocol) {
         let upper = mnemonic.uppercased()
@@ -64,6 +81,17 @@ extension RRType: CustomStringConvertible {
     }
 }
 
+/// Up to 8 octets, upper-cased, packed into an integer; nil when longer or empty.
+func packMnemonic(_ bytes: ArraySlice<UInt8>) -> UInt64? {
+    guard !bytes.isEmpty, bytes.count <= 8 else { return nil }
+    var key: UInt64 = 0
+    for byte in bytes {
+        let upper = (byte >= 0x61 && byte <= 0x7A) ? byte - 0x20 : byte
+        key = key << 8 | UInt64(upper)
+    }
+    return key
+}
+
 /// A resource record CLASS (RFC 1035 §3.2.4).
 public struct RRClass: RawRepresentable, Hashable, Sendable {
     public let rawValue: UInt16
@@ -75,6 +103,20 @@ public struct RRClass: RawRepresentable, Hashable, Sendable {
     public static let HS = RRClass(4)
     public static let NONE = RRClass(254)
     public static let ANY = RRClass(255)
+
+    /// As `init?(mnemonic:)`, from raw octets; allocates only for the rare `CLASSnnn` form.
+    public init?(mnemonicBytes bytes: ArraySlice<UInt8>) {
+        switch packMnemonic(bytes) {
+        case 0x494E?: self = .IN
+        case 0x4348?, 0x4353?: self = .CH
+        case 0x4853?: self = .HS
+        case 0x4E4F4E45?: self = .NONE
+        case 0x414E59?: self = .ANY
+        default:
+            guard bytes.count > 5, bytes.count <= 10, (bytes.first.map { $0 | 0x20 }) == UInt8(ascii: "c") else { return nil }
+            self.init(mnemonic: String(decoding: bytes, as: UTF8.self))
+        }
+    }
 
     /// Parses `IN`, `CH`, `HS`, `ANY` or `CLASSnnn`, case-insensitively.
     public init?(mnemonic: some StringProtocol) {

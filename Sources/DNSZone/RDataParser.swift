@@ -25,7 +25,7 @@ struct RDataParser {
     }
 
     mutating func parse() throws(FieldError) -> RData {
-        if let first = tokens.first, !first.quoted, first.bytes == Array("\\#".utf8) {
+        if let first = tokens.first, !first.quoted, first.bytes.elementsEqual("\\#".utf8) {
             index += 1
             return try generic()
         }
@@ -33,7 +33,7 @@ struct RDataParser {
         switch type {
         case .A:
             let token = try next("an IPv4 address")
-            guard let address = IPv4Address(text: token.string) else {
+            guard let address = IPv4Address(textBytes: token.bytes) else {
                 throw FieldError(message: "expected an IPv4 address, found \"\(token.string)\"", token: token)
             }
             rdata = .a(address)
@@ -79,7 +79,7 @@ struct RDataParser {
         case .CAA:
             let flags = UInt8(try number("CAA flags", max: 255))
             let tagToken = try next("a CAA tag")
-            let tag = tagToken.bytes
+            let tag = Array(tagToken.bytes)
             guard !tag.isEmpty, tag.count <= 255,
                 tag.allSatisfy({ ($0 >= 48 && $0 <= 57) || (($0 | 0x20) >= 97 && ($0 | 0x20) <= 122) })
             else {
@@ -150,7 +150,7 @@ struct RDataParser {
 
     private mutating func number(_ what: String, max: UInt64) throws(FieldError) -> UInt64 {
         let token = try next(what)
-        guard !token.quoted, let value = UInt64(token.string), value <= max else {
+        guard !token.quoted, let value = ZoneText.decimal(token.bytes), value <= max else {
             throw FieldError(message: "expected \(what) (0-\(max)), found \"\(token.string)\"", token: token)
         }
         return value
@@ -158,7 +158,7 @@ struct RDataParser {
 
     private mutating func ttl(_ what: String) throws(FieldError) -> UInt32 {
         let token = try next(what)
-        guard let value = ZoneText.ttl(token.string), value <= UInt64(UInt32.max) else {
+        guard let value = ZoneText.ttl(bytes: token.bytes), value <= UInt64(UInt32.max) else {
             throw FieldError(message: "expected \(what), found \"\(token.string)\"", token: token)
         }
         return UInt32(value)
@@ -167,7 +167,7 @@ struct RDataParser {
 
 /// Reads an owner or RDATA name: `@` is the origin, a name without a trailing dot is relative.
 func parseName(_ token: ZoneToken, origin: DNSName) throws(DNSNameError) -> DNSName {
-    if token.bytes == [UInt8(ascii: "@")] { return origin }
+    if token.bytes.count == 1 && token.bytes.first == UInt8(ascii: "@") { return origin }
     return try DNSName(parsingBytes: token.bytes, origin: origin)
 }
 

@@ -6,7 +6,7 @@ import DNSCore
 public final class Zone: Sendable {
     /// The names a zone holds: an RRset per type; none for an empty non-terminal.
     struct Node: Sendable {
-        var rrsets: [RRType: RRSet] = [:]
+        var rrsets = RRSetList()
     }
 
     public let origin: DNSName
@@ -38,13 +38,13 @@ public final class Zone: Sendable {
     /// Every record, in canonical order (RFC 4034 §6.1) of owner, then by type number.
     public var records: [ResourceRecord] {
         nodes.keys.sorted().flatMap { name in
-            nodes[name]!.rrsets.values.sorted { $0.type.rawValue < $1.type.rawValue }.flatMap(\.records)
+            nodes[name]!.rrsets.values.flatMap(\.records)
         }
     }
 
     /// Every RRset at `name` exactly (no wildcard), or nil when the name does not exist.
     public func rrsets(at name: DNSName) -> [RRSet]? {
-        nodes[name].map { $0.rrsets.values.sorted { $0.type.rawValue < $1.type.rawValue } }
+        nodes[name].map { $0.rrsets.values }
     }
 
     /// Looks up (name, type) per RFC 1034 §4.3.2 with RFC 4592 wildcards.

@@ -25,7 +25,10 @@ public enum ZoneBuilder {
     public static func build(origin: DNSName, records: [ParsedRecord]) -> Result<Zone, ZoneFileErrors> {
         var errors: [ZoneFileError] = []
         var nodes: [DNSName: Zone.Node] = [origin: Zone.Node()]
-        var firstSeen: [DNSName: [RRType: ParsedRecord]] = [:]
+        nodes.reserveCapacity(records.count + 1)
+        // Where the first SOA and each CNAME came from, for messages about them.
+        var firstSOA: ParsedRecord?
+        var firstCNAME: [DNSName: ParsedRecord] = [:]
         func error(_ parsed: ParsedRecord, _ message: String) {
             errors.append(ZoneFileError(file: parsed.file, line: parsed.line, column: parsed.column, message: message))
         }
@@ -40,16 +43,21 @@ public enum ZoneBuilder {
                     error(parsed, "SOA record at \"\(rr.name.text)\"; it belongs at the zone apex \"\(origin.text)\"")
                     continue
                 }
-                if let first = firstSeen[origin]?[.SOA] {
+                if let first = firstSOA {
                     error(parsed, "second SOA record; the first is at \(first.file):\(first.line)")
                     continue
                 }
+                firstSOA = parsed
             }
-            if rr.type == .CNAME, let first = firstSeen[rr.name]?[.CNAME], first.record.rdata != rr.rdata {
-                error(parsed, "second CNAME at \"\(rr.name.text)\"; the first is at \(first.file):\(first.line)")
-                continue
+            if rr.type == .CNAME {
+                if let first = firstCNAME[rr.name] {
+                    if first.record.rdata != rr.rdata {
+                        error(parsed, "second CNAME at \"\(rr.name.text)\"; the first is at \(first.file):\(first.line)")
+                    }
+                    continue
+                }
+                firstCNAME[rr.name] = parsed
             }
-            if firstSeen[rr.name]?[rr.type] == nil { firstSeen[rr.name, default: [:]][rr.type] = parsed }
             var node = nodes[rr.name] ?? Zone.Node()
             if var set = node.rrsets[rr.type] {
                 if !set.rdatas.contains(rr.rdata) { set.rdatas.append(rr.rdata) }
@@ -66,13 +74,14 @@ public enum ZoneBuilder {
             }
         }
         // RFC 1034 §3.6.2: a CNAME owner holds no other data (DNSSEC records aside, RFC 4035 §2.5).
-        for (name, node) in nodes where node.rrsets[.CNAME] != nil {
+        for (name, parsed) in firstCNAME {
+            guard let node = nodes[name] else { continue }
             let others = node.rrsets.keys.filter { ![.CNAME, .RRSIG, .NSEC].contains($0) }
-            if let parsed = firstSeen[name]?[.CNAME], !others.isEmpty {
+            if !others.isEmpty {
                 let list = others.map(\.description).sorted().joined(separator: ", ")
                 error(parsed, "CNAME at \"\(name.text)\" cannot coexist with other data (\(list)) (RFC 1034 §3.6.2)")
             }
-            if name == origin, let parsed = firstSeen[name]?[.CNAME], others.isEmpty {
+            if name == origin, others.isEmpty {
                 error(parsed, "CNAME at the zone apex \"\(name.text)\" is not allowed")
             }
         }

@@ -36,7 +36,7 @@ public struct ZoneFileParser {
     public static func firstOrigin(in text: [UInt8]) -> DNSName? {
         for entry in ZoneScanner(file: "", text: text).scan().entries
         where !entry.leadingBlank && entry.tokens[0].string.uppercased() == "$ORIGIN" && entry.tokens.count == 2 {
-            return try? DNSName(parsingBytes: entry.tokens[1].bytes)
+            return try? DNSName(parsingBytes: Array(entry.tokens[1].bytes))
         }
         return nil
     }
@@ -110,10 +110,10 @@ public struct ZoneFileParser {
             var failed = false
             while index < entry.tokens.count, index < (entry.leadingBlank ? 2 : 3) {
                 let token = entry.tokens[index]
-                if rrClass == nil, !token.quoted, let c = RRClass(mnemonic: token.string) {
+                if rrClass == nil, !token.quoted, let c = RRClass(mnemonicBytes: token.bytes) {
                     rrClass = c
                 } else if ttl == nil, !token.quoted, let first = token.bytes.first, first >= 48 && first <= 57 {
-                    guard let value = ZoneText.ttl(token.string) else {
+                    guard let value = ZoneText.ttl(bytes: token.bytes) else {
                         fail("expected a TTL, found \"\(token.string)\"", token, entry)
                         failed = true
                         break
@@ -135,7 +135,7 @@ public struct ZoneFileParser {
                 continue
             }
             let typeToken = entry.tokens[index]
-            guard !typeToken.quoted, let type = RRType(mnemonic: typeToken.string) else {
+            guard !typeToken.quoted, let type = RRType(mnemonicBytes: typeToken.bytes) else {
                 fail("expected a record type, found \"\(typeToken.string)\"", typeToken, entry)
                 continue
             }

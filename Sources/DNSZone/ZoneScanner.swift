@@ -2,7 +2,8 @@
 
 /// One token of a master file, with escapes left in place for the field parser to interpret.
 struct ZoneToken: Sendable {
-    var bytes: [UInt8]
+    /// The token's octets, a slice of the file's text (no copy).
+    var bytes: ArraySlice<UInt8>
     var quoted: Bool
     var line: Int
     var column: Int
@@ -82,54 +83,44 @@ struct ZoneScanner {
                 i += 1
             case UInt8(ascii: "\""):
                 let column = i - lineStart + 1
-                var bytes: [UInt8] = []
                 i += 1
+                let contentStart = i
+                var contentEnd = i
                 var closed = false
                 while i < text.count {
                     let d = text[i]
                     if d == UInt8(ascii: "\\") && i + 1 < text.count && text[i + 1] != 0x0A {
-                        bytes.append(d)
-                        bytes.append(text[i + 1])
                         i += 2
                     } else if d == UInt8(ascii: "\"") {
                         closed = true
+                        contentEnd = i
                         i += 1
                         break
                     } else if d == 0x0A {
                         break
                     } else {
-                        bytes.append(d)
                         i += 1
                     }
                 }
                 if closed {
-                    tokens.append(ZoneToken(bytes: bytes, quoted: true, line: line, column: column))
+                    tokens.append(ZoneToken(bytes: text[contentStart..<contentEnd], quoted: true, line: line, column: column))
                 } else {
                     error("unterminated quoted string", lineStart + column - 1)
                 }
             default:
                 let start = i
-                var bytes: [UInt8] = []
                 scan: while i < text.count {
-                    let d = text[i]
-                    switch d {
+                    switch text[i] {
                     case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"),
                         UInt8(ascii: "\""):
                         break scan
                     case UInt8(ascii: "\\"):
-                        bytes.append(d)
-                        if i + 1 < text.count && text[i + 1] != 0x0A {
-                            bytes.append(text[i + 1])
-                            i += 2
-                        } else {
-                            i += 1
-                        }
+                        i += (i + 1 < text.count && text[i + 1] != 0x0A) ? 2 : 1
                     default:
-                        bytes.append(d)
                         i += 1
                     }
                 }
-                tokens.append(ZoneToken(bytes: bytes, quoted: false, line: line, column: start - lineStart + 1))
+                tokens.append(ZoneToken(bytes: text[start..<i], quoted: false, line: line, column: start - lineStart + 1))
             }
         }
         if depth > 0 {

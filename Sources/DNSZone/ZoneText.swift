@@ -8,12 +8,15 @@ public enum ZoneText {
 
     /// Parses a TTL: plain seconds or BIND units (`1h30m`, `2d`, `1w`, case-insensitive).
     /// - Returns: the seconds, or nil when the text is not a TTL.
-    public static func ttl(_ text: some StringProtocol) -> UInt64? {
+    public static func ttl(_ text: some StringProtocol) -> UInt64? { ttl(bytes: text.utf8) }
+
+    /// `ttl(_:)` over raw octets.
+    public static func ttl(bytes text: some Sequence<UInt8>) -> UInt64? {
         var total: UInt64 = 0
         var value: UInt64 = 0
         var digits = 0
         var sawUnit = false
-        for c in text.utf8 {
+        for c in text {
             if c >= 48 && c <= 57 {
                 value = value * 10 + UInt64(c - 48)
                 digits += 1
@@ -46,7 +49,19 @@ public enum ZoneText {
 
     /// Interprets `\X` and `\DDD` escapes in a character-string (RFC 1035 §5.1).
     /// - Returns: the octets, or nil for a malformed escape.
-    public static func unescape(_ bytes: [UInt8]) -> [UInt8]? {
+    /// A plain decimal number (no sign, no units); nil when not one or above 2^63.
+    public static func decimal(_ bytes: some Collection<UInt8>) -> UInt64? {
+        guard !bytes.isEmpty, bytes.count <= 19 else { return nil }
+        var value: UInt64 = 0
+        for c in bytes {
+            guard c >= 48 && c <= 57 else { return nil }
+            value = value * 10 + UInt64(c - 48)
+        }
+        return value
+    }
+
+    public static func unescape(_ input: some Collection<UInt8>) -> [UInt8]? {
+        let bytes = ContiguousArray(input)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = 0

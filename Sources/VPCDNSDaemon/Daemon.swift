@@ -202,6 +202,7 @@ public final class Daemon {
                 logger.warning("reload: listen addresses changed; that takes a restart")
             }
             store.publish(snapshot)
+            for worker in workers { worker.poke() }
             // Cached forwarded answers stay, except under names now private or routed differently.
             for domain in Daemon.changedDomains(from: previous, to: snapshot) { cache?.purge(below: domain) }
             reloadsOK += 1

@@ -3,6 +3,7 @@ import DNSCore
 import DNSEngine
 import DNSForwarder
 import EventIO
+import CSocketBatch
 import Foundation
 import Logging
 import Synchronization
@@ -67,6 +68,10 @@ final class Worker: @unchecked Sendable {
     /// Asks the loop to stop now; safe from any thread.
     func stop() { send(.stop) }
 
+    /// Asks the loop to take up a newly published snapshot now, so an idle worker does not keep
+    /// the old one alive; safe from any thread.
+    func poke() { control.withLock { $0.waker }?.wake() }
+
     /// Asks the loop to stop taking queries, answer those in flight, and stop once idle or after
     /// `seconds`; safe from any thread.
     func drain(within seconds: Double) { send(.drain(seconds: seconds)) }
@@ -108,6 +113,7 @@ final class Worker: @unchecked Sendable {
         let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned self] in self.publishStats() }
         var drainTimers: [EventIO.Timer] = []
         let onCommand = { [unowned self] in
+            self.refreshSnapshot()
             switch self.control.withLock({ $0.command }) {
             case .stop?:
                 loop.stop()
@@ -152,13 +158,7 @@ final class Worker: @unchecked Sendable {
     private func answer(
         _ bytes: [UInt8], from: SocketAddress, transport: QueryContext.Transport, later: @escaping ([UInt8]) -> Void
     ) -> [UInt8]? {
-        let current = store.generation
-        if current != generation {
-            snapshot = store.load()
-            generation = current
-            forwarder?.settings = snapshot.forwarderSettings
-            forwarder?.retainHealth(for: snapshot.upstreams)
-        }
+        refreshSnapshot()
         rotation &+= 1
         let preview = try? QueryPreview.parse(bytes)
         switch snapshot.engine.respond(
@@ -177,6 +177,19 @@ final class Worker: @unchecked Sendable {
             }
             return nil
         }
+    }
+
+    /// Takes up a newly published snapshot (one atomic load when nothing changed).
+    private func refreshSnapshot() {
+        let current = store.generation
+        guard current != generation else { return }
+        let first = generation < 0
+        snapshot = store.load()
+        generation = current
+        forwarder?.settings = snapshot.forwarderSettings
+        forwarder?.retainHealth(for: snapshot.upstreams)
+        // The old snapshot's memory (a whole zone set) goes back to the system, not just to malloc.
+        if !first { _ = vpcdns_malloc_trim() }
     }
 
     private func account(_ reply: [UInt8], qtype: RRType?, from: SocketAddress, transport: QueryContext.Transport, path: ResolvedBy) {

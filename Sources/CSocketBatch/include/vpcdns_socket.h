@@ -32,4 +32,8 @@ int vpcdns_errno(void);
 /// Enables SO_REUSEPORT and, for AF_INET6, IPV6_V6ONLY. Returns 0 or -1 with errno set.
 int vpcdns_socket_options(int fd, int family, int reuse_port);
 
+
+
+/// Returns freed heap memory to the system (glibc malloc_trim(0)); 1 if memory was released.
+int vpcdns_malloc_trim(void);
 #endif

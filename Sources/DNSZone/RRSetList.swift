@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+
+/// The RRsets of one name, kept as a small array in type order: a name rarely owns more than a few
+/// types, and an array costs one allocation where a dictionary costs several.
+struct RRSetList: Sendable {
+    private(set) var values: [RRSet] = []
+
+    var isEmpty: Bool { values.isEmpty }
+    var keys: [RRType] { values.map(\.type) }
+
+    subscript(type: RRType) -> RRSet? {
+        get {
+            for set in values where set.type == type { return set }
+            return nil
+        }
+        set {
+            if let index = values.firstIndex(where: { $0.type == type }) {
+                if let newValue { values[index] = newValue } else { values.remove(at: index) }
+            } else if let newValue {
+                let at = values.firstIndex { $0.type.rawValue > type.rawValue } ?? values.endIndex
+                values.insert(newValue, at: at)
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Start-up and SIGHUP reload time with a large private zone (default 100,000 records).
+Loopback only; the daemon is stopped by PID. Usage: bench/reload_time.py [RECORDS] [RELOADS]"""
+import re
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Tests" / "EndToEnd"))
+from conftest import Daemon, config, wait_for  # noqa: E402
+
+
+def rss_kib(pid):
+    return int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))
+
+
+def main():
+    records = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    reloads = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    tmp = Path(tempfile.mkdtemp(prefix="vpcdns-reload-"))
+    zone = tmp / "big.zone"
+    with zone.open("w") as f:
+        f.write("$TTL 300\n@ SOA ns hostmaster 1 7200 900 1209600 60\n")
+        for i in range(records - 1):
+            f.write(f"host{i} A 10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}\n")
+    (tmp / "vpcdnsd.yaml").write_text(config(zones=f"zones:\n  - file: {zone}\n    origin: big.test\n"))
+    started = time.monotonic()
+    daemon = Daemon(tmp, ["--config", str(tmp / "vpcdnsd.yaml")]).wait_ready()
+    print(f"records: {records}")
+    print(f"start-up to ready: {time.monotonic() - started:.2f} s, RSS {rss_kib(daemon.process.pid) / 1024:.1f} MiB")
+    try:
+        for n in range(1, reloads + 1):
+            daemon.signal(signal.SIGHUP)
+            wait_for(lambda: daemon.text().count("reload ok") >= n, timeout=60, what="reload")
+        times = [int(t) for t in re.findall(r"reload ok: .* in (\d+) ms", daemon.text())]
+        print(f"reload times (ms): {times}; median {sorted(times)[len(times) // 2]} ms")
+        print(f"RSS after reloads: {rss_kib(daemon.process.pid) / 1024:.1f} MiB")
+    finally:
+        daemon.stop()
+
+
+if __name__ == "__main__":
+    main()
