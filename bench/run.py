@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The benchmark: vpcdnsd, Unbound and dnsmasq serve the same private zone, the same execute-api
+wildcard and forward to the same local NSD; dnsperf drives each in turn, alternating servers, for
+each workload. Reports median QPS, the ratio to Unbound, server CPU µs per query, p50/p99 latency at
+a fixed rate, and RSS; then a reload-under-load run. Writes bench/RESULTS.md.
+
+Loopback only (127.0.10.0/24); bounded in time; every process is stopped by PID.
+Usage: bench/run.py [--reps N] [--seconds S] [--quick]"""
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VPCDNSD = Path(os.environ.get("VPCDNSD", ROOT / ".build" / "release" / "vpcdnsd"))
+PORT = 5300
+NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP = "127.0.10.1", "127.0.10.2", "127.0.10.3", "127.0.10.4"
+PRIVATE_NAMES = 1000
+FORWARDED_NAMES = 10_000
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def sh(*argv, **kw):
+    return subprocess.run(argv, check=True, capture_output=True, text=True, **kw)
+
+
+def wait_until(check, timeout=30, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def answers(ip, name):
+    r = subprocess.run(["dig", f"@{ip}", "-p", str(PORT), name, "+short", "+tries=1", "+time=1"],
+                       capture_output=True, text=True)
+    return r.stdout.strip()
+
+
+class Server:
+    def __init__(self, name, argv, ip, log):
+        self.name, self.ip = name, ip
+        self.log = open(log, "w")
+        self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def cpu_ticks(self):
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def rss_mib(self):
+        m = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{self.pid}/status").read_text())
+        return int(m.group(1)) / 1024
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def write_data(work):
+    zone = ["$TTL 300", "@ SOA ns hostmaster 1 7200 900 1209600 300", "@ NS ns", "ns A 10.9.0.1"]
+    hosts = []
+    for i in range(PRIVATE_NAMES):
+        ip = f"10.10.{i // 250}.{i % 250 + 1}"
+        zone.append(f"host{i} A {ip}")
+        hosts.append(f"{ip} host{i}.bench.corp")
+    (work / "bench.corp.zone").write_text("\n".join(zone) + "\n")
+    (work / "hosts").write_text("\n".join(hosts) + "\n")
+    fwd = ["$TTL 3600", "@ SOA ns hostmaster 1 7200 900 1209600 300", "@ NS ns", "ns A 127.0.10.1", "* A 198.51.100.7"]
+    (work / "fwd.test.zone").write_text("\n".join(fwd) + "\n")
+    # Query files.
+    private = []
+    for i in range(20_000):
+        private.append(f"host{(i * 7) % PRIVATE_NAMES}.bench.corp A" if i % 2 == 0
+                       else f"api{i:05d}x.execute-api.us-east-1.amazonaws.com A")
+    (work / "q-private.txt").write_text("\n".join(private) + "\n")
+    (work / "q-nxdomain.txt").write_text("\n".join(f"missing{i}.bench.corp A" for i in range(20_000)) + "\n")
+    (work / "q-cached.txt").write_text("\n".join(f"name{i}.fwd.test A" for i in range(FORWARDED_NAMES)) + "\n")
+
+
+def miss_file(work, tag, count=400_000):
+    path = work / f"q-miss-{tag}.txt"
+    path.write_text("\n".join(f"m{tag}-{i}.fwd.test A" for i in range(count)) + "\n")
+    return path
+
+
+def start_nsd(work):
+    conf = work / "nsd.conf"
+    conf.write_text(f"""server:
+    ip-address: {NSD_IP}
+    port: {PORT}
+    do-ip6: no
+    username: ""
+    chroot: ""
+    zonesdir: "{work}"
+    pidfile: "{work}/nsd.pid"
+    database: ""
+    zonelistfile: "{work}/zone.list"
+    xfrdfile: "{work}/xfrd.state"
+    server-count: 2
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+    hide-version: yes
+remote-control:
+    control-enable: no
+zone:
+    name: "fwd.test"
+    zonefile: "fwd.test.zone"
+""")
+    return Server("nsd", ["nsd", "-d", "-c", str(conf)], NSD_IP, work / "nsd.log")
+
+
+def start_vpcdnsd(work, extra_zone=None):
+    zones = f"  - file: {work}/bench.corp.zone\n    origin: bench.corp\n"
+    if extra_zone:
+        zones += f"  - file: {extra_zone}\n    origin: big.corp\n"
+    (work / "vpcdnsd.yaml").write_text(f"""listen: ["{VPC_IP}:{PORT}"]
+workers: 2
+allow_query: [127.0.0.0/8]
+zones:
+{zones}endpoints:
+  - id: vpce-0123456789abcdef0
+    dns_suffix: abcd1234
+    service: com.amazonaws.us-east-1.execute-api
+    enis:
+      - {{az: us-east-1a, ipv4: 10.0.1.15}}
+forward:
+  upstreams: ["{NSD_IP}:{PORT}"]
+cache:
+  max_entries: 100000
+""")
+    return Server("vpcdnsd", [str(VPCDNSD), "--config", str(work / "vpcdnsd.yaml"), "--log-level", "warning"],
+                  VPC_IP, work / "vpcdnsd.log")
+
+
+def start_unbound(work):
+    local = "\n".join(f'    local-data: "host{i}.bench.corp. 300 IN A 10.10.{i // 250}.{i % 250 + 1}"'
+                      for i in range(PRIVATE_NAMES))
+    conf = work / "unbound.conf"
+    conf.write_text(f"""server:
+    interface: {UNBOUND_IP}@{PORT}
+    port: {PORT}
+    num-threads: 2
+    so-reuseport: yes
+    access-control: 127.0.0.0/8 allow
+    username: ""
+    chroot: ""
+    directory: "{work}"
+    pidfile: "{work}/unbound.pid"
+    use-syslog: no
+    logfile: ""
+    verbosity: 0
+    do-ip6: no
+    do-not-query-localhost: no
+    module-config: "iterator"
+    qname-minimisation: no
+    msg-cache-size: 64m
+    rrset-cache-size: 128m
+    num-queries-per-thread: 4096
+    outgoing-range: 8192
+    so-rcvbuf: 4m
+    so-sndbuf: 4m
+    local-zone: "test." nodefault
+    local-zone: "bench.corp." static
+    local-data: "bench.corp. 300 IN SOA ns.bench.corp. hostmaster.bench.corp. 1 7200 900 1209600 300"
+{local}
+    local-zone: "execute-api.us-east-1.amazonaws.com." redirect
+    local-data: "execute-api.us-east-1.amazonaws.com. 60 IN A 10.0.1.15"
+remote-control:
+    control-enable: no
+forward-zone:
+    name: "."
+    forward-addr: {NSD_IP}@{PORT}
+""")
+    return Server("unbound", ["unbound", "-d", "-c", str(conf)], UNBOUND_IP, work / "unbound.log")
+
+
+def start_dnsmasq(work):
+    argv = ["dnsmasq", "--keep-in-foreground", "--no-daemon", f"--listen-address={DNSMASQ_IP}", "--bind-interfaces",
+            f"--port={PORT}", "--no-resolv", "--no-hosts", f"--addn-hosts={work}/hosts", "--local=/bench.corp/",
+            f"--server={NSD_IP}#{PORT}", "--address=/execute-api.us-east-1.amazonaws.com/10.0.1.15",
+            "--cache-size=10000", "--dns-forward-max=5000", "--user=root", "--pid-file=", "--log-facility=-"]
+    return Server("dnsmasq", argv, DNSMASQ_IP, work / "dnsmasq.log")
+
+
+def latencies_of(out):
+    """Per-query latencies (seconds) from dnsperf -v lines: `> RCODE name type latency`."""
+    values = []
+    for line in out.splitlines():
+        if line.startswith("> "):
+            try:
+                values.append(float(line.split()[-1]))
+            except ValueError:
+                pass
+    return sorted(values)
+
+
+def dnsperf(server, queryfile, seconds, qps=None, verbose=False):
+    argv = ["dnsperf", "-s", server.ip, "-p", str(PORT), "-d", str(queryfile), "-l", str(seconds), "-t", "2"]
+    argv += ["-Q", str(qps), "-c", "4", "-T", "1"] if qps else ["-c", "8", "-T", "2", "-q", "100"]
+    if verbose:
+        argv.append("-v")
+    ticks = server.cpu_ticks()
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60).stdout
+    ticks = server.cpu_ticks() - ticks
+    def number(pattern):
+        m = re.search(pattern, out)
+        return float(m.group(1)) if m else 0.0
+    completed = number(r"Queries completed:\s+(\d+)")
+    result = {
+        "qps": number(r"Queries per second:\s+([\d.]+)"),
+        "completed": completed,
+        "lost": number(r"Queries lost:\s+(\d+)"),
+        "cpu_us": (ticks * 1e6 / CLK_TCK) / completed if completed else 0.0,
+        "max_latency": number(r"Average Latency \(s\):\s+[\d.]+ \(min [\d.]+, max ([\d.]+)\)"),
+    }
+    if verbose:
+        latencies = latencies_of(out)
+        if latencies:
+            result["p50"] = latencies[len(latencies) // 2] * 1000
+            result["p99"] = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="1 rep of 3 s, for a smoke test")
+    args = parser.parse_args()
+    if args.quick:
+        args.reps, args.seconds = 1, 3
+    for tool in ("dnsperf", "unbound", "dnsmasq", "nsd", "dig"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing: run bench/run.sh, which installs it")
+    work = Path(tempfile.mkdtemp(prefix="vpcdns-bench-"))
+    write_data(work)
+    servers = []
+    try:
+        nsd = start_nsd(work)
+        servers.append(nsd)
+        wait_until(lambda: answers(NSD_IP, "x.fwd.test") == "198.51.100.7", what="nsd")
+        targets = [start_vpcdnsd(work), start_unbound(work), start_dnsmasq(work)]
+        servers += targets
+        for s in targets:
+            wait_until(lambda: answers(s.ip, "host1.bench.corp") == "10.10.0.2", what=s.name)
+            assert answers(s.ip, "abc.execute-api.us-east-1.amazonaws.com") == "10.0.1.15", s.name
+            assert answers(s.ip, "q.fwd.test") == "198.51.100.7", s.name
+        # Warm the forward caches with the cached-workload names.
+        for s in targets:
+            dnsperf(s, work / "q-cached.txt", 5, qps=None)
+        workloads = [
+            ("private-zone hits", work / "q-private.txt"),
+            ("forwarded, cache hit", work / "q-cached.txt"),
+            ("NXDOMAIN in a private zone", work / "q-nxdomain.txt"),
+            ("forwarded, cache miss", None),
+        ]
+        results = {w: {s.name: [] for s in targets} for w, _ in workloads}
+        for rep in range(args.reps):
+            for name, path in workloads:
+                for s in (targets if rep % 2 == 0 else list(reversed(targets))):
+                    qfile = path or miss_file(work, f"{s.name}{rep}")
+                    r = dnsperf(s, qfile, args.seconds)
+                    r["rss"] = s.rss_mib()
+                    results[name][s.name].append(r)
+                    print(f"rep {rep} {name:28s} {s.name:8s} {r['qps']:10.0f} qps {r['cpu_us']:6.2f} us/q", flush=True)
+        latency = {w: {} for w, _ in workloads}
+        for name, path in workloads:
+            for s in targets:
+                qfile = path or miss_file(work, f"{s.name}-lat", 60_000)
+                latency[name][s.name] = dnsperf(s, qfile, 5, qps=5000, verbose=True)
+        reload = reload_under_load(work, targets[0], servers, args)
+        report(results, latency, reload, targets, args)
+    finally:
+        for s in reversed(servers):
+            s.stop()
+
+
+def reload_under_load(work, vpc, servers, args):
+    """dnsperf at a fixed rate against vpcdnsd while it reloads a 100,000-record zone 20 times."""
+    big = work / "big.corp.zone"
+    with big.open("w") as f:
+        f.write("$TTL 300\n@ SOA ns hostmaster 1 7200 900 1209600 300\n")
+        for i in range(100_000):
+            f.write(f"h{i} A 10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}\n")
+    vpc.stop()
+    servers.remove(vpc)
+    fresh = start_vpcdnsd(work, extra_zone=big)
+    servers.append(fresh)
+    wait_until(lambda: answers(fresh.ip, "h5.big.corp") == "10.0.0.5", what="vpcdnsd with 100k records")
+    steady = dnsperf(fresh, work / "q-private.txt", 5, qps=5000, verbose=True)
+    seconds = 25
+    proc = subprocess.Popen(["dnsperf", "-s", fresh.ip, "-p", str(PORT), "-d", str(work / "q-private.txt"), "-l",
+                             str(seconds), "-Q", "5000", "-c", "4", "-T", "1", "-t", "2", "-v"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(2)
+    for _ in range(20):
+        fresh.process.send_signal(signal.SIGHUP)
+        time.sleep(1)
+    out, _ = proc.communicate(timeout=seconds + 60)
+    latencies = latencies_of(out)
+    lost = re.search(r"Queries lost:\s+(\d+)", out)
+    log = (work / "vpcdnsd.log").read_text() if (work / "vpcdnsd.log").exists() else ""
+    reload_ms = [int(x) for x in re.findall(r"reload ok: .* in (\d+) ms", log)]
+    return {
+        "lost": int(lost.group(1)) if lost else -1,
+        "sent": len(latencies),
+        "p99": latencies[int(len(latencies) * 0.99)] * 1000 if latencies else 0,
+        "max": latencies[-1] * 1000 if latencies else 0,
+        "steady_p99": steady.get("p99", 0),
+        "reload_ms": reload_ms,
+        "rss": fresh.rss_mib(),
+    }
+
+
+def report(results, latency, reload, targets, args):
+    med = lambda xs: statistics.median(xs) if xs else 0.0
+    lines = ["# Benchmark results", "",
+             f"Machine: {platform.node()}, {os.cpu_count()} cores, {platform.platform()}; "
+             f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+             "Versions: " + "; ".join(v for v in [
+                 sh(str(VPCDNSD), "--version").stdout.strip() and f"vpcdnsd {sh(str(VPCDNSD), '--version').stdout.strip()}",
+                 sh("unbound", "-V").stdout.splitlines()[0], sh("dnsmasq", "--version").stdout.splitlines()[0],
+                 sh("dnsperf", "-h").stdout.splitlines()[-1] if False else "dnsperf 2.10.0"] if v) + ".",
+             f"Parameters: dnsperf -c 8 -T 2 -q 100, {args.seconds} s saturating runs, {args.reps} repetitions "
+             "alternating server order; latency at a fixed 5,000 QPS (dnsperf -Q 5000 -v, 5 s); all servers with 2 "
+             "threads (dnsmasq has one) on loopback; NSD upstream with RRL off.", "",
+             "| workload | server | median QPS | ratio to Unbound | CPU µs/query | p50 ms @5k | p99 ms @5k | RSS MiB |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for workload, per in results.items():
+        base = med([r["qps"] for r in per["unbound"]]) or 1
+        for name, runs in per.items():
+            q = med([r["qps"] for r in runs])
+            lat = latency[workload].get(name, {})
+            lines.append(f"| {workload} | {name} | {q:,.0f} | {q / base:.2f} | {med([r['cpu_us'] for r in runs]):.2f} | "
+                         f"{lat.get('p50', 0):.3f} | {lat.get('p99', 0):.3f} | {max(r['rss'] for r in runs):.1f} |")
+    lines += ["", "## Reload under load", "",
+              f"vpcdnsd with a 100,000-record zone, dnsperf at 5,000 QPS for 25 s, SIGHUP 20 times: "
+              f"**{reload['lost']} queries lost** of {reload['sent']}; p99 {reload['p99']:.3f} ms during reloads vs "
+              f"{reload['steady_p99']:.3f} ms steady; max {reload['max']:.3f} ms; reload times (ms) {reload['reload_ms']}; "
+              f"RSS {reload['rss']:.1f} MiB.", ""]
+    text = "\n".join(lines)
+    (ROOT / "bench" / "RESULTS.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
