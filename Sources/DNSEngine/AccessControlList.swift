@@ -71,8 +71,31 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
 /// Which clients may query (`allow_query`). Everyone else gets REFUSED.
 public struct AccessControlList: Sendable {
     public let allowed: [CIDR]
+    /// The prefixes as (IPv6?, network high/low, mask high/low), for the allocation-free check.
+    private let masks: [(isIPv6: Bool, high: UInt64, low: UInt64, maskHigh: UInt64, maskLow: UInt64)]
 
-    public init(_ allowed: [CIDR]) { self.allowed = allowed }
+    public init(_ allowed: [CIDR]) {
+        self.allowed = allowed
+        masks = allowed.map { cidr in
+            let address = ClientAddress(cidr.network)
+            let bits = cidr.prefixLength
+            let maskHigh: UInt64 = bits == 0 ? 0 : (bits >= 64 ? ~0 : ~0 << (64 - UInt64(bits)))
+            let maskLow: UInt64 = bits <= 64 ? 0 : (bits >= 128 ? ~0 : ~0 << (128 - UInt64(bits)))
+            return (cidr.network.count == 16, address.high, address.low, maskHigh, maskLow)
+        }
+    }
+
+    /// The same check as `allows(_:)` on an inline address (IPv4-mapped IPv6 counts as IPv4).
+    public func allows(_ client: ClientAddress) -> Bool {
+        var address = client
+        if address.isIPv6 && address.high == 0 && address.low >> 32 == 0xFFFF {
+            address = ClientAddress(high: address.low << 32, low: 0, isIPv6: false)
+        }
+        for m in masks where m.isIPv6 == address.isIPv6 {
+            if address.high & m.maskHigh == m.high && address.low & m.maskLow == m.low { return true }
+        }
+        return false
+    }
 
     /// Loopback, RFC 1918, RFC 6598 shared space, IPv6 ULA and link-local: never an open resolver.
     public static let privateNetworks = AccessControlList(

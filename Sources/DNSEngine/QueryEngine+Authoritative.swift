@@ -114,7 +114,7 @@ extension QueryEngine {
     /// Address RRsets rotated so clients spread over the addresses (round robin).
     func rotated(_ set: RRSet, by rotation: Int) -> RRSet {
         guard set.rdatas.count > 1, set.type == .A || set.type == .AAAA else { return set }
-        let shift = abs(rotation) % set.rdatas.count
+        let shift = abs(rotation % set.rdatas.count)
         var copy = set
         copy.rdatas = Array(set.rdatas[shift...] + set.rdatas[..<shift])
         return copy

@@ -9,6 +9,8 @@ public final class QueryEngine: Sendable {
     public let zoneOptions: [DNSName: ZoneOptions]
     public let accessControl: AccessControlList
     public let forwarding: ForwardingRules
+    /// The allocation-free path for the common queries.
+    public let fastPath: FastPath
     /// Our EDNS UDP payload size (RFC 6891 §6.2.5; 1232 avoids fragmentation, DNS flag day 2020).
     public let udpPayloadSize: UInt16
     /// CNAME hops followed inside the private zones before giving up.
@@ -16,9 +18,12 @@ public final class QueryEngine: Sendable {
 
     public init(
         zones: ZoneSet, zoneOptions: [DNSName: ZoneOptions] = [:], accessControl: AccessControlList = .privateNetworks,
-        forwarding: ForwardingRules = ForwardingRules(), udpPayloadSize: UInt16 = 1232
+        forwarding: ForwardingRules = ForwardingRules(), endpointOrigins: Set<DNSName> = [], udpPayloadSize: UInt16 = 1232
     ) {
         self.zones = zones
+        self.fastPath = FastPath(
+            zoneSet: zones, options: zoneOptions, rules: forwarding, accessControl: accessControl,
+            endpointOrigins: endpointOrigins, udpPayloadSize: udpPayloadSize)
         self.forwarding = forwarding
         self.zoneOptions = zoneOptions
         self.accessControl = accessControl

@@ -42,6 +42,18 @@ public final class Zone: Sendable {
         }
     }
 
+    /// Calls `body` with every name the zone holds (empty non-terminals too) and its RRsets in type
+    /// order; the arrays are shared with the zone, not copied.
+    public func forEachName(_ body: (DNSName, [RRSet]) -> Void) {
+        for (name, node) in nodes { body(name, node.rrsets.values) }
+    }
+
+    /// Names held, empty non-terminals included.
+    public var nameCount: Int { nodes.count }
+
+    /// True when the zone delegates names below its apex (NS records off the apex).
+    public var hasDelegations: Bool { !cuts.isEmpty }
+
     /// Every RRset at `name` exactly (no wildcard), or nil when the name does not exist.
     public func rrsets(at name: DNSName) -> [RRSet]? {
         nodes[name].map { $0.rrsets.values }

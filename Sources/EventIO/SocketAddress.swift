@@ -1,19 +1,38 @@
 // SPDX-License-Identifier: Apache-2.0
 import Glibc
 
-/// An IPv4 or IPv6 address with a port.
+/// An IPv4 or IPv6 address with a port, held inline (no heap allocation: one is made per datagram).
 public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
-    /// 4 octets for IPv4, 16 for IPv6, network order.
-    public let ip: [UInt8]
+    /// The address octets in network order, first 8 and last 8 (IPv4 uses the first 4).
+    public let high: UInt64
+    public let low: UInt64
+    public let isIPv6: Bool
     public let port: UInt16
 
     public init(ip: [UInt8], port: UInt16) {
         precondition(ip.count == 4 || ip.count == 16, "an IP address has 4 or 16 octets")
-        self.ip = ip
+        var h: UInt64 = 0
+        var l: UInt64 = 0
+        for (i, byte) in ip.enumerated() {
+            if i < 8 { h |= UInt64(byte) << (56 - 8 * UInt64(i)) } else { l |= UInt64(byte) << (56 - 8 * UInt64(i - 8)) }
+        }
+        self.init(high: h, low: l, isIPv6: ip.count == 16, port: port)
+    }
+
+    public init(high: UInt64, low: UInt64, isIPv6: Bool, port: UInt16) {
+        self.high = high
+        self.low = low
+        self.isIPv6 = isIPv6
         self.port = port
     }
 
-    public var isIPv6: Bool { ip.count == 16 }
+    /// 4 octets for IPv4, 16 for IPv6, network order.
+    public var ip: [UInt8] {
+        let count = isIPv6 ? 16 : 4
+        return (0..<count).map { i in
+            i < 8 ? UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(i))) : UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(i - 8)))
+        }
+    }
 
     /// Parses `1.2.3.4:53`, `[::1]:53`, or a bare address (then `defaultPort`).
     public init?(parsing text: String, defaultPort: UInt16? = nil) {
@@ -98,13 +117,23 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         guard length >= MemoryLayout<sa_family_t>.size else { return nil }
         let family = Int32(address.loadUnaligned(as: sa_family_t.self))
         if family == AF_INET, length >= MemoryLayout<sockaddr_in>.size {
-            var sin = sockaddr_in()
-            withUnsafeMutableBytes(of: &sin) { $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: $0.count)) }
-            self.init(ip: withUnsafeBytes(of: sin.sin_addr) { Array($0) }, port: UInt16(bigEndian: sin.sin_port))
+            // sin_port at 2, sin_addr at 4 (network order).
+            let port = UInt16(address.load(fromByteOffset: 2, as: UInt8.self)) << 8
+                | UInt16(address.load(fromByteOffset: 3, as: UInt8.self))
+            var h: UInt64 = 0
+            for i in 0..<4 { h |= UInt64(address.load(fromByteOffset: 4 + i, as: UInt8.self)) << (56 - 8 * UInt64(i)) }
+            self.init(high: h, low: 0, isIPv6: false, port: port)
         } else if family == AF_INET6, length >= MemoryLayout<sockaddr_in6>.size {
-            var sin6 = sockaddr_in6()
-            withUnsafeMutableBytes(of: &sin6) { $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: $0.count)) }
-            self.init(ip: withUnsafeBytes(of: sin6.sin6_addr) { Array($0) }, port: UInt16(bigEndian: sin6.sin6_port))
+            // sin6_port at 2, sin6_addr at 8.
+            let port = UInt16(address.load(fromByteOffset: 2, as: UInt8.self)) << 8
+                | UInt16(address.load(fromByteOffset: 3, as: UInt8.self))
+            var h: UInt64 = 0
+            var l: UInt64 = 0
+            for i in 0..<8 {
+                h |= UInt64(address.load(fromByteOffset: 8 + i, as: UInt8.self)) << (56 - 8 * UInt64(i))
+                l |= UInt64(address.load(fromByteOffset: 16 + i, as: UInt8.self)) << (56 - 8 * UInt64(i))
+            }
+            self.init(high: h, low: l, isIPv6: true, port: port)
         } else {
             return nil
         }

@@ -5,9 +5,11 @@ import Glibc
 /// A UDP socket on a loop that reads datagrams in batches (`recvmmsg`), hands each to a handler and
 /// sends the replies in batches (`sendmmsg`). Bytes in, bytes out: it knows nothing of DNS.
 public final class UDPServer {
-    /// Returns the reply to send to the datagram's source now, or nil for none (a later reply goes
-    /// through `server.send(_:to:)`).
-    public typealias Handler = (_ request: UnsafeRawBufferPointer, _ from: SocketAddress, _ server: UDPServer) -> [UInt8]?
+    /// Writes the reply to send to the datagram's source now into `reply` and returns its length, or
+    /// returns 0 for none (a later reply goes through `server.send(_:to:)`).
+    public typealias Handler = (
+        _ request: UnsafeRawBufferPointer, _ from: SocketAddress, _ reply: UnsafeMutableRawBufferPointer, _ server: UDPServer
+    ) -> Int
 
     public let socket: Socket
     private let handler: Handler
@@ -81,14 +83,11 @@ public final class UDPServer {
                     SocketAddress(UnsafeRawPointer($0), length: Int(slot.pointee.address_length))
                 }) else { continue }
                 let request = UnsafeRawBufferPointer(start: slot.pointee.data, count: slot.pointee.length)
-                guard let reply = handler(request, from, self), !reply.isEmpty else { continue }
-                if reply.count > UDPServer.sendBufferSize {
-                    send(reply, to: from)
-                    continue
-                }
                 let out = sendSlots + pending
-                reply.withUnsafeBytes { out.pointee.data.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: reply.count) }
-                out.pointee.length = reply.count
+                let length = handler(
+                    request, from, UnsafeMutableRawBufferPointer(start: out.pointee.data, count: UDPServer.sendBufferSize), self)
+                guard length > 0 else { continue }
+                out.pointee.length = min(length, UDPServer.sendBufferSize)
                 out.pointee.address = slot.pointee.address
                 out.pointee.address_length = slot.pointee.address_length
                 pending += 1

@@ -102,7 +102,8 @@ public enum SnapshotBuilder {
         let forwarding = forwardingRules(config, &errors)
         if !errors.isEmpty { return .failure(ConfigErrors(errors)) }
         let engine = QueryEngine(
-            zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding)
+            zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
+            endpointOrigins: endpointOrigins)
         return .success(
             Snapshot(
                 config: config, engine: engine, zoneCount: zones.count, recordCount: zones.reduce(0) { $0 + $1.recordCount },

@@ -30,9 +30,9 @@ final class Worker: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     // Loop-thread state.
-    private var snapshot: Snapshot
+    var snapshot: Snapshot
     private var generation = -1
-    private var rotation = 0
+    var rotation = 0
 
     private var forwarder: Forwarder?
 
@@ -91,10 +91,26 @@ final class Worker: @unchecked Sendable {
         let loop = try EventLoop()
         forwarder = Forwarder(io: LoopForwarderIO(loop: loop), cache: cache, settings: snapshot.forwarderSettings)
         let udp = try udpSockets.map { socket in
-            try UDPServer(socket: socket, on: loop) { [unowned self] request, from, server in
-                self.answer(Array(request), from: from, transport: .udp) { [unowned server] reply in
+            try UDPServer(socket: socket, on: loop) { [unowned self] request, from, out, server in
+                self.refreshSnapshot()
+                self.rotation &+= 1
+                let client = ClientAddress(high: from.high, low: from.low, isIPv6: from.isIPv6)
+                if case .written(let length, let source) = self.snapshot.engine.fastPath.answer(
+                    request, client: client, tcp: false, rotation: self.rotation, into: out)
+                {
+                    self.accountFast(request, out, length, from: from, transport: .udp, source: source)
+                    return length
+                }
+                let reply = self.answer(Array(request), from: from, transport: .udp) { [unowned server] reply in
                     server.send(reply, to: from)
                 }
+                guard let reply, !reply.isEmpty else { return 0 }
+                guard reply.count <= out.count else {
+                    server.send(reply, to: from)
+                    return 0
+                }
+                reply.withUnsafeBytes { out.copyMemory(from: $0) }
+                return reply.count
             }
         }
         let tcp = try tcpSockets.map { socket in
@@ -159,7 +175,7 @@ final class Worker: @unchecked Sendable {
         _ bytes: [UInt8], from: SocketAddress, transport: QueryContext.Transport, later: @escaping ([UInt8]) -> Void
     ) -> [UInt8]? {
         refreshSnapshot()
-        rotation &+= 1
+        if transport == .tcp { rotation &+= 1 }
         let preview = try? QueryPreview.parse(bytes)
         switch snapshot.engine.respond(
             to: bytes, context: QueryContext(transport: transport, clientAddress: from.ip, rotation: rotation))
@@ -180,7 +196,7 @@ final class Worker: @unchecked Sendable {
     }
 
     /// Takes up a newly published snapshot (one atomic load when nothing changed).
-    private func refreshSnapshot() {
+    func refreshSnapshot() {
         let current = store.generation
         guard current != generation else { return }
         let first = generation < 0
@@ -190,6 +206,25 @@ final class Worker: @unchecked Sendable {
         forwarder?.retainHealth(for: snapshot.upstreams)
         // The old snapshot's memory (a whole zone set) goes back to the system, not just to malloc.
         if !first { _ = vpcdns_malloc_trim() }
+    }
+
+    /// Counts (and logs) a response the fast path wrote.
+    private func accountFast(
+        _ request: UnsafeRawBufferPointer, _ out: UnsafeMutableRawBufferPointer, _ length: Int, from: SocketAddress,
+        transport: QueryContext.Transport, source: FastSource
+    ) {
+        // The question type sits just before the class, 4 octets before the question's end.
+        var p = 12
+        while p < request.count && request[p] != 0 { p += 1 + Int(request[p]) }
+        let qtype = p + 2 < request.count ? RRType(UInt16(request[p + 1]) << 8 | UInt16(request[p + 2])) : nil
+        let path: ResolvedBy = source == .endpoint ? .endpoint : .zone
+        metrics.count(transport: transport, qtype: qtype, rcode: Int(out[3] & 0x0F), path: path)
+        if let queryLog {
+            queryLog.record(
+                QueryLog.Entry(
+                    time: Date().timeIntervalSince1970, client: from, transport: transport == .udp ? "UDP" : "TCP",
+                    response: Array(UnsafeRawBufferPointer(rebasing: out[0..<length])), resolvedBy: path))
+        }
     }
 
     private func account(_ reply: [UInt8], qtype: RRType?, from: SocketAddress, transport: QueryContext.Transport, path: ResolvedBy) {

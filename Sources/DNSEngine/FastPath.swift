@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSZone
+
+/// Where a fast answer came from.
+public enum FastSource: Sendable {
+    case zone, endpoint
+}
+
+/// What the fast path did with a query.
+public enum FastOutcome: Sendable, Equatable {
+    /// The response is in the output buffer, this many octets long.
+    case written(Int, FastSource)
+    /// Not a case the fast path takes: use `QueryEngine.respond`.
+    case slow
+}
+
+/// The hot path for the common queries: an A or AAAA question in a private zone (exact name or
+/// wildcard), NODATA and NXDOMAIN. It reads the header, question and OPT in place, finds the zone and
+/// the name through a `WireNameTable` from the packet bytes, and writes the response straight into
+/// the caller's buffer: no `Message`, no `DNSName`, no allocation. Anything unusual — other types,
+/// CNAMEs, delegations, forwarding rules in the way, truncation, a refused client, odd EDNS — goes
+/// to the general path, which gives the same answer (the tests compare the two).
+public final class FastPath: Sendable {
+    struct ZoneInfo: Sendable {
+        var origin: DNSName
+        /// The SOA record for negative answers, after its owner: type, class, TTL, RDLENGTH, RDATA.
+        var negativeTail: [UInt8]
+        var strictNXDomain: Bool
+        var fallThrough: Bool
+        var hasCuts: Bool
+        var isEndpoint: Bool
+    }
+
+    struct NodeInfo: Sendable {
+        /// Index into `zones`, or -1 for an entry that only marks a forwarding rule.
+        var zone: Int32
+        var isApex: Bool
+        /// Index of `*.<this name>` in the same zone, or -1.
+        var wildcard: Int32
+        var rrsets: [RRSet]
+        /// 0: none, 1: a forward rule, 2: a system rule at this name.
+        var rule: UInt8
+    }
+
+    let table: WireNameTable<NodeInfo>
+    let zones: [ZoneInfo]
+    let hasRules: Bool
+    let accessControl: AccessControlList
+    let udpPayloadSize: UInt16
+
+    init(
+        zoneSet: ZoneSet, options: [DNSName: ZoneOptions], rules: ForwardingRules, accessControl: AccessControlList,
+        endpointOrigins: Set<DNSName>, udpPayloadSize: UInt16
+    ) {
+        let all = zoneSet.all
+        var infos: [ZoneInfo] = []
+        var expected = rules.rules.count
+        for zone in all { expected += zone.nameCount }
+        var table = WireNameTable<NodeInfo>(expected: expected)
+        for (index, zone) in all.enumerated() {
+            let option = options[zone.origin] ?? ZoneOptions()
+            var soa = zone.soa.records[0]
+            soa.ttl = zone.negativeTTL
+            var writer = WireWriter(compression: false)
+            writer.writeUInt16(soa.type.rawValue)
+            writer.writeUInt16(soa.rrClass.rawValue)
+            writer.writeUInt32(soa.ttl)
+            writer.writeUInt16(0)
+            writer.writeRData(soa.rdata)
+            var tail = writer.bytes
+            let length = tail.count - 10
+            tail[8] = UInt8(length >> 8)
+            tail[9] = UInt8(length & 0xFF)
+            infos.append(
+                ZoneInfo(
+                    origin: zone.origin, negativeTail: tail, strictNXDomain: option.awsStrictNXDomain,
+                    fallThrough: option.fallThrough, hasCuts: zone.hasDelegations,
+                    isEndpoint: endpointOrigins.contains(zone.origin)))
+            zone.forEachName { name, rrsets in
+                // A name below a more specific zone belongs to that zone, not this one.
+                guard zoneSet.zone(enclosing: name) === zone else { return }
+                table.insert(
+                    name, NodeInfo(zone: Int32(index), isApex: name == zone.origin, wildcard: -1, rrsets: rrsets, rule: 0))
+            }
+        }
+        // Link each name to its wildcard child.
+        for index in 0..<table.count {
+            let wildcardEntry = table.values[index]
+            guard let owner = wildcardEntry.rrsets.first?.name, owner.isWildcard, let parent = owner.parent,
+                let parentIndex = table.find(parent), table.values[parentIndex].zone == wildcardEntry.zone
+            else { continue }
+            table.update(at: parentIndex) { $0.wildcard = Int32(index) }
+        }
+        for (domain, action) in rules.rules {
+            let mark: UInt8 = action == .system ? 2 : 1
+            if let index = table.find(domain) {
+                table.update(at: index) { $0.rule = mark }
+            } else {
+                table.insert(domain, NodeInfo(zone: -1, isApex: false, wildcard: -1, rrsets: [], rule: mark))
+            }
+        }
+        self.table = table
+        self.zones = infos
+        self.hasRules = !rules.rules.isEmpty
+        self.accessControl = accessControl
+        self.udpPayloadSize = udpPayloadSize
+    }
+
+    /// Answers `query` into `out` when it is a case the fast path takes.
+    public func answer(
+        _ query: UnsafeRawBufferPointer, client: ClientAddress, tcp: Bool, rotation: Int, into out: UnsafeMutableRawBufferPointer
+    ) -> FastOutcome {
+        let n = query.count
+        guard n >= 17, query[2] & 0xF8 == 0, query[4] == 0, query[5] == 1, query[6] == 0, query[7] == 0,
+            query[8] == 0, query[9] == 0, query[10] == 0, query[11] <= 1
+        else { return .slow }
+        // The question name: uncompressed, label offsets remembered (at most 127 labels).
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 128) { labels -> FastOutcome in
+            var labelCount = 0
+            var p = 12
+            while true {
+                guard p < n else { return .slow }
+                let length = Int(query[p])
+                if length == 0 { break }
+                guard length <= 63, labelCount < 127 else { return .slow }
+                labels[labelCount] = p
+                labelCount += 1
+                p += 1 + length
+            }
+            let nameEnd = p + 1
+            labels[labelCount] = p  // the root
+            guard nameEnd - 12 <= 255, nameEnd + 4 <= n else { return .slow }
+            let qtype = UInt16(query[nameEnd]) << 8 | UInt16(query[nameEnd + 1])
+            guard query[nameEnd + 2] == 0, query[nameEnd + 3] == 1, qtype != 41, !(128...255).contains(qtype) else {
+                return .slow
+            }
+            let questionEnd = nameEnd + 4
+            var edns = false
+            var dnssecOK = false
+            var limit = tcp ? 65535 : 512
+            if query[11] == 1 {
+                // OPT: root owner, type 41, version 0, options skipped, nothing after it.
+                guard questionEnd + 11 <= n, query[questionEnd] == 0, query[questionEnd + 1] == 0,
+                    query[questionEnd + 2] == 41, query[questionEnd + 6] == 0
+                else { return .slow }
+                let payload = Int(query[questionEnd + 3]) << 8 | Int(query[questionEnd + 4])
+                dnssecOK = query[questionEnd + 7] & 0x80 != 0
+                let rdlength = Int(query[questionEnd + 9]) << 8 | Int(query[questionEnd + 10])
+                guard questionEnd + 11 + rdlength == n else { return .slow }
+                edns = true
+                if !tcp { limit = max(512, min(payload, Int(udpPayloadSize))) }
+            } else if questionEnd != n {
+                return .slow
+            }
+            guard accessControl.allows(client) else { return .slow }
+
+            // The zone: the longest suffix that is a zone apex, unless a forward rule is as specific.
+            var zoneIndex = -1
+            var apexLabel = 0
+            var systemSeen = false
+            for i in 0...labelCount {
+                let start = labels[i]
+                guard let index = table.find(query, start, nameEnd, hash: WireNameTable<NodeInfo>.hash(query, start, nameEnd))
+                else { continue }
+                let info = table.values[index]
+                if hasRules && !systemSeen {
+                    if info.rule == 1 { return .slow }
+                    if info.rule == 2 { systemSeen = true }
+                }
+                if info.isApex {
+                    zoneIndex = Int(info.zone)
+                    apexLabel = i
+                    break
+                }
+            }
+            guard zoneIndex >= 0 else { return .slow }
+            let zone = zones[zoneIndex]
+            if zone.hasCuts { return .slow }
+
+            // The name itself, else the closest encloser and its wildcard (RFC 4592 §3.3.1).
+            var node: NodeInfo?
+            if let index = table.find(query, 12, nameEnd, hash: WireNameTable<NodeInfo>.hash(query, 12, nameEnd)),
+                table.values[index].zone == Int32(zoneIndex)
+            {
+                node = table.values[index]
+            } else {
+                var i = 1
+                while i <= apexLabel {
+                    let start = labels[i]
+                    if let index = table.find(query, start, nameEnd, hash: WireNameTable<NodeInfo>.hash(query, start, nameEnd)),
+                        table.values[index].zone == Int32(zoneIndex)
+                    {
+                        let encloser = table.values[index]
+                        if encloser.wildcard >= 0 { node = table.values[Int(encloser.wildcard)] }
+                        break
+                    }
+                    i += 1
+                }
+                if node == nil && zone.fallThrough { return .slow }
+            }
+
+            var rcode: UInt8 = 0
+            var answerSet: RRSet?
+            if let node {
+                for set in node.rrsets {
+                    if set.type.rawValue == qtype {
+                        guard qtype == 1 || qtype == 28 else { return .slow }
+                        answerSet = set
+                    } else if set.type == .CNAME {
+                        return .slow
+                    }
+                }
+                if answerSet == nil && zone.strictNXDomain { rcode = 3 }
+            } else {
+                rcode = 3
+            }
+
+            // Header, question, then the answer or the negative SOA.
+            guard out.count >= questionEnd + 11 else { return .slow }
+            out[0] = query[0]
+            out[1] = query[1]
+            out[2] = 0x84 | (query[2] & 0x01)  // QR, AA, RD copied
+            out[3] = 0x80 | (query[3] & 0x10) | rcode  // RA, CD copied
+            out[4] = 0
+            out[5] = 1
+            var w = 12
+            for i in 12..<questionEnd { out[i] = query[i] }
+            w = questionEnd
+            var answers = 0
+            var authority = 0
+            let ceiling = min(limit, out.count) - (edns ? 11 : 0)
+            if let set = answerSet {
+                let count = set.rdatas.count
+                let first = count > 1 ? abs(rotation % count) : 0
+                let rdlength = qtype == 1 ? 4 : 16
+                for k in 0..<count {
+                    guard w + 12 + rdlength <= ceiling else { return .slow }  // would truncate
+                    out[w] = 0xC0
+                    out[w + 1] = 0x0C
+                    out[w + 2] = UInt8(qtype >> 8)
+                    out[w + 3] = UInt8(qtype & 0xFF)
+                    out[w + 4] = 0
+                    out[w + 5] = 1
+                    out[w + 6] = UInt8(truncatingIfNeeded: set.ttl >> 24)
+                    out[w + 7] = UInt8(truncatingIfNeeded: set.ttl >> 16)
+                    out[w + 8] = UInt8(truncatingIfNeeded: set.ttl >> 8)
+                    out[w + 9] = UInt8(truncatingIfNeeded: set.ttl)
+                    out[w + 10] = 0
+                    out[w + 11] = UInt8(rdlength)
+                    w += 12
+                    switch set.rdatas[(first + k) % count] {
+                    case .a(let address):
+                        out[w] = address.bytes.0
+                        out[w + 1] = address.bytes.1
+                        out[w + 2] = address.bytes.2
+                        out[w + 3] = address.bytes.3
+                    case .aaaa(let address):
+                        address.array.withUnsafeBufferPointer { source in
+                            for j in 0..<16 { out[w + j] = source[j] }
+                        }
+                    default:
+                        return .slow
+                    }
+                    w += rdlength
+                }
+                answers = count
+            } else {
+                let tail = zone.negativeTail
+                guard w + 2 + tail.count <= ceiling else { return .slow }
+                let pointer = 0xC000 | labels[apexLabel]
+                out[w] = UInt8(pointer >> 8)
+                out[w + 1] = UInt8(pointer & 0xFF)
+                w += 2
+                tail.withUnsafeBufferPointer { source in
+                    for j in 0..<source.count { out[w + j] = source[j] }
+                }
+                w += tail.count
+                authority = 1
+            }
+            out[6] = UInt8(answers >> 8)
+            out[7] = UInt8(answers & 0xFF)
+            out[8] = 0
+            out[9] = UInt8(authority)
+            out[10] = 0
+            out[11] = edns ? 1 : 0
+            if edns {
+                let opt: [UInt8] = [0, 0, 41, UInt8(udpPayloadSize >> 8), UInt8(udpPayloadSize & 0xFF), 0, 0,
+                                    dnssecOK ? 0x80 : 0, 0, 0, 0]
+                for j in 0..<11 { out[w + j] = opt[j] }
+                w += 11
+            }
+            return .written(w, zone.isEndpoint ? .endpoint : .zone)
+        }
+    }
+}
+
+/// A client's IP address held inline, for the access check on the hot path.
+public struct ClientAddress: Sendable {
+    /// The address octets in network order, first 8 and last 8 (IPv4 in the first 4).
+    public var high: UInt64
+    public var low: UInt64
+    public var isIPv6: Bool
+
+    public init(high: UInt64, low: UInt64, isIPv6: Bool) {
+        self.high = high
+        self.low = low
+        self.isIPv6 = isIPv6
+    }
+
+    /// From 4 or 16 octets.
+    public init(_ bytes: [UInt8]) {
+        var h: UInt64 = 0
+        var l: UInt64 = 0
+        for (i, byte) in bytes.enumerated() {
+            if i < 8 { h |= UInt64(byte) << (56 - 8 * UInt64(i)) } else { l |= UInt64(byte) << (56 - 8 * UInt64(i - 8)) }
+        }
+        self.init(high: h, low: l, isIPv6: bytes.count == 16)
+    }
+}
