@@ -13,6 +13,29 @@ public enum FastOutcome: Sendable, Equatable {
     case written(Int, FastSource)
     /// Not a case the fast path takes: use `QueryEngine.respond`.
     case slow
+    /// A plain question that goes upstream: the caller may answer it from the forward cache.
+    case forwardable(ForwardableQuery)
+}
+
+/// Where the parts of a plain query are, for answering it from the cache without parsing again.
+public struct ForwardableQuery: Sendable, Equatable {
+    /// The question name occupies `12..<nameEnd`; the question ends at `questionEnd`.
+    public var nameEnd: Int
+    public var questionEnd: Int
+    public var qtype: UInt16
+    public var edns: Bool
+    public var dnssecOK: Bool
+    /// The largest response the client takes.
+    public var limit: Int
+
+    public init(nameEnd: Int, questionEnd: Int, qtype: UInt16, edns: Bool, dnssecOK: Bool, limit: Int) {
+        self.nameEnd = nameEnd
+        self.questionEnd = questionEnd
+        self.qtype = qtype
+        self.edns = edns
+        self.dnssecOK = dnssecOK
+        self.limit = limit
+    }
 }
 
 /// The hot path for the common queries: an A or AAAA question in a private zone (exact name or
@@ -46,6 +69,8 @@ public final class FastPath: Sendable {
     let table: WireNameTable<NodeInfo>
     let zones: [ZoneInfo]
     let hasRules: Bool
+    /// Names outside zones and rules go upstream (there are default upstreams).
+    let forwardsByDefault: Bool
     let accessControl: AccessControlList
     let udpPayloadSize: UInt16
 
@@ -103,6 +128,7 @@ public final class FastPath: Sendable {
         self.table = table
         self.zones = infos
         self.hasRules = !rules.rules.isEmpty
+        self.forwardsByDefault = rules.defaultGroup != nil
         self.accessControl = accessControl
         self.udpPayloadSize = udpPayloadSize
     }
@@ -159,13 +185,15 @@ public final class FastPath: Sendable {
             var zoneIndex = -1
             var apexLabel = 0
             var systemSeen = false
+            let forwardable = ForwardableQuery(
+                nameEnd: nameEnd, questionEnd: questionEnd, qtype: qtype, edns: edns, dnssecOK: dnssecOK, limit: limit)
             for i in 0...labelCount {
                 let start = labels[i]
                 guard let index = table.find(query, start, nameEnd, hash: WireNameTable<NodeInfo>.hash(query, start, nameEnd))
                 else { continue }
                 let info = table.values[index]
                 if hasRules && !systemSeen {
-                    if info.rule == 1 { return .slow }
+                    if info.rule == 1 { return .forwardable(forwardable) }
                     if info.rule == 2 { systemSeen = true }
                 }
                 if info.isApex {
@@ -174,7 +202,7 @@ public final class FastPath: Sendable {
                     break
                 }
             }
-            guard zoneIndex >= 0 else { return .slow }
+            guard zoneIndex >= 0 else { return forwardsByDefault ? .forwardable(forwardable) : .slow }
             let zone = zones[zoneIndex]
             if zone.hasCuts { return .slow }
 

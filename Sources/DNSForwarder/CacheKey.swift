@@ -16,6 +16,44 @@ public struct CacheKey: Hashable, Sendable {
     }
 }
 
+/// Encoded sections of a cached answer.
+public struct WireBody: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var answerCount: UInt16
+    public var authorityCount: UInt16
+    /// Offsets (into `bytes`) of each record's TTL field, with the TTL stored.
+    public var ttls: [(offset: Int, ttl: UInt32)]
+
+    public static func == (l: WireBody, r: WireBody) -> Bool {
+        l.bytes == r.bytes && l.answerCount == r.answerCount && l.authorityCount == r.authorityCount
+    }
+
+    /// Encodes `answers` and `authority` after a question for `question`.
+    init?(question: Question, answers: [ResourceRecord], authority: [ResourceRecord]) {
+        let message = Message(header: Header(), questions: [question], answers: answers, authority: authority).encode()
+        let questionEnd = Header.size + question.name.wire.count + 4
+        guard message.count > questionEnd || (answers.isEmpty && authority.isEmpty) else { return nil }
+        var reader = WireReader(message, offset: questionEnd)
+        var ttls: [(Int, UInt32)] = []
+        do {
+            for _ in 0..<(answers.count + authority.count) {
+                _ = try reader.readName()
+                try reader.skip(4)
+                let at = reader.offset
+                let ttl = try reader.readUInt32()
+                ttls.append((at - questionEnd, ttl))
+                try reader.skip(Int(try reader.readUInt16()))
+            }
+        } catch {
+            return nil
+        }
+        bytes = Array(message[questionEnd...])
+        answerCount = UInt16(answers.count)
+        authorityCount = UInt16(authority.count)
+        self.ttls = ttls
+    }
+}
+
 /// One cached upstream answer, already scrubbed to the query's chain (no out-of-bailiwick data).
 public struct CachedAnswer: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
@@ -34,8 +72,16 @@ public struct CachedAnswer: Sendable, Equatable {
     public var storedAt: Double
     /// Seconds the entry is fresh.
     public var ttl: UInt32
+    /// The answer and authority sections as encoded after a question of the cached name's length
+    /// (compression pointers into that question stay valid for any spelling of the name), and where
+    /// each TTL sits in them: served by copying and patching, without building a message.
+    public var wire: WireBody?
 
-    public init(kind: Kind, rcode: RCode, answers: [ResourceRecord], authority: [ResourceRecord], storedAt: Double, ttl: UInt32) {
+    public init(
+        kind: Kind, rcode: RCode, answers: [ResourceRecord], authority: [ResourceRecord], storedAt: Double, ttl: UInt32,
+        wire: WireBody? = nil
+    ) {
+        self.wire = wire
         self.kind = kind
         self.rcode = rcode
         self.answers = answers
@@ -47,7 +93,7 @@ public struct CachedAnswer: Sendable, Equatable {
     /// A rough count of the bytes the entry holds, for the cache's byte budget.
     var estimatedBytes: Int {
         let records = answers + authority
-        return 96 + records.reduce(0) { total, record in
+        return 96 + (wire.map { 48 + $0.bytes.count + 16 * $0.ttls.count } ?? 0) + records.reduce(0) { total, record in
             total + 48 + record.name.wire.count + rdataSize(record.rdata)
         }
     }

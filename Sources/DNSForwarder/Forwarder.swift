@@ -76,6 +76,55 @@ public final class Forwarder {
     /// Upstream queries waiting for an answer.
     public var pendingCount: Int { inFlight.count }
 
+    /// Answers a plain forwarded query straight from the cache into `out`: the header and question
+    /// from the query, the cached sections with their TTLs counted down, OPT when asked. Returns the
+    /// length, or nil on a miss or anything that needs the general path (too big for the client).
+    public func answerFromCache(
+        _ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery, into out: UnsafeMutableRawBufferPointer
+    ) -> Int? {
+        guard let name = try? DNSName(wire: Array(UnsafeRawBufferPointer(rebasing: query[12..<parts.nameEnd]))) else {
+            return nil
+        }
+        let key = CacheKey(name: name, type: RRType(parts.qtype), qclass: .IN, dnssecOK: parts.dnssecOK)
+        let now = io.now
+        guard case .fresh(let entry) = cache.lookup(key, now: now), let body = entry.wire else { return nil }
+        let total = parts.questionEnd + body.bytes.count + (parts.edns ? 11 : 0)
+        guard total <= min(parts.limit, out.count) else { return nil }
+        out[0] = query[0]
+        out[1] = query[1]
+        out[2] = 0x80 | (query[2] & 0x01)  // QR, RD copied; AA clear: the data is not ours
+        out[3] = 0x80 | (query[3] & 0x10) | UInt8(entry.rcode.rawValue & 0x0F)
+        out[4] = 0
+        out[5] = 1
+        out[6] = UInt8(body.answerCount >> 8)
+        out[7] = UInt8(body.answerCount & 0xFF)
+        out[8] = UInt8(body.authorityCount >> 8)
+        out[9] = UInt8(body.authorityCount & 0xFF)
+        out[10] = 0
+        out[11] = parts.edns ? 1 : 0
+        for i in 12..<parts.questionEnd { out[i] = query[i] }
+        let base = parts.questionEnd
+        body.bytes.withUnsafeBytes { source in
+            UnsafeMutableRawBufferPointer(rebasing: out[base..<(base + source.count)]).copyMemory(from: source)
+        }
+        let elapsed = UInt32(max(0, min(Double(UInt32.max), now - entry.storedAt)))
+        for (offset, ttl) in body.ttls {
+            let value = ttl > elapsed ? ttl - elapsed : 0
+            out[base + offset] = UInt8(truncatingIfNeeded: value >> 24)
+            out[base + offset + 1] = UInt8(truncatingIfNeeded: value >> 16)
+            out[base + offset + 2] = UInt8(truncatingIfNeeded: value >> 8)
+            out[base + offset + 3] = UInt8(truncatingIfNeeded: value)
+        }
+        var w = base + body.bytes.count
+        if parts.edns {
+            let opt: [UInt8] = [0, 0, 41, 0x04, 0xD0, 0, 0, parts.dnssecOK ? 0x80 : 0, 0, 0, 0]
+            for j in 0..<11 { out[w + j] = opt[j] }
+            w += 11
+        }
+        stats.cacheHits += 1
+        return w
+    }
+
     /// Upstreams currently marked down.
     public var downUpstreams: Set<Upstream> { Set(health.keys) }
 
@@ -197,7 +246,11 @@ public final class Forwarder {
         if let response {
             let scrubbed = CacheScrubber.entry(for: response, question: pending.question, now: now, policy: cache.policy)
             entry = scrubbed.entry
-            if scrubbed.cacheable { cache.store(pending.key, entry) }
+            if scrubbed.cacheable {
+                var stored = entry
+                stored.wire = WireBody(question: pending.question, answers: entry.answers, authority: entry.authority)
+                cache.store(pending.key, stored)
+            }
         } else if case .stale(let stale) = cache.lookup(pending.key, now: now) {
             stats.staleServed += pending.waiters.count
             source = .stale

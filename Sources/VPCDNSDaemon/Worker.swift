@@ -95,11 +95,17 @@ final class Worker: @unchecked Sendable {
                 self.refreshSnapshot()
                 self.rotation &+= 1
                 let client = ClientAddress(high: from.high, low: from.low, isIPv6: from.isIPv6)
-                if case .written(let length, let source) = self.snapshot.engine.fastPath.answer(
-                    request, client: client, tcp: false, rotation: self.rotation, into: out)
-                {
-                    self.accountFast(request, out, length, from: from, transport: .udp, source: source)
+                switch self.snapshot.engine.fastPath.answer(request, client: client, tcp: false, rotation: self.rotation, into: out) {
+                case .written(let length, let source):
+                    self.accountFast(request, out, length, from: from, transport: .udp, path: source == .endpoint ? .endpoint : .zone)
                     return length
+                case .forwardable(let parts):
+                    if let length = self.forwarder?.answerFromCache(request, parts, into: out) {
+                        self.accountFast(request, out, length, from: from, transport: .udp, path: .cache)
+                        return length
+                    }
+                case .slow:
+                    break
                 }
                 let reply = self.answer(Array(request), from: from, transport: .udp) { [unowned server] reply in
                     server.send(reply, to: from)
@@ -211,13 +217,12 @@ final class Worker: @unchecked Sendable {
     /// Counts (and logs) a response the fast path wrote.
     private func accountFast(
         _ request: UnsafeRawBufferPointer, _ out: UnsafeMutableRawBufferPointer, _ length: Int, from: SocketAddress,
-        transport: QueryContext.Transport, source: FastSource
+        transport: QueryContext.Transport, path: ResolvedBy
     ) {
         // The question type sits just before the class, 4 octets before the question's end.
         var p = 12
         while p < request.count && request[p] != 0 { p += 1 + Int(request[p]) }
         let qtype = p + 2 < request.count ? RRType(UInt16(request[p + 1]) << 8 | UInt16(request[p + 2])) : nil
-        let path: ResolvedBy = source == .endpoint ? .endpoint : .zone
         metrics.count(transport: transport, qtype: qtype, rcode: Int(out[3] & 0x0F), path: path)
         if let queryLog {
             queryLog.record(

@@ -323,3 +323,35 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
         #expect(cache.count == 1)
     }
 }
+
+@Suite struct CacheFastPathTests {
+    /// Serving from the cached wire form gives the same response as the general path.
+    @Test func wireAnswerEqualsTheBuiltOne() throws {
+        let (forwarder, io) = makeForwarder()
+        let replies = Replies()
+        let cname = ResourceRecord(name: name("www.example.com."), type: .CNAME, ttl: 300, rdata: .cname(name("cdn.example.net.")))
+        forwarder.resolve(request("www.example.com."), reply: replies.sink())
+        io.exchanges[0].answer([cname, a("cdn.example.net.", 5, ttl: 120)])
+        forwarder.resolve(request("nx.example.com."), reply: replies.sink())
+        io.exchanges[1].answer([], rcode: .nxDomain, authority: [soa("example.com.", ttl: 3600, minimum: 90)])
+        io.advance(by: 7)
+        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+        defer { out.deallocate() }
+        for (qname, edns) in [("WWW.example.COM.", true), ("www.example.com.", false), ("NX.example.com.", true)] {
+            let r = request(qname, edns: edns, id: 4242)
+            let wire = r.query.encode()
+            let nameEnd = 12 + name(qname).wire.count
+            let parts = ForwardableQuery(nameEnd: nameEnd, questionEnd: nameEnd + 4, qtype: 1, edns: edns, dnssecOK: false, limit: 1232)
+            let length = try #require(wire.withUnsafeBytes { forwarder.answerFromCache($0, parts, into: out) })
+            let fast = try Message(wire: Array(UnsafeRawBufferPointer(rebasing: out[0..<length])))
+            forwarder.resolve(r, reply: replies.sink())
+            #expect(fast == replies.last, "\(qname)")
+            #expect(fast.answers.first.map { $0.ttl < 300 } ?? true)
+        }
+        // A miss is not answered.
+        let miss = request("other.example.com.")
+        let nameEnd = 12 + name("other.example.com.").wire.count
+        let parts = ForwardableQuery(nameEnd: nameEnd, questionEnd: nameEnd + 4, qtype: 1, edns: true, dnssecOK: false, limit: 1232)
+        #expect(miss.query.encode().withUnsafeBytes { forwarder.answerFromCache($0, parts, into: out) } == nil)
+    }
+}
