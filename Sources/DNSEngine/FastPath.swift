@@ -45,29 +45,45 @@ public struct ForwardableQuery: Sendable, Equatable {
 /// CNAMEs, delegations, forwarding rules in the way, truncation, a refused client, odd EDNS — goes
 /// to the general path, which gives the same answer (the tests compare the two).
 public final class FastPath: Sendable {
-    struct ZoneInfo: Sendable {
-        var origin: DNSName
-        /// The SOA record for negative answers, after its owner: type, class, TTL, RDLENGTH, RDATA.
-        var negativeTail: [UInt8]
+    /// Per zone, plain data.
+    struct ZoneInfo: Sendable, BitwiseCopyable {
+        /// The SOA record for negative answers, after its owner (type, class, TTL, RDLENGTH, RDATA),
+        /// at `tails[tailStart..<tailStart + tailLength]`.
+        var tailStart: Int32
+        var tailLength: Int32
         var strictNXDomain: Bool
         var fallThrough: Bool
         var hasCuts: Bool
         var isEndpoint: Bool
     }
 
-    struct NodeInfo: Sendable {
+    /// Per name, plain data: a lookup retains nothing.
+    struct NodeInfo: Sendable, BitwiseCopyable {
         /// Index into `zones`, or -1 for an entry that only marks a forwarding rule.
         var zone: Int32
         var isApex: Bool
         /// Index of `*.<this name>` in the same zone, or -1.
         var wildcard: Int32
-        var rrsets: [RRSet]
         /// 0: none, 1: a forward rule, 2: a system rule at this name.
         var rule: UInt8
+        var hasCNAME: Bool
+        /// Owns a type other than A, AAAA and CNAME.
+        var hasOther: Bool
+        /// A records: `v4[aStart * 4 ..< (aStart + aCount) * 4]`.
+        var aStart: Int32
+        var aCount: Int32
+        var aTTL: UInt32
+        /// AAAA records: `v6[aaaaStart * 16 ..< (aaaaStart + aaaaCount) * 16]`.
+        var aaaaStart: Int32
+        var aaaaCount: Int32
+        var aaaaTTL: UInt32
     }
 
     let table: WireNameTable<NodeInfo>
     let zones: [ZoneInfo]
+    let tails: [UInt8]
+    let v4: [UInt8]
+    let v6: [UInt8]
     let hasRules: Bool
     /// Names outside zones and rules go upstream (there are default upstreams).
     let forwardsByDefault: Bool
@@ -80,9 +96,13 @@ public final class FastPath: Sendable {
     ) {
         let all = zoneSet.all
         var infos: [ZoneInfo] = []
+        var tails: [UInt8] = []
+        var v4: [UInt8] = []
+        var v6: [UInt8] = []
         var expected = rules.rules.count
         for zone in all { expected += zone.nameCount }
         var table = WireNameTable<NodeInfo>(expected: expected)
+        var wildcards: [(owner: DNSName, index: Int)] = []
         for (index, zone) in all.enumerated() {
             let option = options[zone.origin] ?? ZoneOptions()
             var soa = zone.soa.records[0]
@@ -99,21 +119,40 @@ public final class FastPath: Sendable {
             tail[9] = UInt8(length & 0xFF)
             infos.append(
                 ZoneInfo(
-                    origin: zone.origin, negativeTail: tail, strictNXDomain: option.awsStrictNXDomain,
+                    tailStart: Int32(tails.count), tailLength: Int32(tail.count), strictNXDomain: option.awsStrictNXDomain,
                     fallThrough: option.fallThrough, hasCuts: zone.hasDelegations,
                     isEndpoint: endpointOrigins.contains(zone.origin)))
+            tails += tail
             zone.forEachName { name, rrsets in
                 // A name below a more specific zone belongs to that zone, not this one.
                 guard zoneSet.zone(enclosing: name) === zone else { return }
-                table.insert(
-                    name, NodeInfo(zone: Int32(index), isApex: name == zone.origin, wildcard: -1, rrsets: rrsets, rule: 0))
+                var node = NodeInfo(
+                    zone: Int32(index), isApex: name == zone.origin, wildcard: -1, rule: 0, hasCNAME: false,
+                    hasOther: false, aStart: 0, aCount: 0, aTTL: 0, aaaaStart: 0, aaaaCount: 0, aaaaTTL: 0)
+                for set in rrsets {
+                    switch set.type {
+                    case .A:
+                        node.aStart = Int32(v4.count / 4)
+                        node.aCount = Int32(set.rdatas.count)
+                        node.aTTL = set.ttl
+                        for case .a(let address) in set.rdatas { v4 += address.array }
+                    case .AAAA:
+                        node.aaaaStart = Int32(v6.count / 16)
+                        node.aaaaCount = Int32(set.rdatas.count)
+                        node.aaaaTTL = set.ttl
+                        for case .aaaa(let address) in set.rdatas { v6 += address.array }
+                    case .CNAME: node.hasCNAME = true
+                    default: node.hasOther = true
+                    }
+                }
+                let at = table.insert(name, node)
+                if name.isWildcard { wildcards.append((name, at)) }
             }
         }
         // Link each name to its wildcard child.
-        for index in 0..<table.count {
-            let wildcardEntry = table.values[index]
-            guard let owner = wildcardEntry.rrsets.first?.name, owner.isWildcard, let parent = owner.parent,
-                let parentIndex = table.find(parent), table.values[parentIndex].zone == wildcardEntry.zone
+        for (owner, index) in wildcards {
+            guard let parent = owner.parent, let parentIndex = table.find(parent),
+                table.values[parentIndex].zone == table.values[index].zone
             else { continue }
             table.update(at: parentIndex) { $0.wildcard = Int32(index) }
         }
@@ -122,11 +161,18 @@ public final class FastPath: Sendable {
             if let index = table.find(domain) {
                 table.update(at: index) { $0.rule = mark }
             } else {
-                table.insert(domain, NodeInfo(zone: -1, isApex: false, wildcard: -1, rrsets: [], rule: mark))
+                table.insert(
+                    domain,
+                    NodeInfo(
+                        zone: -1, isApex: false, wildcard: -1, rule: mark, hasCNAME: false, hasOther: false, aStart: 0,
+                        aCount: 0, aTTL: 0, aaaaStart: 0, aaaaCount: 0, aaaaTTL: 0))
             }
         }
         self.table = table
         self.zones = infos
+        self.tails = tails
+        self.v4 = v4
+        self.v6 = v6
         self.hasRules = !rules.rules.isEmpty
         self.forwardsByDefault = rules.defaultGroup != nil
         self.accessControl = accessControl
@@ -141,184 +187,199 @@ public final class FastPath: Sendable {
         guard n >= 17, query[2] & 0xF8 == 0, query[4] == 0, query[5] == 1, query[6] == 0, query[7] == 0,
             query[8] == 0, query[9] == 0, query[10] == 0, query[11] <= 1
         else { return .slow }
-        // The question name: uncompressed, label offsets remembered (at most 127 labels).
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 128) { labels -> FastOutcome in
-            var labelCount = 0
-            var p = 12
-            while true {
-                guard p < n else { return .slow }
-                let length = Int(query[p])
-                if length == 0 { break }
-                guard length <= 63, labelCount < 127 else { return .slow }
-                labels[labelCount] = p
-                labelCount += 1
-                p += 1 + length
-            }
-            let nameEnd = p + 1
-            labels[labelCount] = p  // the root
-            guard nameEnd - 12 <= 255, nameEnd + 4 <= n else { return .slow }
-            let qtype = UInt16(query[nameEnd]) << 8 | UInt16(query[nameEnd + 1])
-            guard query[nameEnd + 2] == 0, query[nameEnd + 3] == 1, qtype != 41, !(128...255).contains(qtype) else {
-                return .slow
-            }
-            let questionEnd = nameEnd + 4
-            var edns = false
-            var dnssecOK = false
-            var limit = tcp ? 65535 : 512
-            if query[11] == 1 {
-                // OPT: root owner, type 41, version 0, options skipped, nothing after it.
-                guard questionEnd + 11 <= n, query[questionEnd] == 0, query[questionEnd + 1] == 0,
-                    query[questionEnd + 2] == 41, query[questionEnd + 6] == 0
-                else { return .slow }
-                let payload = Int(query[questionEnd + 3]) << 8 | Int(query[questionEnd + 4])
-                dnssecOK = query[questionEnd + 7] & 0x80 != 0
-                let rdlength = Int(query[questionEnd + 9]) << 8 | Int(query[questionEnd + 10])
-                guard questionEnd + 11 + rdlength == n else { return .slow }
-                edns = true
-                if !tcp { limit = max(512, min(payload, Int(udpPayloadSize))) }
-            } else if questionEnd != n {
-                return .slow
-            }
-            guard accessControl.allows(client) else { return .slow }
-
-            // The zone: the longest suffix that is a zone apex, unless a forward rule is as specific.
-            var zoneIndex = -1
-            var apexLabel = 0
-            var systemSeen = false
-            let forwardable = ForwardableQuery(
-                nameEnd: nameEnd, questionEnd: questionEnd, qtype: qtype, edns: edns, dnssecOK: dnssecOK, limit: limit)
-            for i in 0...labelCount {
-                let start = labels[i]
-                guard let index = table.find(query, start, nameEnd, hash: WireNameTable<NodeInfo>.hash(query, start, nameEnd))
-                else { continue }
-                let info = table.values[index]
-                if hasRules && !systemSeen {
-                    if info.rule == 1 { return .forwardable(forwardable) }
-                    if info.rule == 2 { systemSeen = true }
+        // Label offsets of the question name (uncompressed, at most 127 labels), then the hash of
+        // every suffix, right to left, in one pass.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 129) { labels -> FastOutcome in
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 129) { hashes -> FastOutcome in
+                var labelCount = 0
+                var p = 12
+                while true {
+                    guard p < n else { return .slow }
+                    let length = Int(query[p])
+                    if length == 0 { break }
+                    guard length <= 63, labelCount < 127 else { return .slow }
+                    labels[labelCount] = p
+                    labelCount += 1
+                    p += 1 + length
                 }
-                if info.isApex {
-                    zoneIndex = Int(info.zone)
-                    apexLabel = i
-                    break
+                let nameEnd = p + 1
+                labels[labelCount] = p  // the root
+                guard nameEnd - 12 <= 255, nameEnd + 4 <= n else { return .slow }
+                let qtype = UInt16(query[nameEnd]) << 8 | UInt16(query[nameEnd + 1])
+                guard query[nameEnd + 2] == 0, query[nameEnd + 3] == 1, qtype != 41, !(128...255).contains(qtype) else {
+                    return .slow
                 }
-            }
-            guard zoneIndex >= 0 else { return forwardsByDefault ? .forwardable(forwardable) : .slow }
-            let zone = zones[zoneIndex]
-            if zone.hasCuts { return .slow }
+                let questionEnd = nameEnd + 4
+                var edns = false
+                var dnssecOK = false
+                var limit = tcp ? 65535 : 512
+                if query[11] == 1 {
+                    // OPT: root owner, type 41, version 0, options skipped, nothing after it.
+                    guard questionEnd + 11 <= n, query[questionEnd] == 0, query[questionEnd + 1] == 0,
+                        query[questionEnd + 2] == 41, query[questionEnd + 6] == 0
+                    else { return .slow }
+                    let payload = Int(query[questionEnd + 3]) << 8 | Int(query[questionEnd + 4])
+                    dnssecOK = query[questionEnd + 7] & 0x80 != 0
+                    let rdlength = Int(query[questionEnd + 9]) << 8 | Int(query[questionEnd + 10])
+                    guard questionEnd + 11 + rdlength == n else { return .slow }
+                    edns = true
+                    if !tcp { limit = max(512, min(payload, Int(udpPayloadSize))) }
+                } else if questionEnd != n {
+                    return .slow
+                }
+                guard accessControl.allows(client) else { return .slow }
+                hashes[labelCount] = WireNameTable<NodeInfo>.seed
+                var i = labelCount - 1
+                while i >= 0 {
+                    hashes[i] = WireNameTable<NodeInfo>.mix(hashes[i + 1], query, labels[i])
+                    i -= 1
+                }
 
-            // The name itself, else the closest encloser and its wildcard (RFC 4592 §3.3.1).
-            var node: NodeInfo?
-            if let index = table.find(query, 12, nameEnd, hash: WireNameTable<NodeInfo>.hash(query, 12, nameEnd)),
-                table.values[index].zone == Int32(zoneIndex)
-            {
-                node = table.values[index]
-            } else {
-                var i = 1
-                while i <= apexLabel {
-                    let start = labels[i]
-                    if let index = table.find(query, start, nameEnd, hash: WireNameTable<NodeInfo>.hash(query, start, nameEnd)),
-                        table.values[index].zone == Int32(zoneIndex)
-                    {
-                        let encloser = table.values[index]
-                        if encloser.wildcard >= 0 { node = table.values[Int(encloser.wildcard)] }
+                // The zone: the longest suffix that is a zone apex, unless a forward rule is as specific.
+                var zoneIndex = -1
+                var apexLabel = 0
+                var systemSeen = false
+                for i in 0...labelCount {
+                    guard let index = table.find(query, labels[i], nameEnd, hash: hashes[i]) else { continue }
+                    let info = table.values[index]
+                    if hasRules && !systemSeen {
+                        if info.rule == 1 {
+                            return .forwardable(
+                                ForwardableQuery(
+                                    nameEnd: nameEnd, questionEnd: questionEnd, qtype: qtype, edns: edns,
+                                    dnssecOK: dnssecOK, limit: limit))
+                        }
+                        if info.rule == 2 { systemSeen = true }
+                    }
+                    if info.isApex {
+                        zoneIndex = Int(info.zone)
+                        apexLabel = i
                         break
                     }
-                    i += 1
                 }
-                if node == nil && zone.fallThrough { return .slow }
-            }
-
-            var rcode: UInt8 = 0
-            var answerSet: RRSet?
-            if let node {
-                for set in node.rrsets {
-                    if set.type.rawValue == qtype {
-                        guard qtype == 1 || qtype == 28 else { return .slow }
-                        answerSet = set
-                    } else if set.type == .CNAME {
-                        return .slow
-                    }
+                guard zoneIndex >= 0 else {
+                    guard forwardsByDefault else { return .slow }
+                    return .forwardable(
+                        ForwardableQuery(
+                            nameEnd: nameEnd, questionEnd: questionEnd, qtype: qtype, edns: edns, dnssecOK: dnssecOK,
+                            limit: limit))
                 }
-                if answerSet == nil && zone.strictNXDomain { rcode = 3 }
-            } else {
-                rcode = 3
-            }
+                let zone = zones[zoneIndex]
+                if zone.hasCuts { return .slow }
 
-            // Header, question, then the answer or the negative SOA.
-            guard out.count >= questionEnd + 11 else { return .slow }
-            out[0] = query[0]
-            out[1] = query[1]
-            out[2] = 0x84 | (query[2] & 0x01)  // QR, AA, RD copied
-            out[3] = 0x80 | (query[3] & 0x10) | rcode  // RA, CD copied
-            out[4] = 0
-            out[5] = 1
-            var w = 12
-            for i in 12..<questionEnd { out[i] = query[i] }
-            w = questionEnd
-            var answers = 0
-            var authority = 0
-            let ceiling = min(limit, out.count) - (edns ? 11 : 0)
-            if let set = answerSet {
-                let count = set.rdatas.count
-                let first = count > 1 ? abs(rotation % count) : 0
-                let rdlength = qtype == 1 ? 4 : 16
-                for k in 0..<count {
-                    guard w + 12 + rdlength <= ceiling else { return .slow }  // would truncate
-                    out[w] = 0xC0
-                    out[w + 1] = 0x0C
-                    out[w + 2] = UInt8(qtype >> 8)
-                    out[w + 3] = UInt8(qtype & 0xFF)
-                    out[w + 4] = 0
-                    out[w + 5] = 1
-                    out[w + 6] = UInt8(truncatingIfNeeded: set.ttl >> 24)
-                    out[w + 7] = UInt8(truncatingIfNeeded: set.ttl >> 16)
-                    out[w + 8] = UInt8(truncatingIfNeeded: set.ttl >> 8)
-                    out[w + 9] = UInt8(truncatingIfNeeded: set.ttl)
-                    out[w + 10] = 0
-                    out[w + 11] = UInt8(rdlength)
-                    w += 12
-                    switch set.rdatas[(first + k) % count] {
-                    case .a(let address):
-                        out[w] = address.bytes.0
-                        out[w + 1] = address.bytes.1
-                        out[w + 2] = address.bytes.2
-                        out[w + 3] = address.bytes.3
-                    case .aaaa(let address):
-                        address.array.withUnsafeBufferPointer { source in
-                            for j in 0..<16 { out[w + j] = source[j] }
+                // The name itself, else the closest encloser and its wildcard (RFC 4592 §3.3.1).
+                var node: NodeInfo?
+                if let index = table.find(query, 12, nameEnd, hash: hashes[0]), table.values[index].zone == Int32(zoneIndex) {
+                    node = table.values[index]
+                } else {
+                    var k = 1
+                    while k <= apexLabel {
+                        if let index = table.find(query, labels[k], nameEnd, hash: hashes[k]),
+                            table.values[index].zone == Int32(zoneIndex)
+                        {
+                            let wildcard = table.values[index].wildcard
+                            if wildcard >= 0 { node = table.values[Int(wildcard)] }
+                            break
                         }
-                    default:
+                        k += 1
+                    }
+                    if node == nil && zone.fallThrough { return .slow }
+                }
+
+                var rcode: UInt8 = 0
+                var count = 0
+                if let node {
+                    if node.hasCNAME { return .slow }
+                    if qtype == 1 {
+                        count = Int(node.aCount)
+                    } else if qtype == 28 {
+                        count = Int(node.aaaaCount)
+                    } else if node.hasOther {
                         return .slow
                     }
-                    w += rdlength
+                    if count == 0 && zone.strictNXDomain { rcode = 3 }
+                } else {
+                    rcode = 3
                 }
-                answers = count
-            } else {
-                let tail = zone.negativeTail
-                guard w + 2 + tail.count <= ceiling else { return .slow }
-                let pointer = 0xC000 | labels[apexLabel]
-                out[w] = UInt8(pointer >> 8)
-                out[w + 1] = UInt8(pointer & 0xFF)
-                w += 2
-                tail.withUnsafeBufferPointer { source in
-                    for j in 0..<source.count { out[w + j] = source[j] }
+
+                // Header, question, then the answer or the negative SOA.
+                guard out.count >= questionEnd + 11 else { return .slow }
+                out[0] = query[0]
+                out[1] = query[1]
+                out[2] = 0x84 | (query[2] & 0x01)  // QR, AA, RD copied
+                out[3] = 0x80 | (query[3] & 0x10) | rcode  // RA, CD copied
+                out[4] = 0
+                out[5] = 1
+                UnsafeMutableRawBufferPointer(rebasing: out[12..<questionEnd])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: query[12..<questionEnd]))
+                var w = questionEnd
+                var authority = 0
+                let ceiling = min(limit, out.count) - (edns ? 11 : 0)
+                if let node, count > 0 {
+                    let rdlength = qtype == 1 ? 4 : 16
+                    guard w + count * (12 + rdlength) <= ceiling else { return .slow }  // would truncate
+                    let ttl = qtype == 1 ? node.aTTL : node.aaaaTTL
+                    let base = Int(qtype == 1 ? node.aStart : node.aaaaStart)
+                    let first = count > 1 ? abs(rotation % count) : 0
+                    let pool = qtype == 1 ? v4 : v6
+                    pool.withUnsafeBytes { addresses in
+                        for k in 0..<count {
+                            out[w] = 0xC0
+                            out[w + 1] = 0x0C
+                            out[w + 2] = UInt8(qtype >> 8)
+                            out[w + 3] = UInt8(qtype & 0xFF)
+                            out[w + 4] = 0
+                            out[w + 5] = 1
+                            out[w + 6] = UInt8(truncatingIfNeeded: ttl >> 24)
+                            out[w + 7] = UInt8(truncatingIfNeeded: ttl >> 16)
+                            out[w + 8] = UInt8(truncatingIfNeeded: ttl >> 8)
+                            out[w + 9] = UInt8(truncatingIfNeeded: ttl)
+                            out[w + 10] = 0
+                            out[w + 11] = UInt8(rdlength)
+                            let from = (base + (first + k) % count) * rdlength
+                            UnsafeMutableRawBufferPointer(rebasing: out[(w + 12)..<(w + 12 + rdlength)])
+                                .copyMemory(from: UnsafeRawBufferPointer(rebasing: addresses[from..<(from + rdlength)]))
+                            w += 12 + rdlength
+                        }
+                    }
+                } else {
+                    let tailLength = Int(zone.tailLength)
+                    guard w + 2 + tailLength <= ceiling else { return .slow }
+                    let pointer = 0xC000 | labels[apexLabel]
+                    out[w] = UInt8(pointer >> 8)
+                    out[w + 1] = UInt8(pointer & 0xFF)
+                    w += 2
+                    let start = Int(zone.tailStart)
+                    tails.withUnsafeBytes { source in
+                        UnsafeMutableRawBufferPointer(rebasing: out[w..<(w + tailLength)])
+                            .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<(start + tailLength)]))
+                    }
+                    w += tailLength
+                    authority = 1
+                    count = 0
                 }
-                w += tail.count
-                authority = 1
+                out[6] = UInt8(count >> 8)
+                out[7] = UInt8(count & 0xFF)
+                out[8] = 0
+                out[9] = UInt8(authority)
+                out[10] = 0
+                out[11] = edns ? 1 : 0
+                if edns {
+                    out[w] = 0
+                    out[w + 1] = 0
+                    out[w + 2] = 41
+                    out[w + 3] = UInt8(udpPayloadSize >> 8)
+                    out[w + 4] = UInt8(udpPayloadSize & 0xFF)
+                    out[w + 5] = 0
+                    out[w + 6] = 0
+                    out[w + 7] = dnssecOK ? 0x80 : 0
+                    out[w + 8] = 0
+                    out[w + 9] = 0
+                    out[w + 10] = 0
+                    w += 11
+                }
+                return .written(w, zone.isEndpoint ? .endpoint : .zone)
             }
-            out[6] = UInt8(answers >> 8)
-            out[7] = UInt8(answers & 0xFF)
-            out[8] = 0
-            out[9] = UInt8(authority)
-            out[10] = 0
-            out[11] = edns ? 1 : 0
-            if edns {
-                let opt: [UInt8] = [0, 0, 41, UInt8(udpPayloadSize >> 8), UInt8(udpPayloadSize & 0xFF), 0, 0,
-                                    dnssecOK ? 0x80 : 0, 0, 0, 0]
-                for j in 0..<11 { out[w + j] = opt[j] }
-                w += 11
-            }
-            return .written(w, zone.isEndpoint ? .endpoint : .zone)
         }
     }
 }

@@ -32,7 +32,7 @@ extension Forwarder {
 
     private func scheduleProbe(_ upstream: Upstream) {
         guard let delay = health[upstream]?.nextDelay else { return }
-        health[upstream]?.probe = io.schedule(after: delay) { [weak self] in self?.probe(upstream) }
+        health[upstream]?.probe = io.schedule(after: delay) { [unowned(unsafe) self] in self.probe(upstream) }
     }
 
     /// Asks the root NS of a down upstream; any well-formed response to our ID brings it back.
@@ -44,15 +44,15 @@ extension Forwarder {
         let exchange = io.exchange(
             upstreamQuery(id: id, question: question, dnssecOK: false), with: upstream, overTCP: false,
             timeout: settings.timeout,
-            onMessage: { [weak self] bytes in
-                guard let self, let message = try? Message(wire: bytes), message.header.isResponse,
+            onMessage: { [unowned(unsafe) self] bytes in
+                guard let message = try? Message(wire: bytes), message.header.isResponse,
                     message.header.id == id
                 else { return false }
                 self.markUp(upstream)
                 return true
             },
-            onFailure: { [weak self] _ in
-                guard let self, let state = self.health[upstream] else { return }
+            onFailure: { [unowned(unsafe) self] _ in
+                guard let state = self.health[upstream] else { return }
                 self.health[upstream]?.nextDelay = min(state.nextDelay * 2, self.settings.maxProbeInterval)
                 self.scheduleProbe(upstream)
             })

@@ -155,8 +155,10 @@ public final class Forwarder {
         let pending = Pending(key: key, question: request.question, candidates: order(request.upstreams))
         pending.waiters.append((request, reply))
         inFlight[key] = pending
-        pending.deadline = io.schedule(after: settings.deadline) { [weak self, weak pending] in
-            guard let self, let pending else { return }
+        // unowned(unsafe): the forwarder outlives every timer and exchange it starts (they run on its
+        // worker's loop), and a weak reference would make every retain of it take the slow path.
+        pending.deadline = io.schedule(after: settings.deadline) { [unowned(unsafe) self, weak pending] in
+            guard let pending else { return }
             self.finish(pending, with: nil)
         }
         attempt(pending, at: 0, overTCP: false)
@@ -184,8 +186,8 @@ public final class Forwarder {
         if overTCP { stats.tcpRetries += 1 }
         pending.exchange = io.exchange(
             query, with: upstream, overTCP: overTCP, timeout: settings.timeout * (overTCP ? 2 : 1),
-            onMessage: { [weak self, weak pending] bytes in
-                guard let self, let pending, !pending.done else { return true }
+            onMessage: { [unowned(unsafe) self, weak pending] bytes in
+                guard let pending, !pending.done else { return true }
                 guard let response = self.accept(bytes, id: id, question: pending.question) else {
                     self.stats.ignoredReplies += 1
                     return false
@@ -205,8 +207,8 @@ public final class Forwarder {
                 }
                 return true
             },
-            onFailure: { [weak self, weak pending] _ in
-                guard let self, let pending, !pending.done else { return }
+            onFailure: { [unowned(unsafe) self, weak pending] _ in
+                guard let pending, !pending.done else { return }
                 pending.exchange = nil
                 self.stats.upstreamFailures += 1
                 self.markDown(upstream)

@@ -78,20 +78,23 @@ struct LRUTable<Key: Hashable, Value> {
     }
 
     private mutating func remove(at i: Int) {
-        let slot = slots[i]
-        if slot.previous >= 0 { slots[slot.previous].next = slot.next } else { head = slot.next }
-        if slot.next >= 0 { slots[slot.next].previous = slot.previous } else { tail = slot.previous }
-        index[slot.key] = nil
-        bytes -= slot.bytes
+        // Read the links alone: copying the whole slot would retain everything the value holds.
+        let previous = slots[i].previous
+        let next = slots[i].next
+        if previous >= 0 { slots[previous].next = next } else { head = next }
+        if next >= 0 { slots[next].previous = previous } else { tail = previous }
+        index[slots[i].key] = nil
+        bytes -= slots[i].bytes
         slots[i].value = nil
         free.append(i)
     }
 
     private mutating func moveToFront(_ i: Int) {
         guard head != i else { return }
-        let slot = slots[i]
-        if slot.previous >= 0 { slots[slot.previous].next = slot.next }
-        if slot.next >= 0 { slots[slot.next].previous = slot.previous } else { tail = slot.previous }
+        let previous = slots[i].previous
+        let next = slots[i].next
+        if previous >= 0 { slots[previous].next = next }
+        if next >= 0 { slots[next].previous = previous } else { tail = previous }
         slots[i].previous = -1
         slots[i].next = head
         if head >= 0 { slots[head].previous = i }

@@ -5,6 +5,8 @@ internal import CLibevent
 /// thread that runs it.
 public final class EventLoop {
     let base: OpaquePointer
+    /// A 64 KiB buffer for reads on this loop's thread (one datagram at a time), so no read allocates.
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
 
     /// - Throws: `EventIOError` if libevent cannot create a base.
     public init() throws(EventIOError) {
@@ -12,7 +14,10 @@ public final class EventLoop {
         self.base = base
     }
 
-    deinit { event_base_free(base) }
+    deinit {
+        event_base_free(base)
+        scratch.deallocate()
+    }
 
     /// Runs until `stop()` is called or no events remain.
     /// - Throws: `EventIOError` if the dispatch fails.

@@ -28,12 +28,14 @@ public final class UDPExchange {
     private var timer: Timer?
     private var keepAlive: UDPExchange?
     private var finished = false
+    private let scratch: UnsafeMutableRawBufferPointer
 
     public init(to remote: SocketAddress, payload: [UInt8], timeout: Double, on loop: EventLoop,
         onDatagram: @escaping ([UInt8]) -> Bool, onFailure: @escaping (ExchangeError) -> Void)
     {
         self.onDatagram = onDatagram
         self.onFailure = onFailure
+        scratch = loop.scratch
         keepAlive = self
         do {
             timer = try Timer(after: timeout, on: loop) { [unowned self] in self.fail(.timeout) }
@@ -56,9 +58,8 @@ public final class UDPExchange {
     public func cancel() { finish() }
 
     private func readable() {
-        var buffer = [UInt8](repeating: 0, count: 65535)
         while !finished {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            let n = recv(fd, scratch.baseAddress, scratch.count, Int32(MSG_DONTWAIT))
             if n < 0 {
                 let error = errno
                 if error == EINTR { continue }
@@ -66,7 +67,7 @@ public final class UDPExchange {
                 fail(.failed(String(cString: strerror(error))))
                 return
             }
-            if onDatagram(Array(buffer[0..<n])) {
+            if onDatagram(Array(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))) {
                 finish()
                 return
             }

@@ -91,7 +91,7 @@ final class Worker: @unchecked Sendable {
         let loop = try EventLoop()
         forwarder = Forwarder(io: LoopForwarderIO(loop: loop), cache: cache, settings: snapshot.forwarderSettings)
         let udp = try udpSockets.map { socket in
-            try UDPServer(socket: socket, on: loop) { [unowned self] request, from, out, server in
+            try UDPServer(socket: socket, on: loop) { [unowned(unsafe) self] request, from, out, server in
                 self.refreshSnapshot()
                 self.rotation &+= 1
                 let client = ClientAddress(high: from.high, low: from.low, isIPv6: from.isIPv6)
@@ -120,7 +120,7 @@ final class Worker: @unchecked Sendable {
             }
         }
         let tcp = try tcpSockets.map { socket in
-            try TCPServer(socket: socket, on: loop, limits: snapshot.config.tcp) { [unowned self] message, connection in
+            try TCPServer(socket: socket, on: loop, limits: snapshot.config.tcp) { [unowned(unsafe) self] message, connection in
                 connection.beginQuery()
                 let now = self.answer(message, from: connection.peer, transport: .tcp) { reply in
                     connection.send(reply)
@@ -132,9 +132,9 @@ final class Worker: @unchecked Sendable {
                 if now.isEmpty { connection.close() } else { connection.send(now) }
             }
         }
-        let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned self] in self.publishStats() }
+        let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned(unsafe) self] in self.publishStats() }
         var drainTimers: [EventIO.Timer] = []
-        let onCommand = { [unowned self] in
+        let onCommand = { [unowned(unsafe) self] in
             self.refreshSnapshot()
             switch self.control.withLock({ $0.command }) {
             case .stop?:
@@ -193,8 +193,8 @@ final class Worker: @unchecked Sendable {
             return transport == .tcp ? [] : nil
         case .forward(let request):
             guard let forwarder else { return nil }
-            forwarder.resolve(request) { [weak self] reply, source in
-                self?.account(reply, qtype: request.question.type, from: from, transport: transport, path: ResolvedBy(source))
+            forwarder.resolve(request) { [unowned(unsafe) self] reply, source in
+                self.account(reply, qtype: request.question.type, from: from, transport: transport, path: ResolvedBy(source))
                 later(reply)
             }
             return nil
