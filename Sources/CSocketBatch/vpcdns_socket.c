@@ -63,6 +63,12 @@ int vpcdns_send_batch(int fd, vpcdns_datagram *slots, unsigned count) {
 
 int vpcdns_errno(void) { return errno; }
 
+int vpcdns_receive_buffer(int fd, int bytes) {
+    // SO_RCVBUFFORCE passes net.core.rmem_max when we may (root, CAP_NET_ADMIN); else ask politely.
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) == 0) return 0;
+    return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+}
+
 int vpcdns_socket_options(int fd, int family, int reuse_port) {
     int one = 1;
     if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) return -1;

@@ -14,6 +14,42 @@ public struct CacheKey: Hashable, Sendable {
         self.qclass = qclass
         self.dnssecOK = dnssecOK
     }
+
+    /// A 64-bit hash of the key, the same whether computed from a `DNSName` or from packet bytes.
+    public var fingerprint: UInt64 {
+        name.wire.withUnsafeBytes {
+            CacheKey.fingerprint(name: $0, 0, $0.count, type: type.rawValue, qclass: qclass.rawValue, dnssecOK: dnssecOK)
+        }
+    }
+
+    /// FNV-1a over the lower-cased name octets `bytes[start..<end]`, then type, class and DO.
+    @inline(__always)
+    public static func fingerprint(
+        name bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, qclass: UInt16, dnssecOK: Bool
+    ) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var i = start
+        while i < end {
+            h = (h ^ UInt64(asciiLower(bytes[i]))) &* 0x0000_0100_0000_01B3
+            i += 1
+        }
+        for value in [UInt64(type), UInt64(qclass), dnssecOK ? 1 : 0] as [UInt64] {
+            h = (h ^ value) &* 0x0000_0100_0000_01B3
+        }
+        return h
+    }
+
+    /// Whether this key is the question at `bytes[start..<end]` (type, class, DO given).
+    @inline(__always)
+    func matches(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, dnssecOK: Bool) -> Bool {
+        guard self.type.rawValue == type, qclass == .IN, self.dnssecOK == dnssecOK, name.wire.count == end - start else {
+            return false
+        }
+        return name.wire.withUnsafeBufferPointer { stored in
+            for i in 0..<stored.count where asciiLower(stored[i]) != asciiLower(bytes[start + i]) { return false }
+            return true
+        }
+    }
 }
 
 /// Encoded sections of a cached answer.
@@ -55,7 +91,8 @@ public struct WireBody: Sendable, Equatable {
 }
 
 /// One cached upstream answer, already scrubbed to the query's chain (no out-of-bailiwick data).
-public struct CachedAnswer: Sendable, Equatable {
+/// Immutable and shared: a cache hit costs one reference, not a copy of every section.
+public final class CachedAnswer: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case positive
         /// NXDOMAIN or NODATA (RFC 2308), with the SOA in `authority`.
@@ -64,18 +101,18 @@ public struct CachedAnswer: Sendable, Equatable {
         case failure
     }
 
-    public var kind: Kind
-    public var rcode: RCode
-    public var answers: [ResourceRecord]
-    public var authority: [ResourceRecord]
+    public let kind: Kind
+    public let rcode: RCode
+    public let answers: [ResourceRecord]
+    public let authority: [ResourceRecord]
     /// Monotonic time of storing.
-    public var storedAt: Double
+    public let storedAt: Double
     /// Seconds the entry is fresh.
-    public var ttl: UInt32
+    public let ttl: UInt32
     /// The answer and authority sections as encoded after a question of the cached name's length
     /// (compression pointers into that question stay valid for any spelling of the name), and where
     /// each TTL sits in them: served by copying and patching, without building a message.
-    public var wire: WireBody?
+    public let wire: WireBody?
 
     public init(
         kind: Kind, rcode: RCode, answers: [ResourceRecord], authority: [ResourceRecord], storedAt: Double, ttl: UInt32,
@@ -88,6 +125,16 @@ public struct CachedAnswer: Sendable, Equatable {
         self.authority = authority
         self.storedAt = storedAt
         self.ttl = ttl
+    }
+
+    public static func == (l: CachedAnswer, r: CachedAnswer) -> Bool {
+        l.kind == r.kind && l.rcode == r.rcode && l.answers == r.answers && l.authority == r.authority
+            && l.storedAt == r.storedAt && l.ttl == r.ttl && l.wire == r.wire
+    }
+
+    /// The same answer with its wire form attached.
+    func withWire(_ wire: WireBody?) -> CachedAnswer {
+        CachedAnswer(kind: kind, rcode: rcode, answers: answers, authority: authority, storedAt: storedAt, ttl: ttl, wire: wire)
     }
 
     /// A rough count of the bytes the entry holds, for the cache's byte budget.

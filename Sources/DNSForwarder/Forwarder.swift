@@ -82,12 +82,10 @@ public final class Forwarder {
     public func answerFromCache(
         _ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery, into out: UnsafeMutableRawBufferPointer
     ) -> Int? {
-        guard let name = try? DNSName(wire: Array(UnsafeRawBufferPointer(rebasing: query[12..<parts.nameEnd]))) else {
-            return nil
-        }
-        let key = CacheKey(name: name, type: RRType(parts.qtype), qclass: .IN, dnssecOK: parts.dnssecOK)
         let now = io.now
-        guard case .fresh(let entry) = cache.lookup(key, now: now), let body = entry.wire else { return nil }
+        guard let entry = cache.freshEntry(question: query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now),
+            let body = entry.wire
+        else { return nil }
         let total = parts.questionEnd + body.bytes.count + (parts.edns ? 11 : 0)
         guard total <= min(parts.limit, out.count) else { return nil }
         out[0] = query[0]
@@ -249,18 +247,17 @@ public final class Forwarder {
             let scrubbed = CacheScrubber.entry(for: response, question: pending.question, now: now, policy: cache.policy)
             entry = scrubbed.entry
             if scrubbed.cacheable {
-                var stored = entry
-                stored.wire = WireBody(question: pending.question, answers: entry.answers, authority: entry.authority)
-                cache.store(pending.key, stored)
+                cache.store(
+                    pending.key,
+                    entry.withWire(WireBody(question: pending.question, answers: entry.answers, authority: entry.authority)))
             }
         } else if case .stale(let stale) = cache.lookup(pending.key, now: now) {
             stats.staleServed += pending.waiters.count
             source = .stale
             let aged = stale.aged(at: now, staleTTL: 30)
-            entry = stale
-            entry.answers = aged.answers
-            entry.authority = aged.authority
-            entry.storedAt = now
+            entry = CachedAnswer(
+                kind: stale.kind, rcode: stale.rcode, answers: aged.answers, authority: aged.authority, storedAt: now,
+                ttl: stale.ttl)
         } else {
             entry = CachedAnswer(
                 kind: .failure, rcode: .servFail, answers: [], authority: [], storedAt: now, ttl: cache.policy.failureTTL)

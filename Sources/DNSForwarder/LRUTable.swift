@@ -5,6 +5,7 @@
 /// thread-safe: `ResponseCache` wraps each shard in a lock.
 struct LRUTable<Key: Hashable, Value> {
     private struct Slot {
+        var fingerprint: UInt64
         var key: Key
         /// nil once removed, so a freed slot holds no memory until reused.
         var value: Value?
@@ -13,7 +14,8 @@ struct LRUTable<Key: Hashable, Value> {
         var next: Int
     }
 
-    private var index: [Key: Int] = [:]
+    /// By the key's 64-bit fingerprint; a slot's full key is checked on every hit.
+    private var index: [UInt64: Int] = [:]
     private var slots: [Slot] = []
     private var free: [Int] = []
     private var head = -1  // most recently used
@@ -32,22 +34,31 @@ struct LRUTable<Key: Hashable, Value> {
     var count: Int { index.count }
 
     /// The value, marked as just used.
-    mutating func get(_ key: Key) -> Value? {
-        guard let i = index[key] else { return nil }
+    mutating func get(_ key: Key, fingerprint: UInt64) -> Value? {
+        guard let i = index[fingerprint], slots[i].key == key else { return nil }
         moveToFront(i)
         return slots[i].value
     }
 
-    /// Inserts or replaces, then evicts from the cold end until within both limits.
-    mutating func set(_ key: Key, _ value: Value, bytes size: Int) {
+    /// The value whose key passes `matches`, marked as just used (lookup straight from packet bytes).
+    mutating func get(fingerprint: UInt64, matches: (Key) -> Bool) -> Value? {
+        guard let i = index[fingerprint], matches(slots[i].key) else { return nil }
+        moveToFront(i)
+        return slots[i].value
+    }
+
+    /// Inserts or replaces (a fingerprint collision replaces the older entry), then evicts from the
+    /// cold end until within both limits.
+    mutating func set(_ key: Key, fingerprint: UInt64, _ value: Value, bytes size: Int) {
         guard maxEntries > 0, size <= maxBytes else { return }
-        if let i = index[key] {
+        if let i = index[fingerprint] {
             bytes += size - slots[i].bytes
+            slots[i].key = key
             slots[i].value = value
             slots[i].bytes = size
             moveToFront(i)
         } else {
-            let slot = Slot(key: key, value: value, bytes: size, previous: -1, next: head)
+            let slot = Slot(fingerprint: fingerprint, key: key, value: value, bytes: size, previous: -1, next: head)
             let i: Int
             if let reused = free.popLast() {
                 slots[reused] = slot
@@ -59,7 +70,7 @@ struct LRUTable<Key: Hashable, Value> {
             if head >= 0 { slots[head].previous = i }
             head = i
             if tail < 0 { tail = i }
-            index[key] = i
+            index[fingerprint] = i
             bytes += size
         }
         while index.count > maxEntries || bytes > maxBytes, tail >= 0 {
@@ -68,13 +79,13 @@ struct LRUTable<Key: Hashable, Value> {
         }
     }
 
-    mutating func remove(_ key: Key) {
-        if let i = index[key] { remove(at: i) }
+    mutating func remove(_ key: Key, fingerprint: UInt64) {
+        if let i = index[fingerprint], slots[i].key == key { remove(at: i) }
     }
 
     /// Removes every entry whose key matches.
     mutating func removeAll(where predicate: (Key) -> Bool) {
-        for (key, i) in index where predicate(key) { remove(at: i) }
+        for (_, i) in index where predicate(slots[i].key) { remove(at: i) }
     }
 
     private mutating func remove(at i: Int) {
@@ -83,7 +94,7 @@ struct LRUTable<Key: Hashable, Value> {
         let next = slots[i].next
         if previous >= 0 { slots[previous].next = next } else { head = next }
         if next >= 0 { slots[next].previous = previous } else { tail = previous }
-        index[slots[i].key] = nil
+        index[slots[i].fingerprint] = nil
         bytes -= slots[i].bytes
         slots[i].value = nil
         free.append(i)

@@ -60,21 +60,43 @@ public final class ResponseCache: Sendable {
         }
     }
 
-    private func shard(_ key: CacheKey) -> Shard {
-        shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
+    private func shard(_ fingerprint: UInt64) -> Shard {
+        shards[Int(fingerprint >> 32) % shards.count]
     }
 
     public func lookup(_ key: CacheKey, now: Double) -> Lookup {
-        guard let entry = shard(key).table.withLock({ $0.get(key) }) else { return .miss }
+        let fingerprint = key.fingerprint
+        guard let entry = shard(fingerprint).table.withLock({ $0.get(key, fingerprint: fingerprint) }) else { return .miss }
         let age = now - entry.storedAt
         if age < Double(entry.ttl) { return .fresh(entry) }
         if policy.serveStale, entry.kind != .failure, age < Double(entry.ttl) + policy.staleWindow { return .stale(entry) }
-        if !policy.serveStale || entry.kind == .failure { shard(key).table.withLock { $0.remove(key) } }
+        if !policy.serveStale || entry.kind == .failure {
+            shard(fingerprint).table.withLock { $0.remove(key, fingerprint: fingerprint) }
+        }
         return .miss
     }
 
+    /// A fresh entry for the question whose name is `bytes[start..<end]`, found without building a
+    /// key (the hot path).
+    public func freshEntry(
+        question bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, dnssecOK: Bool, now: Double
+    ) -> CachedAnswer? {
+        let fingerprint = CacheKey.fingerprint(name: bytes, start, end, type: type, qclass: 1, dnssecOK: dnssecOK)
+        // The packet buffer is only read, under the lock, on this thread; it crosses into the lock's
+        // closure as an address because a raw buffer pointer is not Sendable.
+        let address = UInt(bitPattern: bytes.baseAddress)
+        let count = bytes.count
+        let entry = shard(fingerprint).table.withLock { table -> CachedAnswer? in
+            let raw = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: count)
+            return table.get(fingerprint: fingerprint) { $0.matches(raw, start, end, type: type, dnssecOK: dnssecOK) }
+        }
+        guard let entry, now - entry.storedAt < Double(entry.ttl) else { return nil }
+        return entry
+    }
+
     public func store(_ key: CacheKey, _ entry: CachedAnswer) {
-        shard(key).table.withLock { $0.set(key, entry, bytes: entry.estimatedBytes) }
+        let fingerprint = key.fingerprint
+        shard(fingerprint).table.withLock { $0.set(key, fingerprint: fingerprint, entry, bytes: entry.estimatedBytes) }
     }
 
     /// Drops every entry for names at or below `domain` (a reload made them private or re-routed).

@@ -32,7 +32,10 @@ public final class Socket: @unchecked Sendable {
             close(fd)
             throw EventIOError(call: "bind \(address)", errno: error)
         }
-        if !datagram {
+        if datagram {
+            // Room for bursts while a worker is busy (a reload, a scheduler hiccup): 4 MiB.
+            _ = vpcdns_receive_buffer(fd, 4 << 20)
+        } else {
             guard listen(fd, backlog) == 0 else {
                 let error = errno
                 close(fd)

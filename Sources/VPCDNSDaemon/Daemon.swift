@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import CSocketBatch
 import DNSCore
 import DNSForwarder
 import EventIO
@@ -21,6 +22,11 @@ public final class Daemon {
     private var cache: ResponseCache?
     private var workers: [Worker] = []
     private var queryLog: QueryLog?
+    /// Snapshots replaced by a reload, freed on the main thread once every worker has moved on (so
+    /// no worker stalls freeing a whole zone set).
+    private var retired: [Snapshot] = []
+    private var retireTimer: EventIO.Timer?
+    private var mainLoop: EventLoop?
     private var lastReload = Date()
     private var reloading = false
     private var reloadPending = false
@@ -140,6 +146,8 @@ public final class Daemon {
 
     private func runMainLoop(metrics: SocketAddress?) throws {
         let loop = try EventLoop()
+        mainLoop = loop
+        defer { mainLoop = nil }
         var http: HTTPServer?
         if let metrics {
             http = try HTTPServer(binding: metrics, on: loop) { [unowned self] path in self.serveHTTP(path) }
@@ -203,6 +211,7 @@ public final class Daemon {
             }
             store.publish(snapshot)
             for worker in workers { worker.poke() }
+            retire(previous)
             // Cached forwarded answers stay, except under names now private or routed differently.
             for domain in Daemon.changedDomains(from: previous, to: snapshot) { cache?.purge(below: domain) }
             reloadsOK += 1
@@ -240,6 +249,17 @@ public final class Daemon {
                 ? HTTPServer.Response(status: 503, body: "starting\n") : HTTPServer.Response(body: "ready\n")
         default:
             return nil
+        }
+    }
+
+    /// Keeps `snapshot` until the workers have surely taken up its successor (they do within one
+    /// loop turn of `poke`), then frees it here and returns the memory to the system.
+    private func retire(_ snapshot: Snapshot) {
+        retired.append(snapshot)
+        guard let loop = mainLoop else { return }
+        retireTimer = try? EventIO.Timer(after: 1, on: loop) { [unowned self] in
+            self.retired.removeAll()
+            _ = vpcdns_malloc_trim()
         }
     }
 

@@ -3,7 +3,6 @@ import DNSCore
 import DNSEngine
 import DNSForwarder
 import EventIO
-import CSocketBatch
 import Foundation
 import Logging
 import Synchronization
@@ -205,13 +204,10 @@ final class Worker: @unchecked Sendable {
     func refreshSnapshot() {
         let current = store.generation
         guard current != generation else { return }
-        let first = generation < 0
         snapshot = store.load()
         generation = current
         forwarder?.settings = snapshot.forwarderSettings
         forwarder?.retainHealth(for: snapshot.upstreams)
-        // The old snapshot's memory (a whole zone set) goes back to the system, not just to malloc.
-        if !first { _ = vpcdns_malloc_trim() }
     }
 
     /// Counts (and logs) a response the fast path wrote.

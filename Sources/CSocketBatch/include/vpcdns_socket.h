@@ -34,6 +34,9 @@ int vpcdns_socket_options(int fd, int family, int reuse_port);
 
 
 
+/// Sets the receive buffer to `bytes` (past net.core.rmem_max when privileged). 0 or -1.
+int vpcdns_receive_buffer(int fd, int bytes);
+
 /// Returns freed heap memory to the system (glibc malloc_trim(0)); 1 if memory was released.
 int vpcdns_malloc_trim(void);
 #endif
