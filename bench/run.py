@@ -149,7 +149,7 @@ forward:
 cache:
   max_entries: 100000
 """)
-    return Server("vpcdnsd", [str(VPCDNSD), "--config", str(work / "vpcdnsd.yaml"), "--log-level", "warning"],
+    return Server("vpcdnsd", [str(VPCDNSD), "--config", str(work / "vpcdnsd.yaml")],
                   VPC_IP, work / "vpcdnsd.log")
 
 
@@ -310,14 +310,18 @@ def reload_under_load(work, vpc, servers, args):
     wait_until(lambda: answers(fresh.ip, "h5.big.corp") == "10.0.0.5", what="vpcdnsd with 100k records")
     steady = dnsperf(fresh, work / "q-private.txt", 5, qps=5000, verbose=True)
     seconds = 25
-    proc = subprocess.Popen(["dnsperf", "-s", fresh.ip, "-p", str(PORT), "-d", str(work / "q-private.txt"), "-l",
-                             str(seconds), "-Q", "5000", "-c", "4", "-T", "1", "-t", "2", "-v"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(2)
-    for _ in range(20):
-        fresh.process.send_signal(signal.SIGHUP)
-        time.sleep(1)
-    out, _ = proc.communicate(timeout=seconds + 60)
+    # dnsperf writes to a file, not a pipe: a full pipe would stall dnsperf and lose replies on its side.
+    output = work / "reload-dnsperf.txt"
+    with output.open("w") as sink:
+        proc = subprocess.Popen(["dnsperf", "-s", fresh.ip, "-p", str(PORT), "-d", str(work / "q-private.txt"), "-l",
+                                 str(seconds), "-Q", "5000", "-c", "4", "-T", "1", "-t", "2", "-v"],
+                                stdout=sink, stderr=subprocess.STDOUT)
+        time.sleep(2)
+        for _ in range(20):
+            fresh.process.send_signal(signal.SIGHUP)
+            time.sleep(1)
+        proc.wait(timeout=seconds + 60)
+    out = output.read_text()
     latencies = latencies_of(out)
     lost = re.search(r"Queries lost:\s+(\d+)", out)
     log = (work / "vpcdnsd.log").read_text() if (work / "vpcdnsd.log").exists() else ""
