@@ -8,7 +8,9 @@ APT_DEPS   := libevent-dev pkg-config
 TEST_DEPS  := dnsutils python3 nsd util-linux systemd
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build run test install uninstall clean
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps test-deps build run test fuzz-smoke bench install uninstall clean
 
 all: build
 
@@ -38,7 +40,16 @@ run: build
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-xctest
+	$(MAKE) --no-print-directory fuzz-smoke
 	cd Tests/EndToEnd && VPCDNSD=$(CURDIR)/.build/debug/vpcdnsd python3 -m pytest -q -p no:cacheprovider
+
+# Each libFuzzer target for FUZZ_SECONDS (libFuzzer ships with the Swift toolchain); fails on a crash.
+fuzz-smoke:
+	for t in message zone config engine; do echo "fuzz $$t ($(FUZZ_SECONDS) s)"; Fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
+
+# Performance against Unbound and dnsmasq (not part of the tests); writes bench/RESULTS.md.
+bench:
+	bench/run.sh
 
 # The binary, /etc/vpcdnsd/{vpcdnsd.yaml,zones/}, and the systemd unit. Existing config is kept.
 install: build

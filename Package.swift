@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "vpcdnsd", targets: ["vpcdnsd"]),
         .library(name: "DNSCore", targets: ["DNSCore"]),
         .library(name: "DNSZone", targets: ["DNSZone"]),
+        .library(name: "DNSEngine", targets: ["DNSEngine"]),
+        .library(name: "VPCDNSDaemon", targets: ["VPCDNSDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
