@@ -178,19 +178,8 @@ public final class TCPConnection {
 
     private func readable() {
         guard let bev = bufferEvent, !closing else { return }
-        let input = bufferevent_get_input(bev)
-        while true {
-            let available = evbuffer_get_length(input)
-            guard available >= 2 else { return }
-            var prefix: (UInt8, UInt8) = (0, 0)
-            _ = withUnsafeMutableBytes(of: &prefix) { evbuffer_copyout(input, $0.baseAddress, 2) }
-            let length = Int(prefix.0) << 8 | Int(prefix.1)
-            guard available >= 2 + length else { return }
-            evbuffer_drain(input, 2)
-            var message = [UInt8](repeating: 0, count: length)
-            if length > 0 {
-                _ = message.withUnsafeMutableBytes { evbuffer_remove(input, $0.baseAddress, length) }
-            }
+        guard let input = bufferevent_get_input(bev) else { return }
+        while let message = takeFrame(from: input) {
             server?.handler(message, self)
             if bufferEvent == nil || closing || readingPaused { return }
         }
