@@ -77,6 +77,8 @@ public struct Config: Sendable {
     public var forwarding = Forwarding()
     public var cache = Cache()
     public var tcp = TCPLimits()
+    /// UDP response-rate limiting (on by default; loopback exempt).
+    public var rateLimit = ResponseRateLimiter.Settings()
     /// Drop to this user after binding, when started as root.
     public var user: String?
     /// Query log destination: a file path or `stdout`; nil: off.

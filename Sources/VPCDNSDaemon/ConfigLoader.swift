@@ -11,6 +11,7 @@ import Yams
 public enum ConfigLoader {
     static let rootKeys = [
         "listen", "allow_query", "workers", "user", "zones", "endpoints", "forward", "cache", "tcp", "query_log", "metrics",
+        "rate_limit",
     ]
 
     /// Loads and checks the file at `path`.
@@ -76,6 +77,8 @@ public enum ConfigLoader {
                 config.queryLog = reader.string(value, "query_log").map { $0 == "stdout" ? $0 : resolvePath($0, against: base) }
             case "metrics":
                 config.metrics = address(value, &reader, "metrics", defaultPort: 9153)
+            case "rate_limit":
+                config.rateLimit = rateLimit(value, &reader)
             case "zones":
                 config.zones = reader.list(value, "zones").compactMap { zoneFile($0, &reader, base: base) }
             case "endpoints":
@@ -235,6 +238,30 @@ public enum ConfigLoader {
             }
         }
         return cache
+    }
+
+    static func rateLimit(_ node: Node, _ reader: inout YAMLReader) -> ResponseRateLimiter.Settings {
+        var settings = ResponseRateLimiter.Settings()
+        for (key, value) in reader.mapping(node, "rate_limit", allowed: ["responses_per_second", "burst", "slip", "exempt"]) {
+            switch key {
+            case "responses_per_second":
+                settings.rate = Double(reader.int(value, "responses_per_second", range: 0...10_000_000) ?? Int(settings.rate))
+            case "burst": settings.burst = Double(reader.int(value, "burst", range: 1...10_000_000) ?? Int(settings.burst))
+            case "slip": settings.slip = reader.int(value, "slip", range: 0...100) ?? settings.slip
+            case "exempt":
+                settings.exempt = AccessControlList(
+                    reader.list(value, "exempt").compactMap { item in
+                        guard let text = reader.string(item, "an exempt entry") else { return nil }
+                        guard let cidr = CIDR(parsing: text) else {
+                            reader.error(item, "expected an address or prefix like 10.0.0.0/8, found \"\(text)\"")
+                            return nil
+                        }
+                        return cidr
+                    })
+            default: break
+            }
+        }
+        return settings
     }
 
     static func tcp(_ node: Node, _ reader: inout YAMLReader) -> TCPLimits {

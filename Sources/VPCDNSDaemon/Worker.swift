@@ -30,6 +30,7 @@ final class Worker: @unchecked Sendable {
 
     // Loop-thread state.
     var snapshot: Snapshot
+    private var limiter: ResponseRateLimiter
     private var generation = -1
     var rotation = 0
 
@@ -47,6 +48,7 @@ final class Worker: @unchecked Sendable {
         self.cache = cache
         self.logger = logger
         self.snapshot = store.load()
+        self.limiter = ResponseRateLimiter(settings: snapshot.config.rateLimit)
     }
 
     /// Starts the thread; `ready` is signalled once the loop is set up (or failed to be).
@@ -94,6 +96,11 @@ final class Worker: @unchecked Sendable {
                 self.refreshSnapshot()
                 self.rotation &+= 1
                 let client = ClientAddress(high: from.high, low: from.low, isIPv6: from.isIPv6)
+                switch self.limiter.check(client, now: monotonicSeconds()) {
+                case .allow: break
+                case .drop: return 0
+                case .slip: return Worker.slipReply(request, into: out)
+                }
                 switch self.snapshot.engine.fastPath.answer(request, client: client, tcp: false, rotation: self.rotation, into: out) {
                 case .written(let length, let source):
                     self.accountFast(request, out, length, from: from, transport: .udp, path: source == .endpoint ? .endpoint : .zone)
@@ -208,6 +215,23 @@ final class Worker: @unchecked Sendable {
         generation = current
         forwarder?.settings = snapshot.forwarderSettings
         forwarder?.retainHealth(for: snapshot.upstreams)
+        if limiter.settings != snapshot.config.rateLimit { limiter.settings = snapshot.config.rateLimit }
+    }
+
+    /// An empty response with TC=1 (and the question, when it can be read): the client retries over
+    /// TCP, which is not rate-limited.
+    static func slipReply(_ request: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
+        guard request.count >= Header.size, request[2] & 0x80 == 0 else { return 0 }
+        let preview = try? QueryPreview.parse(request)
+        let end = preview?.questionEnd ?? Header.size
+        guard end <= out.count else { return 0 }
+        UnsafeMutableRawBufferPointer(rebasing: out[0..<end]).copyMemory(from: UnsafeRawBufferPointer(rebasing: request[0..<end]))
+        out[2] = 0x80 | (request[2] & 0x79) | 0x02  // QR, opcode and RD kept, TC set
+        out[3] = 0x80  // RA, NOERROR
+        out[4] = 0
+        out[5] = preview == nil ? 0 : 1
+        for i in 6..<12 { out[i] = 0 }
+        return end
     }
 
     /// Counts (and logs) a response the fast path wrote.

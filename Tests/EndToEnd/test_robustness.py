@@ -149,3 +149,29 @@ def closed_now(c):
         return False
     except ConnectionResetError:
         return True
+
+
+def test_response_rate_limit_slips_and_drops(start_daemon):
+    """With loopback not exempt and 20 responses/s, a flood gets ~burst answers, every 2nd excess
+    response as an empty TC=1 reply, the rest dropped; TCP still answers."""
+    d = start_daemon(config(endpoints=SEED_ENDPOINT,
+                            extra="rate_limit: {responses_per_second: 20, burst: 20, slip: 2, exempt: []}\n"))
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.5)
+    for qid in range(200):
+        s.sendto(query("execute-api.us-east-1.amazonaws.com", qid=qid), ("127.0.0.1", d.port))
+    full, slipped = 0, 0
+    try:
+        while True:
+            reply = s.recv(4096)
+            if reply[2] & 0x02:
+                assert struct.unpack("!H", reply[6:8])[0] == 0  # no data in a slip
+                slipped += 1
+            else:
+                full += 1
+    except socket.timeout:
+        pass
+    assert 20 <= full <= 40, (full, slipped)
+    assert 60 <= slipped <= 100, (full, slipped)
+    answer = dig(d.port, "execute-api.us-east-1.amazonaws.com", "A", "+tcp")
+    assert answer.rdata("A") == ["10.0.1.15", "10.0.2.27"]

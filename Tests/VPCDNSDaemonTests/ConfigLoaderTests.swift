@@ -76,7 +76,7 @@ import Testing
             """
         #expect(errors(yaml) == [
             "t.yaml:1: expected ADDRESS[:PORT] (e.g. 127.0.0.1:53 or [::1]:53) in listen, found \"127.0.0.1:99999\"",
-            "t.yaml:2: unknown key \"colour\" (expected one of: listen, allow_query, workers, user, zones, endpoints, forward, cache, tcp, query_log, metrics)"
+            "t.yaml:2: unknown key \"colour\" (expected one of: listen, allow_query, workers, user, zones, endpoints, forward, cache, tcp, query_log, metrics, rate_limit)"
                 .replacingOccurrences(of: "unknown key \"colour\" (", with: "unknown key \"colour\" in the configuration ("),
             "t.yaml:3: workers must be a whole number from 0 to 256, found \"many\"",
             "t.yaml:5: policy must be ordered or random, found \"fastest\"",
