@@ -2,7 +2,7 @@
 """Bad configuration is reported precisely, all at once, and stops start-up."""
 import subprocess
 
-from conftest import BINARY, config, dig
+from conftest import BINARY, ROOT, config, dig
 
 BROKEN = """listen:
   - 127.0.0.1:0
@@ -97,3 +97,11 @@ def test_no_usable_upstream_is_an_error(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == (f"{path}:2: no usable upstream: every nameserver in {resolv} is vpcdnsd itself; "
                                      "set forward.upstreams (an empty list turns forwarding off)")
+
+
+def test_example_config_checks():
+    """config/vpcdnsd.yaml (what `make run` serves) is valid; upstreams given so resolv.conf is not read."""
+    result = subprocess.run([str(BINARY), "check", "--config", str(ROOT / "config" / "vpcdnsd.yaml"),
+                             "--upstream", "127.0.0.1:9"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: 5 zones"), result.stdout
