@@ -219,3 +219,30 @@ def test_glibc_stub_resolver_through_resolv_conf(start_daemon, nsd, tmp_path):
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "198.51.100.10" in result.stdout, result.stdout
+
+
+def test_upstream_closing_tcp_mid_answer_fails_over(start_daemon, scripted, nsd):
+    scripted.set("cut.upstream.test", "tcp-cut")
+    alone = start_daemon(config(upstreams=[scripted.address]))
+    started = time.monotonic()
+    assert dig(alone.port, "cut.upstream.test", "A", "+time=8").status == "SERVFAIL"
+    assert time.monotonic() - started < 3.5
+    both = start_daemon(config(upstreams=[scripted.address, nsd.address]))
+    answer = dig(both.port, "cut.upstream.test", "A", "+time=8")
+    assert answer.status == "NXDOMAIN", answer  # NSD's answer: the name does not exist in its zone
+
+
+def test_slow_upstream_is_passed_over_and_its_late_reply_ignored(start_daemon, scripted, nsd):
+    scripted.set("www.upstream.test", "slow", 2.0)
+    d = start_daemon(config(extra=f"""forward:
+  upstreams: ["{scripted.address}", "{nsd.address}"]
+  timeout: 1s
+"""))
+    started = time.monotonic()
+    answer = dig(d.port, "www.upstream.test", "A", "+time=8")
+    assert answer.rdata("A") == ["198.51.100.10"], answer  # from NSD, not the slow 192.0.2.77
+    assert time.monotonic() - started < 2.0
+    # The slow reply arrives after the failover: it must not replace the cached answer.
+    wait_for(lambda: scripted.count("www.upstream.test") == 1 and time.monotonic() - started > 2.2, timeout=5,
+             what="the slow upstream's late reply")
+    assert dig(d.port, "www.upstream.test").rdata("A") == ["198.51.100.10"]

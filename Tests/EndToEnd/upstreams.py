@@ -183,6 +183,13 @@ class ScriptedUpstream:
             return fakes + [response(qid, question, answers=[a_record(ip) for ip in args[0]])]
         if mode == "tc" and not over_tcp:
             return [response(qid, question, tc=True)]
+        if mode == "tcp-cut":
+            # TC=1 over UDP; over TCP the answer is cut off half-way (see serve_tcp).
+            return [response(qid, question, tc=True)] if not over_tcp else [b"CUT"]
+        if mode == "slow":
+            import time as _time
+            _time.sleep(args[0])
+            return [response(qid, question, answers=[a_record("192.0.2.77")])]
         if mode == "big":
             return [response(qid, question, answers=[txt_record(b"x" * 200, ttl=300) for _ in range(args[0])])]
         ips = args[0] if args else ["192.0.2.53"]
@@ -213,6 +220,9 @@ class ScriptedUpstream:
                 try:
                     length = struct.unpack("!H", recv_exact(conn, 2))[0]
                     for reply in self.replies(recv_exact(conn, length), over_tcp=True):
+                        if reply == b"CUT":
+                            conn.sendall(struct.pack("!H", 120) + b"\x00" * 30)  # promises 120, sends 30, closes
+                            break
                         conn.sendall(struct.pack("!H", len(reply)) + reply)
                 except (OSError, struct.error):
                     pass
