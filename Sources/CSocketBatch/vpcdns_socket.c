@@ -7,19 +7,26 @@
 #include <string.h>
 #include <sys/uio.h>
 
+// Points each header at its slot: the whole buffer and address space to receive into, or the
+// datagram and its destination to send.
+static void prepare(struct mmsghdr *headers, struct iovec *vectors, vpcdns_datagram *slots, unsigned count,
+                    int receiving) {
+    memset(headers, 0, sizeof(headers[0]) * count);
+    for (unsigned i = 0; i < count; i++) {
+        vectors[i].iov_base = slots[i].data;
+        vectors[i].iov_len = receiving ? slots[i].capacity : slots[i].length;
+        headers[i].msg_hdr.msg_iov = &vectors[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+        headers[i].msg_hdr.msg_name = &slots[i].address;
+        headers[i].msg_hdr.msg_namelen = receiving ? sizeof(slots[i].address) : slots[i].address_length;
+    }
+}
+
 int vpcdns_recv_batch(int fd, vpcdns_datagram *slots, unsigned count) {
     struct mmsghdr headers[VPCDNS_MAX_BATCH];
     struct iovec vectors[VPCDNS_MAX_BATCH];
     if (count > VPCDNS_MAX_BATCH) count = VPCDNS_MAX_BATCH;
-    memset(headers, 0, sizeof(headers[0]) * count);
-    for (unsigned i = 0; i < count; i++) {
-        vectors[i].iov_base = slots[i].data;
-        vectors[i].iov_len = slots[i].capacity;
-        headers[i].msg_hdr.msg_iov = &vectors[i];
-        headers[i].msg_hdr.msg_iovlen = 1;
-        headers[i].msg_hdr.msg_name = &slots[i].address;
-        headers[i].msg_hdr.msg_namelen = sizeof(slots[i].address);
-    }
+    prepare(headers, vectors, slots, count, 1);
     int n;
     do {
         n = recvmmsg(fd, headers, count, MSG_DONTWAIT, NULL);
@@ -37,15 +44,7 @@ int vpcdns_send_batch(int fd, vpcdns_datagram *slots, unsigned count) {
     struct mmsghdr headers[VPCDNS_MAX_BATCH];
     struct iovec vectors[VPCDNS_MAX_BATCH];
     if (count > VPCDNS_MAX_BATCH) count = VPCDNS_MAX_BATCH;
-    memset(headers, 0, sizeof(headers[0]) * count);
-    for (unsigned i = 0; i < count; i++) {
-        vectors[i].iov_base = slots[i].data;
-        vectors[i].iov_len = slots[i].length;
-        headers[i].msg_hdr.msg_iov = &vectors[i];
-        headers[i].msg_hdr.msg_iovlen = 1;
-        headers[i].msg_hdr.msg_name = &slots[i].address;
-        headers[i].msg_hdr.msg_namelen = slots[i].address_length;
-    }
+    prepare(headers, vectors, slots, count, 0);
     unsigned sent = 0;
     while (sent < count) {
         int n = sendmmsg(fd, headers + sent, count - sent, MSG_DONTWAIT);

@@ -77,6 +77,13 @@ public final class FastPath: Sendable {
         var aaaaStart: Int32
         var aaaaCount: Int32
         var aaaaTTL: UInt32
+
+        /// A name with no records yet (filled in by the builder), or a rule marker (`zone` -1).
+        static func empty(zone: Int32, isApex: Bool = false, rule: UInt8 = 0) -> NodeInfo {
+            NodeInfo(
+                zone: zone, isApex: isApex, wildcard: -1, rule: rule, hasCNAME: false, hasOther: false, aStart: 0,
+                aCount: 0, aTTL: 0, aaaaStart: 0, aaaaCount: 0, aaaaTTL: 0)
+        }
     }
 
     let table: WireNameTable<NodeInfo>
@@ -126,9 +133,7 @@ public final class FastPath: Sendable {
             zone.forEachName { name, rrsets in
                 // A name below a more specific zone belongs to that zone, not this one.
                 guard zoneSet.zone(enclosing: name) === zone else { return }
-                var node = NodeInfo(
-                    zone: Int32(index), isApex: name == zone.origin, wildcard: -1, rule: 0, hasCNAME: false,
-                    hasOther: false, aStart: 0, aCount: 0, aTTL: 0, aaaaStart: 0, aaaaCount: 0, aaaaTTL: 0)
+                var node = NodeInfo.empty(zone: Int32(index), isApex: name == zone.origin)
                 for set in rrsets {
                     switch set.type {
                     case .A:
@@ -161,11 +166,7 @@ public final class FastPath: Sendable {
             if let index = table.find(domain) {
                 table.update(at: index) { $0.rule = mark }
             } else {
-                table.insert(
-                    domain,
-                    NodeInfo(
-                        zone: -1, isApex: false, wildcard: -1, rule: mark, hasCNAME: false, hasOther: false, aStart: 0,
-                        aCount: 0, aTTL: 0, aaaaStart: 0, aaaaCount: 0, aaaaTTL: 0))
+                table.insert(domain, NodeInfo.empty(zone: -1, rule: mark))
             }
         }
         self.table = table
