@@ -6,7 +6,8 @@ import Glibc
 public struct TCPLimits: Sendable {
     /// Simultaneous connections; more are accepted and closed at once.
     public var maxConnections: Int
-    /// Seconds a connection may stay without reading or writing anything.
+    /// Seconds a connection may stay without reading or writing anything, and also the most a client
+    /// may take to send one whole message: a trickle of one byte a second does not hold a slot.
     public var idleTimeout: Double
     /// Reply bytes a connection may hold unsent before it stops reading queries.
     public var maxBufferedBytes: Int
@@ -104,6 +105,8 @@ public final class TCPConnection {
     private var halfClosed = false
     /// Replies still owed by the handler; the connection is not idle while any are.
     public private(set) var outstanding = 0
+    /// Monotonic seconds when the first octets of a message not yet complete arrived.
+    private var partialSince: Double?
 
     /// The handler will reply later (`send` then `endQuery`).
     public func beginQuery() { outstanding += 1 }
@@ -180,8 +183,17 @@ public final class TCPConnection {
         guard let bev = bufferEvent, !closing else { return }
         guard let input = bufferevent_get_input(bev) else { return }
         while let message = takeFrame(from: input) {
+            partialSince = nil
             server?.handler(message, self)
             if bufferEvent == nil || closing || readingPaused { return }
+        }
+        guard evbuffer_get_length(input) > 0, let limit = server?.limits.idleTimeout else { return }
+        // Part of a message is buffered: it must be complete within the idle timeout of its first octet.
+        let now = monotonicSeconds()
+        if let since = partialSince {
+            if now - since > limit { finish() }
+        } else {
+            partialSince = now
         }
     }
 

@@ -48,10 +48,3 @@ final class LoopForwarderIO: ForwarderIO {
 private final class NoTimer: Cancellable {
     func cancel() {}
 }
-
-/// CLOCK_MONOTONIC in seconds.
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
