@@ -33,8 +33,9 @@ int vpcdns_recv_batch(int fd, vpcdns_datagram *slots, unsigned count) {
     } while (n < 0 && errno == EINTR);
     if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
     for (int i = 0; i < n; i++) {
-        // A datagram longer than the buffer is cut (MSG_TRUNC); report what we hold.
+        // A datagram longer than the buffer is cut (MSG_TRUNC): report what we hold, and that it was cut.
         slots[i].length = headers[i].msg_len > slots[i].capacity ? slots[i].capacity : headers[i].msg_len;
+        slots[i].truncated = (headers[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
         slots[i].address_length = headers[i].msg_hdr.msg_namelen;
     }
     return n;

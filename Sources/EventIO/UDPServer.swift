@@ -19,7 +19,7 @@ public final class UDPServer {
     private let sendSlots: UnsafeMutablePointer<vpcdns_datagram>
     private let receiveBuffers: UnsafeMutableRawPointer
     private let sendBuffers: UnsafeMutableRawPointer
-    /// Largest datagram read; a bigger one is cut and will fail to parse.
+    /// Largest datagram read; a bigger one is dropped unanswered (`oversizeDrops`).
     public static let receiveBufferSize = 4096
     /// Largest reply copied into a batch slot; a bigger one is sent on its own.
     static let sendBufferSize = 4096
@@ -28,6 +28,8 @@ public final class UDPServer {
 
     /// Datagrams dropped because the socket buffer was full when replying.
     public private(set) var sendDrops = 0
+    /// Datagrams dropped because they were longer than `receiveBufferSize`.
+    public private(set) var oversizeDrops = 0
 
     /// - Throws: `EventIOError` if the socket cannot be bound or watched.
     public convenience init(binding address: SocketAddress, reusePort: Bool, on loop: EventLoop, batchSize: Int = 32,
@@ -79,6 +81,12 @@ public final class UDPServer {
             var pending = 0
             for i in 0..<received {
                 let slot = receiveSlots + i
+                // Longer than a receive buffer: not the whole message, so not answered (a query that
+                // size is no real client's; TCP takes up to 65535).
+                guard slot.pointee.truncated == 0 else {
+                    oversizeDrops += 1
+                    continue
+                }
                 guard let from = withUnsafePointer(to: &slot.pointee.address, {
                     SocketAddress(UnsafeRawPointer($0), length: Int(slot.pointee.address_length))
                 }) else { continue }

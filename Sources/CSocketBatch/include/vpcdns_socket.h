@@ -11,6 +11,8 @@ typedef struct vpcdns_datagram {
     unsigned char *data;
     size_t capacity;
     size_t length;
+    /// Set by vpcdns_recv_batch when the datagram was longer than `capacity` and was cut (MSG_TRUNC).
+    int truncated;
     struct sockaddr_storage address;
     socklen_t address_length;
 } vpcdns_datagram;
