@@ -215,7 +215,7 @@ public final class FastPath: Sendable {
                 var dnssecOK = false
                 var limit = tcp ? 65535 : 512
                 if query[11] == 1 {
-                    // OPT: root owner, type 41, version 0, options skipped, nothing after it.
+                    // OPT: root owner, type 41, version 0, options well formed, nothing after it.
                     guard questionEnd + 11 <= n, query[questionEnd] == 0, query[questionEnd + 1] == 0,
                         query[questionEnd + 2] == 41, query[questionEnd + 6] == 0
                     else { return .slow }
@@ -223,6 +223,12 @@ public final class FastPath: Sendable {
                     dnssecOK = query[questionEnd + 7] & 0x80 != 0
                     let rdlength = Int(query[questionEnd + 9]) << 8 | Int(query[questionEnd + 10])
                     guard questionEnd + 11 + rdlength == n else { return .slow }
+                    // Each option's length must fit the RDATA exactly (RFC 6891 §6.1.2), else FORMERR.
+                    var option = questionEnd + 11
+                    while option + 4 <= n {
+                        option += 4 + (Int(query[option + 2]) << 8 | Int(query[option + 3]))
+                    }
+                    guard option == n else { return .slow }
                     edns = true
                     if !tcp { limit = max(512, min(payload, Int(udpPayloadSize))) }
                 } else if questionEnd != n {

@@ -116,6 +116,19 @@ import Testing
         #expect(outcome(response) == .slow)  // QR=1
         let v1 = Message(header: Header(id: 1), questions: [Question(name: name("web.flat.corp."), type: .A)], edns: EDNS(version: 1)).encode()
         #expect(outcome(v1) == .slow)  // BADVERS is the general path's
+        // OPT options must fill the RDATA exactly; the general path answers FORMERR otherwise.
+        let cookie = Message(
+            header: Header(id: 1), questions: [Question(name: name("web.flat.corp."), type: .A)],
+            edns: EDNS(options: [EDNS.Option(code: 10, data: [UInt8](repeating: 7, count: 8))])
+        ).encode()
+        guard case .written = outcome(cookie) else {
+            Issue.record("a query with a cookie option should be fast")
+            return
+        }
+        var overlong = cookie
+        overlong[overlong.count - 9] = 60  // the option claims 60 octets; 8 follow
+        #expect(outcome(overlong) == .slow)
+        #expect(outcome(Array(cookie.dropLast(10)) + [0, 0]) == .slow)  // RDLENGTH no longer matches
         let refused = good.withUnsafeBytes {
             engine.fastPath.answer($0, client: ClientAddress([8, 8, 8, 8]), tcp: false, rotation: 0, into: buffer)
         }
