@@ -4,8 +4,9 @@ extension Message {
     /// Encodes the message with name compression.
     ///
     /// With `maxSize`, records that would pass it are left out: if an answer or authority record
-    /// does not fit, TC is set and nothing after it is written; additional records are simply
-    /// dropped (RFC 2181 §9). The OPT record is always kept (RFC 6891 §7).
+    /// does not fit, TC is set, the part of its RRset already written is taken back (no partial
+    /// RRsets, RFC 2181 §9, as NSD and Knot do) and nothing after it is written; additional records
+    /// are simply dropped. The OPT record is always kept (RFC 6891 §7).
     /// - Returns: the bytes, never longer than `maxSize` unless the header, question and OPT alone are.
     public func encode(maxSize: Int = 65535) -> [UInt8] {
         var writer = WireWriter(capacity: min(maxSize, 4096))
@@ -27,15 +28,27 @@ extension Message {
         var counts: [UInt16] = [0, 0, 0]
         let sections = [answers, authority, additional]
         outer: for (index, section) in sections.enumerated() {
-            for record in section {
+            var rrsetStart = writer.mark()
+            var rrsetWritten: UInt16 = 0
+            for (position, record) in section.enumerated() {
                 let mark = writer.mark()
+                if position == 0 || section[position - 1].type != record.type || section[position - 1].name != record.name {
+                    rrsetStart = mark
+                    rrsetWritten = 0
+                }
                 writer.writeRecord(record)
                 if writer.count > budget {
-                    writer.rollback(to: mark)
-                    if index < 2 { truncated = true }
+                    if index < 2 {
+                        truncated = true
+                        writer.rollback(to: rrsetStart)
+                        counts[index] -= rrsetWritten
+                    } else {
+                        writer.rollback(to: mark)
+                    }
                     break outer
                 }
                 counts[index] += 1
+                rrsetWritten += 1
             }
         }
         if let edns {

@@ -6,8 +6,8 @@ public struct WireWriter: Sendable {
     /// Hash of a lower-cased wire suffix → offset of its first occurrence (offsets < 0x4000 only).
     /// A hit is verified against the bytes already written, so collisions cost nothing but a miss.
     private var suffixes: [UInt64: UInt16] = [:]
-    /// Suffixes added since the last `mark()`, so a record that does not fit can be rolled back.
-    private var addedSinceMark: [UInt64] = []
+    /// Suffixes in the order they were added, so writing can be rolled back to any `Mark`.
+    private var added: [UInt64] = []
     /// Whether names are compressed at all.
     public var compression: Bool
 
@@ -77,7 +77,7 @@ public struct WireWriter: Sendable {
                     }
                 } else if bytes.count < 0x4000 {
                     suffixes[key] = UInt16(bytes.count)
-                    addedSinceMark.append(key)
+                    added.append(key)
                 }
                 let length = Int(wire[start])
                 bytes.append(contentsOf: wire[start...(start + length)])
@@ -111,15 +111,18 @@ public struct WireWriter: Sendable {
     }
 
     /// Remembers the current state for `rollback()`.
-    public mutating func mark() -> Int {
-        addedSinceMark.removeAll(keepingCapacity: true)
-        return bytes.count
+    public func mark() -> Mark { Mark(count: bytes.count, added: added.count) }
+
+    /// Returns to the state at `mark`: the bytes and the compression targets written since are gone.
+    public mutating func rollback(to mark: Mark) {
+        bytes.removeSubrange(mark.count...)
+        for key in added[mark.added...] { suffixes[key] = nil }
+        added.removeSubrange(mark.added...)
     }
 
-    /// Returns to the state of the matching `mark()`.
-    public mutating func rollback(to mark: Int) {
-        bytes.removeSubrange(mark...)
-        for key in addedSinceMark { suffixes[key] = nil }
-        addedSinceMark.removeAll(keepingCapacity: true)
+    /// A point to roll back to.
+    public struct Mark: Sendable {
+        public let count: Int
+        let added: Int
     }
 }
