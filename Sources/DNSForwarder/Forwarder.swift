@@ -53,6 +53,8 @@ public struct ForwarderStats: Sendable, Equatable {
     public var ignoredReplies = 0
     public var servfails = 0
     public var tcpRetries = 0
+    /// UDP exchanges abandoned for TCP after `Forwarder.spoofingSuspected` unusable replies.
+    public var spoofingRetries = 0
     public init() {}
 }
 
@@ -66,6 +68,8 @@ public final class Forwarder {
     public internal(set) var stats = ForwarderStats()
     var inFlight: [CacheKey: Pending] = [:]
     var health: [Upstream: DownState] = [:]
+    /// Unusable replies (wrong ID or question) on one UDP exchange before it moves to TCP.
+    public static let spoofingSuspected = 20
 
     public init(io: ForwarderIO, cache: ResponseCache, settings: ForwarderSettings = ForwarderSettings()) {
         self.io = io
@@ -182,12 +186,22 @@ public final class Forwarder {
         let sentAt = io.now
         stats.upstreamQueries += 1
         if overTCP { stats.tcpRetries += 1 }
+        var misses = 0
         pending.exchange = io.exchange(
             query, with: upstream, overTCP: overTCP, timeout: settings.timeout * (overTCP ? 2 : 1),
             onMessage: { [unowned(unsafe) self, weak pending] bytes in
                 guard let pending, !pending.done else { return true }
                 guard let response = self.accept(bytes, id: id, question: pending.question) else {
                     self.stats.ignoredReplies += 1
+                    misses += 1
+                    if !overTCP && misses == Forwarder.spoofingSuspected {
+                        // Someone is racing the real reply (and may push it out of the socket's
+                        // buffer): ask the same upstream again over TCP, which an off-path forger
+                        // cannot inject into (PowerDNS Recursor's "spoof-nearmiss" defence).
+                        self.stats.spoofingRetries += 1
+                        self.attempt(pending, at: index, overTCP: true)
+                        return true
+                    }
                     return false
                 }
                 pending.exchange = nil
@@ -217,6 +231,10 @@ public final class Forwarder {
     /// A reply is accepted only if it is a response to our ID and our question, names compared
     /// without case (RFC 5452 §9.1). Anything else is ignored and the wait goes on.
     func accept(_ bytes: [UInt8], id: UInt16, question: Question) -> Message? {
+        // The ID and QR first, without parsing: a flood of spoofed replies costs a compare each.
+        guard bytes.count >= Header.size, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id, bytes[2] & 0x80 != 0 else {
+            return nil
+        }
         guard let message = try? Message(wire: bytes), message.header.isResponse, message.header.id == id,
             message.header.opcode == .query, message.questions.count == 1, message.questions[0] == question
         else { return nil }

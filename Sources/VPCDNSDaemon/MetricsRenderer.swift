@@ -53,7 +53,9 @@ enum MetricsRenderer {
             [("", fsum(\.upstreamFailures))])
         family("vpcdnsd_upstream_ignored_replies_total", "counter", "Upstream replies with a wrong ID or question.",
             [("", fsum(\.ignoredReplies))])
-        family("vpcdnsd_upstream_tcp_retries_total", "counter", "Truncated upstream replies retried over TCP.",
+        family("vpcdnsd_upstream_spoofing_retries_total", "counter",
+            "UDP exchanges retried over TCP after many replies with a wrong ID or question.", [("", fsum(\.spoofingRetries))])
+        family("vpcdnsd_upstream_tcp_retries_total", "counter", "UDP exchanges retried over TCP (truncated, or spoofing suspected).",
             [("", fsum(\.tcpRetries))])
         family("vpcdnsd_coalesced_queries_total", "counter", "Queries joined to an identical one in flight.",
             [("", fsum(\.coalesced))])

@@ -165,17 +165,35 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
         let replies = Replies()
         forwarder.resolve(request("bank.example.com."), reply: replies.sink())
         let exchange = io.exchanges[0]
-        for wrong in 0..<100 where UInt16(wrong) != exchange.query.header.id {
-            #expect(!exchange.answer([a("bank.example.com.", 66)], id: UInt16(wrong)))
+        let wrongIDs = (0..<11).map { exchange.query.header.id &+ 1 &+ UInt16($0) }
+        for wrong in wrongIDs {
+            #expect(!exchange.answer([a("bank.example.com.", 66)], id: wrong))
         }
         // Right ID, other question.
         var other = Message(header: Header(id: exchange.query.header.id), questions: [Question(name: name("evil.example.com."), type: .A)])
         other.header.isResponse = true
         #expect(!exchange.deliver(other))
         #expect(replies.messages.isEmpty)
-        #expect(forwarder.stats.ignoredReplies == 101)
+        #expect(forwarder.stats.ignoredReplies == 12)
         exchange.answer([a("bank.example.com.", 1)])
         #expect(replies.last.answers.map(\.rdata) == [.a(IPv4Address(192, 0, 2, 1))])
+    }
+
+    @Test func aFloodOfSpoofedRepliesMovesTheQuestionToTCP() {
+        let (forwarder, io) = makeForwarder()
+        let replies = Replies()
+        forwarder.resolve(request("bank.example.com."), reply: replies.sink())
+        let udp = io.exchanges[0]
+        for i in 1..<Forwarder.spoofingSuspected {
+            #expect(!udp.answer([a("bank.example.com.", 66)], id: udp.query.header.id &+ UInt16(i)))
+        }
+        #expect(io.exchanges.count == 1)
+        // The last straw ends the UDP exchange; the same upstream is asked over TCP.
+        #expect(udp.answer([a("bank.example.com.", 66)], id: udp.query.header.id &+ 0x100))
+        #expect(io.exchanges.count == 2 && io.exchanges[1].overTCP && io.exchanges[1].upstream == first)
+        io.exchanges[1].answer([a("bank.example.com.", 1)])
+        #expect(replies.last.answers.map(\.rdata) == [.a(IPv4Address(192, 0, 2, 1))])
+        #expect(forwarder.stats.spoofingRetries == 1 && forwarder.stats.ignoredReplies == Forwarder.spoofingSuspected)
     }
 
     @Test func truncatedReplyIsRetriedOverTCP() {
