@@ -148,3 +148,32 @@ endpoints:
       - az: us-east-1b
         ipv4: 10.0.2.27
 """
+
+
+BIG = " ".join(f'"{chr(97 + i) * 200}"' for i in range(15))
+UPSTREAM_ZONE = f"""$TTL 300
+@       SOA   ns hostmaster 1 7200 900 1209600 120
+@       NS    ns
+ns      A     127.0.0.1
+www     A     198.51.100.10
+mail    A     198.51.100.25
+big     TXT   {BIG}
+"""
+
+
+@pytest.fixture
+def nsd(tmp_path):
+    """A real NSD on loopback serving upstream.test."""
+    from upstreams import NSD
+    server = NSD(tmp_path, "upstream.test", UPSTREAM_ZONE)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def scripted():
+    """A scripted upstream on loopback (upstreams.ScriptedUpstream)."""
+    from upstreams import ScriptedUpstream
+    server = ScriptedUpstream()
+    yield server
+    server.stop()

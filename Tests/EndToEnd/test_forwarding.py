@@ -9,32 +9,8 @@ import time
 import pytest
 
 from conftest import ROOT, SEED_ENDPOINT, config, dig, wait_for
-from upstreams import NSD, ScriptedUpstream
 
 EXAMPLE_ZONE = ROOT / "config" / "zones" / "internal.corp.zone"
-BIG = " ".join(f'"{chr(97 + i) * 200}"' for i in range(15))
-UPSTREAM_ZONE = f"""$TTL 300
-@       SOA   ns hostmaster 1 7200 900 1209600 120
-@       NS    ns
-ns      A     127.0.0.1
-www     A     198.51.100.10
-mail    A     198.51.100.25
-big     TXT   {BIG}
-"""
-
-
-@pytest.fixture
-def nsd(tmp_path):
-    server = NSD(tmp_path, "upstream.test", UPSTREAM_ZONE)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def scripted():
-    server = ScriptedUpstream()
-    yield server
-    server.stop()
 
 
 def private_zone_with_cname(tmp_path):

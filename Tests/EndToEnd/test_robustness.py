@@ -6,11 +6,7 @@ import struct
 import time
 
 from conftest import SEED_ENDPOINT, config, dig, wait_for
-
-
-def query(name, qtype=1, qid=0x1234, flags=0x0100):
-    wire = b"".join(bytes([len(label)]) + label.encode() for label in name.split(".") if label) + b"\0"
-    return struct.pack("!HHHHHH", qid, flags, 1, 0, 0, 0) + wire + struct.pack("!HH", qtype, 1)
+from wire import peer_closed, query
 
 
 def test_malformed_datagrams_and_abusive_tcp(start_daemon):
@@ -134,21 +130,11 @@ def test_connection_cap(start_daemon):
     d = start_daemon(config(endpoints=SEED_ENDPOINT, extra="tcp: {max_connections: 5}\n"))
     held = [socket.create_connection(("127.0.0.1", d.port), timeout=5) for _ in range(12)]
     # With 2 workers × 5, at least two of the 12 are closed straight away.
-    wait_for(lambda: sum(closed_now(c) for c in held) >= 2, timeout=5, what="connections over the cap to be closed")
+    wait_for(lambda: sum(peer_closed(c) for c in held) >= 2, timeout=5, what="connections over the cap to be closed")
     for c in held:
         c.close()
     answer = dig(d.port, "execute-api.us-east-1.amazonaws.com", "A", "+tcp")
     assert answer.status == "NOERROR"
-
-
-def closed_now(c):
-    c.setblocking(False)
-    try:
-        return c.recv(1) == b""
-    except BlockingIOError:
-        return False
-    except ConnectionResetError:
-        return True
 
 
 def test_response_rate_limit_slips_and_drops(start_daemon):

@@ -106,6 +106,21 @@ def response(qid, question, rcode=0, tc=False, answers=(), authority=b"", ancoun
         + question + body + authority
 
 
+def garbage(qid, question):
+    """Replies no resolver may use: noise, cut-off messages, a query echoed, the wrong question, a
+    record running past the end, a bad pointer."""
+    other = b"\x05other\x07example\x00" + question[-4:]
+    return [
+        bytes(range(7, 47)),
+        b"\x01\x02\x03",
+        struct.pack("!HHHHHH", qid, 0x8180, 1, 0, 0, 0),  # promises a question, has none
+        struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + question,  # QR=0: a query, not a reply
+        response(qid, other, answers=[a_record("203.0.113.66")]),  # someone else's question
+        response(qid, question, answers=[a_record("203.0.113.66")[:-2]]),  # RDATA runs past the end
+        response(qid, question, answers=[b"\xc3\xff" + a_record("203.0.113.66")[2:]]),  # pointer past the end
+    ]
+
+
 def a_record(ip, ttl=300):
     return b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, ttl, 4) + socket.inet_aton(ip)
 
@@ -126,7 +141,8 @@ class ScriptedUpstream:
     `answer` (A records), `silent`, `servfail`, `nxdomain`, `tc` (TC=1 over UDP, the answer over
     TCP), `wrongid` (replies only with wrong IDs), `spoof` (50 wrong-ID replies, then the answer: few enough
     that the socket buffer keeps the real one),
-    `big` (a large TXT). It counts the queries it receives per (name, type)."""
+    `big` (a large TXT), `flood` (N wrong-ID replies, then the answer), `garbage` (only unusable
+    replies: see `garbage`). It counts the queries it receives per (name, type)."""
 
     def __init__(self, host="127.0.0.1"):
         self.host = host
@@ -178,6 +194,16 @@ class ScriptedUpstream:
             return [response(qid, question, rcode=3, authority=soa_authority(), nscount=1)]
         if mode == "wrongid":
             return [response((qid + 1 + i) & 0xFFFF, question, answers=[a_record("203.0.113.66")]) for i in range(50)]
+        if mode == "flood":
+            # args: (count, ips): `count` wrong-ID answers from the right address and port, then the
+            # real one. Over TCP (which an off-path forger cannot reach) only the real one.
+            if over_tcp:
+                return [response(qid, question, answers=[a_record(ip) for ip in args[1]])]
+            fakes = [response((qid + 1 + i % 65535) & 0xFFFF, question, answers=[a_record("203.0.113.66")])
+                     for i in range(args[0])]
+            return fakes + [response(qid, question, answers=[a_record(ip) for ip in args[1]])]
+        if mode == "garbage":
+            return garbage(qid, question)
         if mode == "spoof":
             fakes = [response((qid + 1 + i) & 0xFFFF, question, answers=[a_record("203.0.113.66")]) for i in range(50)]
             return fakes + [response(qid, question, answers=[a_record(ip) for ip in args[0]])]
