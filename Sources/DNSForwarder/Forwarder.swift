@@ -68,6 +68,8 @@ public final class Forwarder {
     public internal(set) var stats = ForwarderStats()
     var inFlight: [CacheKey: Pending] = [:]
     var health: [Upstream: DownState] = [:]
+    /// Clients waiting on one upstream question; more asking the same get SERVFAIL until it is answered.
+    public static let maxWaitersPerQuestion = 1_000
     /// Unusable replies (wrong ID or question) on one UDP exchange before it moves to TCP.
     public static let spoofingSuspected = 20
 
@@ -144,12 +146,14 @@ public final class Forwarder {
             return
         }
         stats.cacheMisses += 1
-        if let pending = inFlight[key] {
+        if let pending = inFlight[key], pending.waiters.count < Forwarder.maxWaitersPerQuestion {
             stats.coalesced += 1
             pending.waiters.append((request, reply))
             return
         }
-        guard inFlight.count < settings.maxInFlight else {
+        // Past the cap of questions, or of clients waiting on one question (a flood of one name):
+        // SERVFAIL now rather than memory without bound.
+        guard inFlight[key] == nil, inFlight.count < settings.maxInFlight else {
             stats.servfails += 1
             reply(ResponseBuilder.build(request, rcode: .servFail, answers: [], authority: []), .failure)
             return

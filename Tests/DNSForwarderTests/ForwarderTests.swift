@@ -295,6 +295,19 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
         #expect(io.exchanges.count == 2)
         #expect(replies.messages.map(\.rcode) == [.servFail])
     }
+
+    @Test func waitersOnOneQuestionAreCapped() {
+        let (forwarder, io) = makeForwarder()
+        let replies = Replies()
+        for _ in 0..<(Forwarder.maxWaitersPerQuestion + 5) {
+            forwarder.resolve(request("hot.example.com."), reply: replies.sink())
+        }
+        #expect(io.exchanges.count == 1)
+        #expect(replies.messages.map(\.rcode) == Array(repeating: .servFail, count: 5))
+        io.exchanges[0].answer([a("hot.example.com.", 1)])
+        #expect(replies.messages.count == Forwarder.maxWaitersPerQuestion + 5)
+        #expect(replies.messages.suffix(Forwarder.maxWaitersPerQuestion).allSatisfy { $0.answers.count == 1 })
+    }
 }
 
 @Suite struct ResponseCacheTests {
