@@ -75,15 +75,19 @@ extension Message {
 
 extension WireWriter {
     /// Writes one record; RDLENGTH is filled in after the RDATA.
-    public mutating func writeRecord(_ record: ResourceRecord) {
+    /// - Returns: the offset of the record's TTL field.
+    @discardableResult
+    public mutating func writeRecord(_ record: ResourceRecord) -> Int {
         writeName(record.name)
         writeUInt16(record.type.rawValue)
         writeUInt16(record.rrClass.rawValue)
+        let ttlOffset = count
         writeUInt32(record.ttl)
         let lengthOffset = count
         writeUInt16(0)
         writeRData(record.rdata)
         setUInt16(UInt16(truncatingIfNeeded: count - lengthOffset - 2), at: lengthOffset)
+        return ttlOffset
     }
 
     /// Writes RDATA. Names are compressed only in the types of RFC 1035 (RFC 3597 §4).

@@ -3,11 +3,12 @@
 /// Builds message bytes, compressing names against those already written (RFC 1035 §4.1.4).
 public struct WireWriter: Sendable {
     public private(set) var bytes: [UInt8]
-    /// Hash of a lower-cased wire suffix → offset of its first occurrence (offsets < 0x4000 only).
-    /// A hit is verified against the bytes already written, so collisions cost nothing but a miss.
-    private var suffixes: [UInt64: UInt16] = [:]
-    /// Suffixes in the order they were added, so writing can be rolled back to any `Mark`.
-    private var added: [UInt64] = []
+    /// Compression targets: an open-addressing table of the hashes of lower-cased wire suffixes,
+    /// each slot the hash's upper 48 bits and the 16-bit offset of the suffix's first copy (offsets
+    /// < 0x4000 only; 0 = empty). One allocation, made on the first name. A hit is verified against
+    /// the bytes already written, so a collision costs nothing but a missed compression.
+    private var slots: [UInt64] = []
+    private var used = 0
     /// Whether names are compressed at all.
     public var compression: Bool
 
@@ -49,40 +50,45 @@ public struct WireWriter: Sendable {
             bytes.append(contentsOf: wire)
             return
         }
-        // Label starts, then the hash of every suffix, right to left; on the stack, no allocation.
-        withUnsafeTemporaryAllocation(of: (start: Int, hash: UInt64).self, capacity: 128) { labels in
-            var count = 0
-            var i = 0
-            while wire[i] != 0 {
-                labels[count].start = i
-                count += 1
-                i += 1 + Int(wire[i])
-            }
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            var k = count - 1
-            while k >= 0 {
-                let start = labels[k].start
-                let length = Int(wire[start])
-                h = (h ^ UInt64(length)) &* 0x0000_0100_0000_01B3
-                for j in (start + 1)..<(start + 1 + length) { h = (h ^ UInt64(asciiLower(wire[j]))) &* 0x0000_0100_0000_01B3 }
-                labels[k].hash = h
-                k -= 1
-            }
-            for k in 0..<count {
-                let (start, key) = labels[k]
-                if let target = suffixes[key] {
-                    if compress && sameSuffix(wire, from: start, asNameAt: Int(target)) {
-                        writeUInt16(0xC000 | target)
-                        return
-                    }
-                } else if bytes.count < 0x4000 {
-                    suffixes[key] = UInt16(bytes.count)
-                    added.append(key)
+        // Label starts, then the hash of every suffix, right to left: on the stack (at most 127
+        // labels; both buffers stay under the 1 KiB the standard library keeps off the heap).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { starts in
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 127) { hashes in
+                var count = 0
+                var i = 0
+                while wire[i] != 0 {
+                    starts[count] = UInt8(truncatingIfNeeded: i)
+                    count += 1
+                    i += 1 + Int(wire[i])
                 }
-                let length = Int(wire[start])
-                bytes.append(contentsOf: wire[start...(start + length)])
+                var h: UInt64 = 0xcbf2_9ce4_8422_2325
+                var k = count - 1
+                while k >= 0 {
+                    let start = Int(starts[k])
+                    let length = Int(wire[start])
+                    h = (h ^ UInt64(length)) &* 0x0000_0100_0000_01B3
+                    for j in (start + 1)..<(start + 1 + length) { h = (h ^ UInt64(asciiLower(wire[j]))) &* 0x0000_0100_0000_01B3 }
+                    hashes[k] = h
+                    k -= 1
+                }
+                // The longest suffix already written ends the name as a pointer; the labels before
+                // it are copied in one go, each becoming a target at the offset it lands on.
+                let base = bytes.count
+                var end = wire.count - 1  // the root label
+                var pointer: UInt16?
+                for k in 0..<count {
+                    let start = Int(starts[k])
+                    if let target = targetOrRecord(hashes[k], offset: base + start),
+                        compress && sameSuffix(wire, from: start, asNameAt: Int(target))
+                    {
+                        end = start
+                        pointer = target
+                        break
+                    }
+                }
+                wire.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<end])) }
+                if let pointer { writeUInt16(0xC000 | pointer) } else { bytes.append(0) }
             }
-            bytes.append(0)
         }
     }
 
@@ -110,19 +116,55 @@ public struct WireWriter: Sendable {
         }
     }
 
-    /// Remembers the current state for `rollback()`.
-    public func mark() -> Mark { Mark(count: bytes.count, added: added.count) }
+    /// The offset recorded for a suffix hash, or nil after recording `offset` for it.
+    private mutating func targetOrRecord(_ hash: UInt64, offset: Int) -> UInt16? {
+        if slots.isEmpty { slots = [UInt64](repeating: 0, count: 16) }
+        let tag = hash & ~0xFFFF
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: hash >> 16) & mask
+        while slots[i] != 0 {
+            if slots[i] & ~0xFFFF == tag { return UInt16(truncatingIfNeeded: slots[i]) }
+            i = (i + 1) & mask
+        }
+        guard offset < 0x4000 else { return nil }
+        slots[i] = tag | UInt64(offset)
+        used += 1
+        if used * 2 > slots.count { grow() }
+        return nil
+    }
 
-    /// Returns to the state at `mark`: the bytes and the compression targets written since are gone.
+    private mutating func grow() {
+        let entries = slots.filter { $0 != 0 }
+        slots = [UInt64](repeating: 0, count: slots.count * 2)
+        used = 0
+        place(entries)
+    }
+
+    private mutating func place(_ entries: [UInt64]) {
+        let mask = slots.count - 1
+        for entry in entries {
+            var i = Int(truncatingIfNeeded: entry >> 16) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = entry
+            used += 1
+        }
+    }
+
+    /// Remembers the current state for `rollback(to:)`.
+    public func mark() -> Mark { Mark(count: bytes.count) }
+
+    /// Returns to the state at `mark`, forgetting the compression targets recorded since.
     public mutating func rollback(to mark: Mark) {
         bytes.removeSubrange(mark.count...)
-        for key in added[mark.added...] { suffixes[key] = nil }
-        added.removeSubrange(mark.added...)
+        let kept = slots.filter { $0 != 0 && Int($0 & 0xFFFF) < mark.count }
+        guard kept.count < used else { return }
+        slots = [UInt64](repeating: 0, count: slots.count)
+        used = 0
+        place(kept)
     }
 
     /// A point to roll back to.
     public struct Mark: Sendable {
         public let count: Int
-        let added: Int
     }
 }
