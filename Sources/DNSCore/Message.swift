@@ -49,7 +49,10 @@ public struct Message: Hashable, Sendable {
 extension Message {
     /// Parses a message from untrusted bytes.
     /// - Throws: `WireFormatError` for anything malformed; never traps.
-    public init(wire bytes: [UInt8]) throws(WireFormatError) {
+    /// Decodes a message. With `skippingAdditional`, the additional section (and any OPT in it) is
+    /// not read at all: for an upstream's reply, whose additional data a resolver drops anyway
+    /// (RFC 5452 §6) and whose EDNS it does not use.
+    public init(wire bytes: [UInt8], skippingAdditional: Bool = false) throws(WireFormatError) {
         var reader = WireReader(bytes)
         let header = Header(
             id: try reader.readUInt16(), flags: try reader.readUInt16(), questionCount: try reader.readUInt16(),
@@ -63,11 +66,12 @@ extension Message {
             let name = try reader.readName()
             questions.append(Question(name: name, type: RRType(try reader.readUInt16()), qclass: RRClass(try reader.readUInt16())))
         }
-        let records = Int(header.answerCount) + Int(header.authorityCount) + Int(header.additionalCount)
+        let additional = skippingAdditional ? 0 : header.additionalCount
+        let records = Int(header.answerCount) + Int(header.authorityCount) + Int(additional)
         guard records * 11 <= reader.remaining else { throw .truncated(offset: reader.offset) }
         var edns: EDNS?
         var sections: [[ResourceRecord]] = [[], [], []]
-        let counts = [header.answerCount, header.authorityCount, header.additionalCount]
+        let counts = [header.answerCount, header.authorityCount, additional]
         for section in 0..<3 {
             for _ in 0..<counts[section] {
                 let record = try reader.readRecordOrOPT()

@@ -64,26 +64,21 @@ public struct WireBody: Sendable, Equatable {
         l.bytes == r.bytes && l.answerCount == r.answerCount && l.authorityCount == r.authorityCount
     }
 
-    /// Encodes `answers` and `authority` after a question for `question`.
+    /// Encodes `answers` and `authority` after a question for `question`, noting each TTL's place.
     init?(question: Question, answers: [ResourceRecord], authority: [ResourceRecord]) {
-        let message = Message(header: Header(), questions: [question], answers: answers, authority: authority).encode()
-        let questionEnd = Header.size + question.name.wire.count + 4
-        guard message.count > questionEnd || (answers.isEmpty && authority.isEmpty) else { return nil }
-        var reader = WireReader(message, offset: questionEnd)
-        var ttls: [(Int, UInt32)] = []
-        do {
-            for _ in 0..<(answers.count + authority.count) {
-                _ = try reader.readName()
-                try reader.skip(4)
-                let at = reader.offset
-                let ttl = try reader.readUInt32()
-                ttls.append((at - questionEnd, ttl))
-                try reader.skip(Int(try reader.readUInt16()))
-            }
-        } catch {
-            return nil
-        }
-        bytes = Array(message[questionEnd...])
+        var writer = WireWriter()
+        for _ in 0..<6 { writer.writeUInt16(0) }
+        writer.writeName(question.name)
+        writer.writeUInt16(question.type.rawValue)
+        writer.writeUInt16(question.qclass.rawValue)
+        let questionEnd = writer.count
+        var ttls: [(offset: Int, ttl: UInt32)] = []
+        ttls.reserveCapacity(answers.count + authority.count)
+        for record in answers { ttls.append((offset: writer.writeRecord(record) - questionEnd, ttl: record.ttl)) }
+        for record in authority { ttls.append((offset: writer.writeRecord(record) - questionEnd, ttl: record.ttl)) }
+        // Pointers must stay inside what a response can hold (they never reach past 0x3FFF).
+        guard writer.count <= 65535 else { return nil }
+        bytes = Array(writer.bytes[questionEnd...])
         answerCount = UInt16(answers.count)
         authorityCount = UInt16(authority.count)
         self.ttls = ttls

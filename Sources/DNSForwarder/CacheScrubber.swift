@@ -10,16 +10,21 @@ enum CacheScrubber {
         -> (entry: CachedAnswer, cacheable: Bool)
     {
         var chain: [ResourceRecord] = []
+        chain.reserveCapacity(response.answers.count)
         var name = question.name
-        var names: Set<DNSName> = [name]
-        // Follow CNAMEs in the order given; a bounded walk (a message holds at most so many records).
+        var visited = [name]
+        // Follow CNAMEs in the order given; a bounded walk that never revisits a name.
         for _ in 0..<16 {
-            let here = response.answers.filter { $0.name == name && ($0.type == question.type || $0.type == .CNAME) }
-            if here.isEmpty { break }
-            chain += here.filter { !chain.contains($0) }
-            guard question.type != .CNAME, let cname = here.first(where: { $0.type == .CNAME }),
-                case .cname(let target) = cname.rdata, names.insert(target).inserted
-            else { break }
+            var found = false
+            var next: DNSName?
+            for record in response.answers
+            where (record.type == question.type || record.type == .CNAME) && record.name == name {
+                found = true
+                if !chain.contains(record) { chain.append(record) }
+                if next == nil, record.type == .CNAME, case .cname(let target) = record.rdata { next = target }
+            }
+            guard found, question.type != .CNAME, let target = next, !visited.contains(target) else { break }
+            visited.append(target)
             name = target
         }
         let hasData = chain.contains { $0.name == name && $0.type == question.type }

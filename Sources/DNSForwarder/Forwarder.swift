@@ -94,37 +94,11 @@ public final class Forwarder {
         else { return nil }
         let total = parts.questionEnd + body.bytes.count + (parts.edns ? 11 : 0)
         guard total <= min(parts.limit, out.count) else { return nil }
-        out[0] = query[0]
-        out[1] = query[1]
-        out[2] = 0x80 | (query[2] & 0x01)  // QR, RD copied; AA clear: the data is not ours
-        out[3] = 0x80 | (query[3] & 0x10) | UInt8(entry.rcode.rawValue & 0x0F)
-        out[4] = 0
-        out[5] = 1
-        out[6] = UInt8(body.answerCount >> 8)
-        out[7] = UInt8(body.answerCount & 0xFF)
-        out[8] = UInt8(body.authorityCount >> 8)
-        out[9] = UInt8(body.authorityCount & 0xFF)
-        out[10] = 0
-        out[11] = parts.edns ? 1 : 0
-        for i in 12..<parts.questionEnd { out[i] = query[i] }
-        let base = parts.questionEnd
-        body.bytes.withUnsafeBytes { source in
-            UnsafeMutableRawBufferPointer(rebasing: out[base..<(base + source.count)]).copyMemory(from: source)
-        }
-        let elapsed = UInt32(max(0, min(Double(UInt32.max), now - entry.storedAt)))
-        for (offset, ttl) in body.ttls {
-            let value = ttl > elapsed ? ttl - elapsed : 0
-            out[base + offset] = UInt8(truncatingIfNeeded: value >> 24)
-            out[base + offset + 1] = UInt8(truncatingIfNeeded: value >> 16)
-            out[base + offset + 2] = UInt8(truncatingIfNeeded: value >> 8)
-            out[base + offset + 3] = UInt8(truncatingIfNeeded: value)
-        }
-        var w = base + body.bytes.count
-        if parts.edns {
-            let opt: [UInt8] = [0, 0, 41, 0x04, 0xD0, 0, 0, parts.dnssecOK ? 0x80 : 0, 0, 0, 0]
-            for j in 0..<11 { out[w + j] = opt[j] }
-            w += 11
-        }
+        // A plain query: opcode QUERY, so only RD and CD carry over from its flags.
+        let w = ResponseBuilder.writeCached(
+            into: out, id: UInt16(query[0]) << 8 | UInt16(query[1]), queryFlags: UInt16(query[2] & 0x01) << 8 | UInt16(query[3] & 0x10),
+            question: UnsafeRawBufferPointer(rebasing: query[Header.size..<parts.questionEnd]), entry: entry, body: body,
+            now: now, edns: parts.edns ? (dnssecOK: parts.dnssecOK, payload: 1232) : nil)
         stats.cacheHits += 1
         return w
     }
@@ -139,10 +113,13 @@ public final class Forwarder {
             dnssecOK: request.dnssecOK)
         if case .fresh(let entry) = cache.lookup(key, now: io.now) {
             stats.cacheHits += 1
+            let source: AnswerSource = entry.kind == .failure ? .failure : .cache
+            if let bytes = ResponseBuilder.fromWire(request, entry: entry, now: io.now) {
+                reply(bytes, source)
+                return
+            }
             let (answers, authority) = entry.aged(at: io.now)
-            reply(
-                ResponseBuilder.build(request, rcode: entry.rcode, answers: answers, authority: authority),
-                entry.kind == .failure ? .failure : .cache)
+            reply(ResponseBuilder.build(request, rcode: entry.rcode, answers: answers, authority: authority), source)
             return
         }
         stats.cacheMisses += 1
@@ -158,15 +135,9 @@ public final class Forwarder {
             reply(ResponseBuilder.build(request, rcode: .servFail, answers: [], authority: []), .failure)
             return
         }
-        let pending = Pending(key: key, question: request.question, candidates: order(request.upstreams))
+        let pending = Pending(key: key, question: request.question, candidates: order(request.upstreams), startedAt: io.now)
         pending.waiters.append((request, reply))
         inFlight[key] = pending
-        // unowned(unsafe): the forwarder outlives every timer and exchange it starts (they run on its
-        // worker's loop), and a weak reference would make every retain of it take the slow path.
-        pending.deadline = io.schedule(after: settings.deadline) { [unowned(unsafe) self, weak pending] in
-            guard let pending else { return }
-            self.finish(pending, with: nil)
-        }
         attempt(pending, at: 0, overTCP: false)
     }
 
@@ -184,6 +155,15 @@ public final class Forwarder {
             finish(pending, with: pending.lastResponse)
             return
         }
+        // The deadline needs no timer of its own: no try outlives it, and the one it cuts short ends
+        // here.
+        let remaining = settings.deadline - (io.now - pending.startedAt)
+        guard remaining > 0 else {
+            finish(pending, with: nil)
+            return
+        }
+        let tryTimeout = settings.timeout * (overTCP ? 2 : 1)
+        let cutShort = remaining < tryTimeout
         let upstream = pending.candidates[index]
         let id = io.randomID()
         let query = upstreamQuery(id: id, question: pending.question, dnssecOK: pending.key.dnssecOK)
@@ -192,7 +172,9 @@ public final class Forwarder {
         if overTCP { stats.tcpRetries += 1 }
         var misses = 0
         pending.exchange = io.exchange(
-            query, with: upstream, overTCP: overTCP, timeout: settings.timeout * (overTCP ? 2 : 1),
+            query, with: upstream, overTCP: overTCP, timeout: min(tryTimeout, remaining),
+            // unowned(unsafe): the forwarder outlives every exchange it starts (they run on its worker's
+            // loop), and a weak reference would make every retain of it take the slow path.
             onMessage: { [unowned(unsafe) self, weak pending] bytes in
                 guard let pending, !pending.done else { return true }
                 guard let response = self.accept(bytes, id: id, question: pending.question) else {
@@ -223,11 +205,12 @@ public final class Forwarder {
                 }
                 return true
             },
-            onFailure: { [unowned(unsafe) self, weak pending] _ in
+            onFailure: { [unowned(unsafe) self, weak pending] failure in
                 guard let pending, !pending.done else { return }
                 pending.exchange = nil
                 self.stats.upstreamFailures += 1
-                self.markDown(upstream)
+                // A try the deadline cut short says nothing about the upstream's health.
+                if !(cutShort && failure == .timeout) { self.markDown(upstream) }
                 self.attempt(pending, at: index + 1, overTCP: false)
             })
     }
@@ -239,7 +222,7 @@ public final class Forwarder {
         guard bytes.count >= Header.size, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id, bytes[2] & 0x80 != 0 else {
             return nil
         }
-        guard let message = try? Message(wire: bytes), message.header.isResponse, message.header.id == id,
+        guard let message = try? Message(wire: bytes, skippingAdditional: true), message.header.isResponse, message.header.id == id,
             message.header.opcode == .query, message.questions.count == 1, message.questions[0] == question
         else { return nil }
         return message
@@ -258,7 +241,6 @@ public final class Forwarder {
     private func finish(_ pending: Pending, with response: Message?) {
         guard !pending.done else { return }
         pending.done = true
-        pending.deadline?.cancel()
         pending.exchange?.cancel()
         pending.exchange = nil
         inFlight[pending.key] = nil
@@ -267,12 +249,10 @@ public final class Forwarder {
         var source = AnswerSource.upstream
         if let response {
             let scrubbed = CacheScrubber.entry(for: response, question: pending.question, now: now, policy: cache.policy)
-            entry = scrubbed.entry
-            if scrubbed.cacheable {
-                cache.store(
-                    pending.key,
-                    entry.withWire(WireBody(question: pending.question, answers: entry.answers, authority: entry.authority)))
-            }
+            // The wire form serves the waiters now and cache hits later.
+            entry = scrubbed.entry.withWire(
+                WireBody(question: pending.question, answers: scrubbed.entry.answers, authority: scrubbed.entry.authority))
+            if scrubbed.cacheable { cache.store(pending.key, entry) }
         } else if case .stale(let stale) = cache.lookup(pending.key, now: now) {
             stats.staleServed += pending.waiters.count
             source = .stale
@@ -288,7 +268,10 @@ public final class Forwarder {
         }
         if entry.rcode == .servFail { stats.servfails += pending.waiters.count }
         for (request, reply) in pending.waiters {
-            reply(ResponseBuilder.build(request, rcode: entry.rcode, answers: entry.answers, authority: entry.authority), source)
+            reply(
+                ResponseBuilder.fromWire(request, entry: entry, now: now)
+                    ?? ResponseBuilder.build(request, rcode: entry.rcode, answers: entry.answers, authority: entry.authority),
+                source)
         }
         pending.waiters = []
     }
@@ -307,14 +290,16 @@ final class Pending {
     let candidates: [Upstream]
     var waiters: [(ForwardRequest, ([UInt8], AnswerSource) -> Void)] = []
     var exchange: Cancellable?
-    var deadline: Cancellable?
+    /// When the first try went out; the deadline counts from here.
+    let startedAt: Double
     /// A SERVFAIL/REFUSED kept while the next upstream is tried.
     var lastResponse: Message?
     var done = false
 
-    init(key: CacheKey, question: Question, candidates: [Upstream]) {
+    init(key: CacheKey, question: Question, candidates: [Upstream], startedAt: Double) {
         self.key = key
         self.question = question
         self.candidates = candidates
+        self.startedAt = startedAt
     }
 }

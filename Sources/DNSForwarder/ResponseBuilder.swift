@@ -32,4 +32,72 @@ enum ResponseBuilder {
         if rcode.rawValue > 15 && response.edns == nil { response.rcode = .servFail }
         return response.encode(maxSize: request.sizeLimit)
     }
+
+    /// The response to `request` straight from a cached answer's wire form (no message built), or
+    /// nil when the general `build` is needed: a private CNAME prefix, an extended RCODE, no wire
+    /// form, or too big for the client (truncation).
+    static func fromWire(_ request: ForwardRequest, entry: CachedAnswer, now: Double) -> [UInt8]? {
+        guard request.prefix.isEmpty, entry.rcode.rawValue <= 15, let body = entry.wire,
+            request.query.questions.count == 1
+        else { return nil }
+        let query = request.query
+        let question = query.questions[0]
+        let nameWire = question.name.wire
+        let questionLength = nameWire.count + 4
+        let edns = query.edns != nil
+        let total = Header.size + questionLength + body.bytes.count + (edns ? 11 : 0)
+        guard total <= request.sizeLimit, total <= 65535 else { return nil }
+        var questionBytes = nameWire
+        questionBytes.append(UInt8(question.type.rawValue >> 8))
+        questionBytes.append(UInt8(question.type.rawValue & 0xFF))
+        questionBytes.append(UInt8(question.qclass.rawValue >> 8))
+        questionBytes.append(UInt8(question.qclass.rawValue & 0xFF))
+        return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            count = questionBytes.withUnsafeBytes { question in
+                writeCached(
+                    into: UnsafeMutableRawBufferPointer(buffer), id: query.header.id, queryFlags: query.header.flags,
+                    question: question, entry: entry, body: body, now: now,
+                    edns: edns ? (dnssecOK: query.edns?.dnssecOK ?? false, payload: 1232) : nil)
+            }
+        }
+    }
+
+    /// Writes a response from a cached wire body: the query's ID; QR, RA, and the query's opcode, RD
+    /// and CD (AA clear: the data is not ours); the question as given; the body with its TTLs counted
+    /// down to `now`; an OPT record when the client sent one. `out` must hold it all.
+    /// - Returns: the length written.
+    static func writeCached(
+        into out: UnsafeMutableRawBufferPointer, id: UInt16, queryFlags: UInt16, question: UnsafeRawBufferPointer,
+        entry: CachedAnswer, body: WireBody, now: Double, edns: (dnssecOK: Bool, payload: UInt16)?
+    ) -> Int {
+        let flags: UInt16 = 0x8080 | (queryFlags & 0x7910) | (entry.rcode.rawValue & 0x0F)
+        let header: [UInt16] = [id, flags, 1, body.answerCount, body.authorityCount, edns == nil ? 0 : 1]
+        for (i, field) in header.enumerated() {
+            out[2 * i] = UInt8(field >> 8)
+            out[2 * i + 1] = UInt8(field & 0xFF)
+        }
+        let base = Header.size + question.count
+        UnsafeMutableRawBufferPointer(rebasing: out[Header.size..<base]).copyMemory(from: question)
+        body.bytes.withUnsafeBytes { source in
+            UnsafeMutableRawBufferPointer(rebasing: out[base..<(base + source.count)]).copyMemory(from: source)
+        }
+        let elapsed = UInt32(max(0, min(Double(UInt32.max), now - entry.storedAt)))
+        if elapsed > 0 {
+            for (offset, ttl) in body.ttls {
+                let value = ttl > elapsed ? ttl - elapsed : 0
+                out[base + offset] = UInt8(truncatingIfNeeded: value >> 24)
+                out[base + offset + 1] = UInt8(truncatingIfNeeded: value >> 16)
+                out[base + offset + 2] = UInt8(truncatingIfNeeded: value >> 8)
+                out[base + offset + 3] = UInt8(truncatingIfNeeded: value)
+            }
+        }
+        var w = base + body.bytes.count
+        if let edns {
+            // Root owner, type OPT, our payload size, ext-RCODE 0, version 0, DO echoed, no options.
+            let opt: [UInt8] = [0, 0, 41, UInt8(edns.payload >> 8), UInt8(edns.payload & 0xFF), 0, 0, edns.dnssecOK ? 0x80 : 0, 0, 0, 0]
+            for j in 0..<11 { out[w + j] = opt[j] }
+            w += 11
+        }
+        return w
+    }
 }

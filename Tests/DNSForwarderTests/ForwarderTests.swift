@@ -378,6 +378,17 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
             forwarder.resolve(r, reply: replies.sink())
             #expect(fast == replies.last, "\(qname)")
             #expect(fast.answers.first.map { $0.ttl < 300 } ?? true)
+            // Both wire paths agree with the general builder, byte for byte once decoded.
+            let key = CacheKey(name: r.question.name, type: r.question.type, qclass: r.question.qclass, dnssecOK: false)
+            guard case .fresh(let entry) = forwarder.cache.lookup(key, now: io.now) else {
+                Issue.record("\(qname) should be cached")
+                continue
+            }
+            let aged = entry.aged(at: io.now)
+            let built = try Message(wire: ResponseBuilder.build(r, rcode: entry.rcode, answers: aged.answers, authority: aged.authority))
+            let fromWire = try Message(wire: try #require(ResponseBuilder.fromWire(r, entry: entry, now: io.now)))
+            #expect(fromWire == built, "\(qname)")
+            #expect(fast == built, "\(qname)")
         }
         // A miss is not answered.
         let miss = request("other.example.com.")
