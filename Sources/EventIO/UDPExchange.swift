@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+internal import CLibevent
 import CSocketBatch
 import Glibc
 
@@ -19,16 +20,20 @@ public enum ExchangeError: Error, Sendable, Equatable, CustomStringConvertible {
 /// port (RFC 5452 §10) and drops datagrams from any other address. Every datagram goes to
 /// `onDatagram` until it returns true; otherwise `onFailure` fires once, at the timeout or on an
 /// error (e.g. ICMP port unreachable). Callbacks never run inside `init`. The exchange keeps itself
-/// alive until it ends or is cancelled.
+/// alive until it ends or is cancelled. One libevent event carries both the read and the timeout:
+/// one-shot, re-added with what is left of the time after datagrams that were not accepted, so a
+/// stream of forgeries cannot stretch the wait.
 public final class UDPExchange {
     private let onDatagram: ([UInt8]) -> Bool
     private let onFailure: (ExchangeError) -> Void
     private var fd: Int32 = -1
-    private var watcher: IOWatcher?
-    private var timer: Timer?
+    private var event: OpaquePointer?
     private var keepAlive: UDPExchange?
     private var finished = false
     private let scratch: UnsafeMutableRawBufferPointer
+    private let expires: Double
+    /// Set when the exchange could not start; reported on the next loop turn.
+    private var startError: String?
 
     public init(to remote: SocketAddress, payload: [UInt8], timeout: Double, on loop: EventLoop,
         onDatagram: @escaping ([UInt8]) -> Bool, onFailure: @escaping (ExchangeError) -> Void)
@@ -36,26 +41,53 @@ public final class UDPExchange {
         self.onDatagram = onDatagram
         self.onFailure = onFailure
         scratch = loop.scratch
+        expires = monotonicSeconds() + timeout
         keepAlive = self
+        var wait = timeout
         do {
-            timer = try Timer(after: timeout, on: loop) { [unowned self] in self.fail(.timeout) }
             fd = socket(remote.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw EventIOError(call: "socket", errno: errno) }
             let connected = remote.withSockAddr { connect(fd, $0, $1) }
             guard connected == 0 else { throw EventIOError(call: "connect \(remote)", errno: errno) }
             let sent = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             guard sent == payload.count else { throw EventIOError(call: "send to \(remote)", errno: errno) }
-            watcher = try IOWatcher(fd: fd, events: .read, on: loop) { [unowned self] _ in self.readable() }
         } catch {
             // Report on the next loop turn, never from inside init.
-            let message = "\(error)"
-            timer = try? Timer(after: 0, on: loop) { [unowned self] in self.fail(.failed(message)) }
-            if timer == nil { finish() }
+            startError = "\(error)"
+            wait = 0
+        }
+        // Unretained is safe: the event is freed before `self` goes away (finish, deinit).
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        event = event_new(loop.base, startError == nil ? fd : -1, startError == nil ? Int16(EV_READ) : 0, { _, what, context in
+            guard let context else { preconditionFailure("libevent passed a nil context") }
+            Unmanaged<UDPExchange>.fromOpaque(context).takeUnretainedValue().fired(what)
+        }, context)
+        guard event != nil, arm(seconds: wait) else {
+            finish()  // no memory for an event: nothing will ever call back, so nothing is owed
+            return
         }
     }
 
     /// Ends the exchange; no callback fires afterwards.
     public func cancel() { finish() }
+
+    private func arm(seconds: Double) -> Bool {
+        guard let event else { return false }
+        let whole = max(0, seconds).rounded(.down)
+        var tv = timeval(tv_sec: Int(whole), tv_usec: Int((max(0, seconds) - whole) * 1_000_000))
+        return event_add(event, &tv) == 0
+    }
+
+    private func fired(_ what: Int16) {
+        if let startError {
+            fail(.failed(startError))
+            return
+        }
+        if what & Int16(EV_READ) != 0 { readable() }
+        guard !finished else { return }
+        let left = expires - monotonicSeconds()
+        if what & Int16(EV_TIMEOUT) != 0 || left <= 0 || !arm(seconds: left) { fail(.timeout) }
+    }
 
     private func readable() {
         while !finished {
@@ -83,8 +115,10 @@ public final class UDPExchange {
     private func finish() {
         guard !finished else { return }
         finished = true
-        watcher = nil
-        timer = nil
+        if let event {
+            event_free(event)
+            self.event = nil
+        }
         if fd >= 0 {
             close(fd)
             fd = -1
@@ -93,6 +127,7 @@ public final class UDPExchange {
     }
 
     deinit {
+        if let event { event_free(event) }
         if fd >= 0 { close(fd) }
     }
 }

@@ -111,7 +111,7 @@ public final class UDPServer {
     /// Sends one datagram now (for replies that complete later, e.g. after an upstream answers).
     public func send(_ bytes: [UInt8], to address: SocketAddress) {
         let result = address.withSockAddr { sockaddr, length in
-            bytes.withUnsafeBytes { sendto(socket.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), sockaddr, length) }
+            bytes.withUnsafeBytes { sendto(socket.fd, $0.baseAddress, $0.count, 0, sockaddr, length) }  // the socket is non-blocking
         }
         if result < 0 { sendDrops += 1 }
     }
