@@ -28,12 +28,16 @@ public struct ForwardableQuery: Sendable, Equatable {
     /// The largest response the client takes.
     public var limit: Int
 
-    public init(nameEnd: Int, questionEnd: Int, qtype: UInt16, edns: Bool, dnssecOK: Bool, limit: Int) {
+    /// Whose upstreams: a forward rule's (an index the fast path knows), or -1 for the default ones.
+    public var group: Int32
+
+    public init(nameEnd: Int, questionEnd: Int, qtype: UInt16, edns: Bool, dnssecOK: Bool, limit: Int, group: Int32 = -1) {
         self.nameEnd = nameEnd
         self.questionEnd = questionEnd
         self.qtype = qtype
         self.edns = edns
         self.dnssecOK = dnssecOK
+        self.group = group
         self.limit = limit
     }
 }
@@ -66,6 +70,8 @@ public final class FastPath: Sendable {
         var wildcard: Int32
         /// 0: none, 1: a forward rule, 2: a system rule at this name.
         var rule: UInt8
+        /// A forward rule's upstreams: index into `groups`.
+        var group: Int32
         var hasCNAME: Bool
         /// Owns a type other than A, AAAA and CNAME.
         var hasOther: Bool
@@ -81,7 +87,7 @@ public final class FastPath: Sendable {
         /// A name with no records yet (filled in by the builder), or a rule marker (`zone` -1).
         static func empty(zone: Int32, isApex: Bool = false, rule: UInt8 = 0) -> NodeInfo {
             NodeInfo(
-                zone: zone, isApex: isApex, wildcard: -1, rule: rule, hasCNAME: false, hasOther: false, aStart: 0,
+                zone: zone, isApex: isApex, wildcard: -1, rule: rule, group: -1, hasCNAME: false, hasOther: false, aStart: 0,
                 aCount: 0, aTTL: 0, aaaaStart: 0, aaaaCount: 0, aaaaTTL: 0)
         }
     }
@@ -92,6 +98,9 @@ public final class FastPath: Sendable {
     let v4: [UInt8]
     let v6: [UInt8]
     let hasRules: Bool
+    /// The forward rules' upstreams, and the default ones (`ForwardableQuery.group`).
+    let groups: [UpstreamGroup]
+    let defaultGroup: UpstreamGroup?
     /// Names outside zones and rules go upstream (there are default upstreams).
     let forwardsByDefault: Bool
     let accessControl: AccessControlList
@@ -161,14 +170,28 @@ public final class FastPath: Sendable {
             else { continue }
             table.update(at: parentIndex) { $0.wildcard = Int32(index) }
         }
+        var groups: [UpstreamGroup] = []
         for (domain, action) in rules.rules {
-            let mark: UInt8 = action == .system ? 2 : 1
+            var mark: UInt8 = 2
+            var group: Int32 = -1
+            if case .forward(let upstreams) = action {
+                mark = 1
+                group = Int32(groups.count)
+                groups.append(upstreams)
+            }
             if let index = table.find(domain) {
-                table.update(at: index) { $0.rule = mark }
+                table.update(at: index) {
+                    $0.rule = mark
+                    $0.group = group
+                }
             } else {
-                table.insert(domain, NodeInfo.empty(zone: -1, rule: mark))
+                var node = NodeInfo.empty(zone: -1, rule: mark)
+                node.group = group
+                table.insert(domain, node)
             }
         }
+        self.groups = groups
+        self.defaultGroup = rules.defaultGroup
         self.table = table
         self.zones = infos
         self.tails = tails
@@ -178,6 +201,20 @@ public final class FastPath: Sendable {
         self.forwardsByDefault = rules.defaultGroup != nil
         self.accessControl = accessControl
         self.udpPayloadSize = udpPayloadSize
+    }
+
+    /// The request for upstream a `.forwardable` query stands for, built from its bytes without the
+    /// general parser; nil if it cannot be (the general path then handles it).
+    public func forwardRequest(_ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery) -> ForwardRequest? {
+        let upstreams = parts.group >= 0 && Int(parts.group) < groups.count ? groups[Int(parts.group)] : defaultGroup
+        guard let upstreams, let name = try? DNSName(wire: Array(UnsafeRawBufferPointer(rebasing: query[12..<parts.nameEnd])))
+        else { return nil }
+        let header = Header(id: UInt16(query[0]) << 8 | UInt16(query[1]), flags: UInt16(query[2]) << 8 | UInt16(query[3]))
+        let question = Question(name: name, type: RRType(parts.qtype), qclass: .IN)
+        // Only what shapes the response is kept: the ID and flags, the question, EDNS with its DO bit.
+        let message = Message(
+            header: header, questions: [question], edns: parts.edns ? EDNS(udpPayloadSize: 512, dnssecOK: parts.dnssecOK) : nil)
+        return ForwardRequest(query: message, question: question, upstreams: upstreams, prefix: [], sizeLimit: parts.limit)
     }
 
     /// Answers `query` into `out` when it is a case the fast path takes.
@@ -254,7 +291,7 @@ public final class FastPath: Sendable {
                             return .forwardable(
                                 ForwardableQuery(
                                     nameEnd: nameEnd, questionEnd: questionEnd, qtype: qtype, edns: edns,
-                                    dnssecOK: dnssecOK, limit: limit))
+                                    dnssecOK: dnssecOK, limit: limit, group: info.group))
                         }
                         if info.rule == 2 { systemSeen = true }
                     }
@@ -269,7 +306,7 @@ public final class FastPath: Sendable {
                     return .forwardable(
                         ForwardableQuery(
                             nameEnd: nameEnd, questionEnd: questionEnd, qtype: qtype, edns: edns, dnssecOK: dnssecOK,
-                            limit: limit))
+                            limit: limit, group: -1))
                 }
                 let zone = zones[zoneIndex]
                 if zone.hasCuts { return .slow }

@@ -110,6 +110,13 @@ final class Worker: @unchecked Sendable {
                         self.accountFast(request, out, length, from: from, transport: .udp, path: .cache)
                         return length
                     }
+                    // A miss: straight to the forwarder, without the general parser and engine.
+                    if let forwardRequest = self.snapshot.engine.fastPath.forwardRequest(request, parts) {
+                        self.forward(forwardRequest, from: from, transport: .udp) { [unowned server] reply in
+                            server.send(reply, to: from)
+                        }
+                        return 0
+                    }
                 case .slow:
                     break
                 }
@@ -198,12 +205,19 @@ final class Worker: @unchecked Sendable {
         case .drop:
             return transport == .tcp ? [] : nil
         case .forward(let request):
-            guard let forwarder else { return nil }
-            forwarder.resolve(request) { [unowned(unsafe) self] reply, source in
-                self.account(reply, qtype: request.question.type, from: from, transport: transport, path: ResolvedBy(source))
-                later(reply)
-            }
+            forward(request, from: from, transport: transport, later: later)
             return nil
+        }
+    }
+
+    /// Hands `request` to the forwarder; `later` sends the response when it comes.
+    private func forward(
+        _ request: ForwardRequest, from: SocketAddress, transport: QueryContext.Transport, later: @escaping ([UInt8]) -> Void
+    ) {
+        guard let forwarder else { return }
+        forwarder.resolve(request) { [unowned(unsafe) self] reply, source in
+            self.account(reply, qtype: request.question.type, from: from, transport: transport, path: ResolvedBy(source))
+            later(reply)
         }
     }
 

@@ -61,6 +61,7 @@ import Testing
 
     @Test func fastAnswersEqualTheGeneralPath() throws {
         var fastCount = 0
+        var forwardCount = 0
         var total = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
         defer { buffer.deallocate() }
@@ -78,10 +79,25 @@ import Testing
                             let fast = query.withUnsafeBytes {
                                 engine.fastPath.answer($0, client: client, tcp: false, rotation: rotation, into: buffer)
                             }
-                            guard case .written(let length, _) = fast else { continue }
-                            fastCount += 1
                             let slow = engine.respond(
                                 to: query, context: QueryContext(transport: .udp, clientAddress: [127, 0, 0, 1], rotation: rotation))
+                            if case .forwardable(let parts) = fast {
+                                // What goes upstream, and how the answer is shaped, match the general path.
+                                guard case .forward(let general) = slow,
+                                    let quick = query.withUnsafeBytes({ engine.fastPath.forwardRequest($0, parts) })
+                                else {
+                                    Issue.record("engine \(e) \(qname) \(type): fast says forward, general path does not")
+                                    continue
+                                }
+                                #expect(quick.question == general.question && quick.upstreams == general.upstreams)
+                                #expect(quick.sizeLimit == general.sizeLimit && quick.dnssecOK == general.dnssecOK)
+                                #expect(quick.query.header.id == general.query.header.id && quick.query.header.flags == general.query.header.flags)
+                                #expect(quick.query.questions == general.query.questions)
+                                #expect((quick.query.edns == nil) == (general.query.edns == nil) && general.prefix.isEmpty)
+                                forwardCount += 1
+                            }
+                            guard case .written(let length, _) = fast else { continue }
+                            fastCount += 1
                             guard case .reply(let expected) = slow else {
                                 Issue.record("engine \(e) \(qname) \(type): fast answered, general path did not")
                                 continue
@@ -95,6 +111,7 @@ import Testing
         }
         // The common cases do take the fast path.
         #expect(fastCount > total / 8, "fast \(fastCount) of \(total)")
+        #expect(forwardCount > 100, "forwardable \(forwardCount)")
     }
 
     @Test func fastPathDeclinesWhatItDoesNotKnow() {
