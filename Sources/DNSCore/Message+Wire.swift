@@ -9,7 +9,8 @@ extension Message {
     /// are simply dropped. The OPT record is always kept (RFC 6891 §7).
     /// - Returns: the bytes, never longer than `maxSize` unless the header, question and OPT alone are.
     public func encode(maxSize: Int = 65535) -> [UInt8] {
-        var writer = WireWriter(capacity: min(maxSize, 4096))
+        // Most messages fit 512 octets; a bigger start would be a large allocation every time.
+        var writer = WireWriter(capacity: min(maxSize, 512))
         var header = self.header
         header.questionCount = UInt16(truncatingIfNeeded: questions.count)
         writer.writeUInt16(header.id)

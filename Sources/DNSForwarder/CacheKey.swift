@@ -33,11 +33,13 @@ public struct CacheKey: Hashable, Sendable {
             h = (h ^ UInt64(asciiLower(bytes[i]))) &* 0x0000_0100_0000_01B3
             i += 1
         }
-        for value in [UInt64(type), UInt64(qclass), dnssecOK ? 1 : 0] as [UInt64] {
-            h = (h ^ value) &* 0x0000_0100_0000_01B3
-        }
-        return h
+        h = (h ^ UInt64(type)) &* 0x0000_0100_0000_01B3
+        h = (h ^ UInt64(qclass)) &* 0x0000_0100_0000_01B3
+        return (h ^ (dnssecOK ? 1 : 0)) &* 0x0000_0100_0000_01B3
     }
+
+    /// The fingerprint, fed to the hasher once (equal keys have equal fingerprints: both fold case).
+    public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
 
     /// Whether this key is the question at `bytes[start..<end]` (type, class, DO given).
     @inline(__always)

@@ -143,6 +143,7 @@ public final class Forwarder {
 
     /// Healthy upstreams first (in order, or shuffled), then those marked down as a last resort.
     func order(_ group: UpstreamGroup) -> [Upstream] {
+        if health.isEmpty { return group.policy == .random ? group.upstreams.shuffled() : group.upstreams }
         var healthy = group.upstreams.filter { health[$0] == nil }
         let down = group.upstreams.filter { health[$0] != nil }
         if group.policy == .random { healthy.shuffle() }
