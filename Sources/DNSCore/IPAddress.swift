@@ -51,8 +51,12 @@ public struct IPv4Address: Hashable, Sendable {
 
     public var array: [UInt8] { [bytes.0, bytes.1, bytes.2, bytes.3] }
 
-    public static func == (l: IPv4Address, r: IPv4Address) -> Bool { l.array == r.array }
-    public func hash(into hasher: inout Hasher) { hasher.combine(array) }
+    /// The four octets as one number, network order: compared and hashed without allocating.
+    public var value: UInt32 {
+        UInt32(bytes.0) << 24 | UInt32(bytes.1) << 16 | UInt32(bytes.2) << 8 | UInt32(bytes.3)
+    }
+    public static func == (l: IPv4Address, r: IPv4Address) -> Bool { l.value == r.value }
+    public func hash(into hasher: inout Hasher) { hasher.combine(value) }
 }
 
 extension IPv4Address: CustomStringConvertible {

@@ -139,9 +139,11 @@ public final class FastPath: Sendable {
                     fallThrough: option.fallThrough, hasCuts: zone.hasDelegations,
                     isEndpoint: endpointOrigins.contains(zone.origin)))
             tails += tail
+            // A name below a more specific zone belongs to that zone, not this one (checked only when
+            // such a zone exists: the walk up allocates, and a million names add up).
+            let hasNested = all.contains { $0 !== zone && $0.origin.isSubdomain(of: zone.origin) }
             zone.forEachName { name, rrsets in
-                // A name below a more specific zone belongs to that zone, not this one.
-                guard zoneSet.zone(enclosing: name) === zone else { return }
+                guard !hasNested || zoneSet.zone(enclosing: name) === zone else { return }
                 var node = NodeInfo.empty(zone: Int32(index), isApex: name == zone.origin)
                 for set in rrsets {
                     switch set.type {
@@ -149,7 +151,12 @@ public final class FastPath: Sendable {
                         node.aStart = Int32(v4.count / 4)
                         node.aCount = Int32(set.rdatas.count)
                         node.aTTL = set.ttl
-                        for case .a(let address) in set.rdatas { v4 += address.array }
+                        for case .a(let address) in set.rdatas {
+                            v4.append(address.bytes.0)
+                            v4.append(address.bytes.1)
+                            v4.append(address.bytes.2)
+                            v4.append(address.bytes.3)
+                        }
                     case .AAAA:
                         node.aaaaStart = Int32(v6.count / 16)
                         node.aaaaCount = Int32(set.rdatas.count)

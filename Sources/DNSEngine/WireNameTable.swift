@@ -20,6 +20,10 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
         while size < expected * 2 { size <<= 1 }
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
+        hashes.reserveCapacity(expected)
+        nameStarts.reserveCapacity(expected)
+        nameLengths.reserveCapacity(expected)
+        values.reserveCapacity(expected)
     }
 
     var count: Int { values.count }
@@ -44,15 +48,22 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
     /// The hash of a whole name in wire form.
     static func hash(_ name: DNSName) -> UInt64 {
         name.wire.withUnsafeBytes { bytes in
-            var starts: [Int] = []
-            var i = 0
-            while bytes[i] != 0 {
-                starts.append(i)
-                i += 1 + Int(bytes[i])
+            // Label starts on the stack (a name has at most 127 labels, each start below 255).
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { starts in
+                var count = 0
+                var i = 0
+                while bytes[i] != 0 {
+                    starts[count] = UInt8(truncatingIfNeeded: i)
+                    count += 1
+                    i += 1 + Int(bytes[i])
+                }
+                var h = seed
+                while count > 0 {
+                    count -= 1
+                    h = mix(h, bytes, Int(starts[count]))
+                }
+                return h
             }
-            var h = seed
-            for start in starts.reversed() { h = mix(h, bytes, start) }
-            return h
         }
     }
 
@@ -70,7 +81,7 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
         hashes.append(h)
         nameStarts.append(Int32(pool.count))
         nameLengths.append(UInt8(name.wire.count - 1))
-        pool.append(contentsOf: name.wire.map(asciiLower))
+        for octet in name.wire { pool.append(asciiLower(octet)) }
         values.append(value)
         return values.count - 1
     }

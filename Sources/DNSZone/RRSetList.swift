@@ -23,4 +23,16 @@ struct RRSetList: Sendable {
             }
         }
     }
+
+    /// Adds a record to its RRset, making the RRset if needed; a duplicate is dropped (RFC 2181 §5)
+    /// and the RRset keeps the TTL of its first record (RFC 2181 §5.2).
+    mutating func add(_ record: ResourceRecord) {
+        if let index = values.firstIndex(where: { $0.type == record.type }) {
+            if !values[index].rdatas.contains(record.rdata) { values[index].rdatas.append(record.rdata) }
+            return
+        }
+        let set = RRSet(name: record.name, type: record.type, ttl: record.ttl, rdatas: [record.rdata])
+        let at = values.firstIndex { $0.type.rawValue > record.type.rawValue } ?? values.endIndex
+        values.insert(set, at: at)
+    }
 }

@@ -58,15 +58,11 @@ public enum ZoneBuilder {
                 }
                 firstCNAME[rr.name] = parsed
             }
-            var node = nodes[rr.name] ?? Zone.Node()
-            if var set = node.rrsets[rr.type] {
-                if !set.rdatas.contains(rr.rdata) { set.rdatas.append(rr.rdata) }
-                node.rrsets[rr.type] = set
-            } else {
-                node.rrsets[rr.type] = RRSet(name: rr.name, type: rr.type, ttl: rr.ttl, rdatas: [rr.rdata])
-            }
-            nodes[rr.name] = node
-            // Every name between this one and the apex exists, at least as an empty non-terminal.
+            // In place: one hash of the name, no copy of the node's RRsets.
+            nodes[rr.name, default: Zone.Node()].rrsets.add(rr)
+            // Every name between this one and the apex exists, at least as an empty non-terminal
+            // (a child of the apex has none to add).
+            guard rr.name.labelCount > origin.labelCount + 1 else { continue }
             var ancestor = rr.name.parent
             while let a = ancestor, a.isSubdomain(of: origin), nodes[a] == nil {
                 nodes[a] = Zone.Node()
