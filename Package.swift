@@ -2,6 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import PackageDescription
 
+// Release builds drop the run-time exclusivity checks (swift_beginAccess on every class property
+// access in the hot path); debug builds, which the tests run, keep them.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "vpcdns",
     platforms: [.macOS(.v14)],
@@ -20,13 +24,13 @@ let package = Package(
     ],
     targets: [
         // Wire codec: names, records, messages, presentation form. No Foundation, no I/O.
-        .target(name: "DNSCore"),
+        .target(name: "DNSCore", swiftSettings: hotPath),
         // RFC 1035 master files and the immutable Zone.
-        .target(name: "DNSZone", dependencies: ["DNSCore"]),
+        .target(name: "DNSZone", dependencies: ["DNSCore"], swiftSettings: hotPath),
         // Answers: access control, private-zone answers, (later) the forward decision. Pure.
-        .target(name: "DNSEngine", dependencies: ["DNSCore", "DNSZone"]),
+        .target(name: "DNSEngine", dependencies: ["DNSCore", "DNSZone"], swiftSettings: hotPath),
         // Upstreams, health, coalescing and the shared cache, over the ForwarderIO protocol: no sockets.
-        .target(name: "DNSForwarder", dependencies: ["DNSCore", "DNSEngine"]),
+        .target(name: "DNSForwarder", dependencies: ["DNSCore", "DNSEngine"], swiftSettings: hotPath),
         // libevent, seen only by EventIO.
         .systemLibrary(
             name: "CLibevent",
@@ -36,7 +40,7 @@ let package = Package(
         // The only importer of CLibevent: loops, timers, signals, sockets.
         // recvmmsg/sendmmsg behind plain structs (the Glibc module lacks _GNU_SOURCE).
         .target(name: "CSocketBatch"),
-        .target(name: "EventIO", dependencies: ["CLibevent", "CSocketBatch"]),
+        .target(name: "EventIO", dependencies: ["CLibevent", "CSocketBatch"], swiftSettings: hotPath),
         // Config, snapshots, workers, reload, signals: the daemon as a library, so tests can drive it.
         .target(
             name: "VPCDNSDaemon",
@@ -45,7 +49,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            swiftSettings: hotPath
         ),
         .executableTarget(
             name: "vpcdnsd",

@@ -68,6 +68,8 @@ public final class Forwarder {
     public internal(set) var stats = ForwarderStats()
     var inFlight: [CacheKey: Pending] = [:]
     var health: [Upstream: DownState] = [:]
+    /// This worker's copy of hot entries in front of the shared cache.
+    let local = WorkerCache()
     /// Clients waiting on one upstream question; more asking the same get SERVFAIL until it is answered.
     public static let maxWaitersPerQuestion = 1_000
     /// Unusable replies (wrong ID or question) on one UDP exchange before it moves to TCP.
@@ -89,18 +91,49 @@ public final class Forwarder {
         _ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery, into out: UnsafeMutableRawBufferPointer
     ) -> Int? {
         let now = io.now
-        guard let entry = cache.freshEntry(question: query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now),
-            let body = entry.wire
-        else { return nil }
+        let fingerprint = CacheKey.fingerprint(
+            name: query, 12, parts.nameEnd, type: parts.qtype, qclass: 1, dnssecOK: parts.dnssecOK)
+        local.sync(with: cache)
+        let written = local.withEntry(
+            fingerprint: fingerprint, query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now
+        ) { entry in
+            write(entry, query, parts, into: out, now: now)
+        }
+        let w: Int
+        if let written {
+            guard let written else { return nil }
+            w = written
+        } else {
+            guard let entry = cache.freshEntry(
+                question: query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now,
+                fingerprint: fingerprint)
+            else { return nil }
+            if entry.wire != nil {
+                local.remember(
+                    entry, fingerprint: fingerprint, query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK,
+                    now: now)
+            }
+            guard let length = write(entry, query, parts, into: out, now: now) else { return nil }
+            w = length
+        }
+        stats.cacheHits += 1
+        return w
+    }
+
+    /// Writes the response to a plain query from a cached entry; nil when it has no wire form or
+    /// does not fit the client (the general path then truncates).
+    private func write(
+        _ entry: CachedAnswer, _ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery,
+        into out: UnsafeMutableRawBufferPointer, now: Double
+    ) -> Int? {
+        guard let body = entry.wire else { return nil }
         let total = parts.questionEnd + body.bytes.count + (parts.edns ? 11 : 0)
         guard total <= min(parts.limit, out.count) else { return nil }
         // A plain query: opcode QUERY, so only RD and CD carry over from its flags.
-        let w = ResponseBuilder.writeCached(
+        return ResponseBuilder.writeCached(
             into: out, id: UInt16(query[0]) << 8 | UInt16(query[1]), queryFlags: UInt16(query[2] & 0x01) << 8 | UInt16(query[3] & 0x10),
             question: UnsafeRawBufferPointer(rebasing: query[Header.size..<parts.questionEnd]), entry: entry, body: body,
             now: now, edns: parts.edns ? (dnssecOK: parts.dnssecOK, payload: 1232) : nil)
-        stats.cacheHits += 1
-        return w
     }
 
     /// Upstreams currently marked down.

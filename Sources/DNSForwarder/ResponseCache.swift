@@ -51,6 +51,9 @@ public final class ResponseCache: Sendable {
 
     public let policy: CachePolicy
     private let shards: [Shard]
+    /// Bumped by every purge, so per-worker copies (`WorkerCache`) know to forget what they hold.
+    private let purges = Atomic<UInt64>(0)
+    public var generation: UInt64 { purges.load(ordering: .acquiring) }
 
     public init(policy: CachePolicy, shardCount: Int = 16) {
         self.policy = policy
@@ -79,9 +82,10 @@ public final class ResponseCache: Sendable {
     /// A fresh entry for the question whose name is `bytes[start..<end]`, found without building a
     /// key (the hot path).
     public func freshEntry(
-        question bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, dnssecOK: Bool, now: Double
+        question bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, dnssecOK: Bool, now: Double,
+        fingerprint: UInt64? = nil
     ) -> CachedAnswer? {
-        let fingerprint = CacheKey.fingerprint(name: bytes, start, end, type: type, qclass: 1, dnssecOK: dnssecOK)
+        let fingerprint = fingerprint ?? CacheKey.fingerprint(name: bytes, start, end, type: type, qclass: 1, dnssecOK: dnssecOK)
         // The packet buffer is only read, under the lock, on this thread; it crosses into the lock's
         // closure as an address because a raw buffer pointer is not Sendable.
         let address = UInt(bitPattern: bytes.baseAddress)
@@ -104,6 +108,7 @@ public final class ResponseCache: Sendable {
         for shard in shards {
             shard.table.withLock { $0.removeAll { $0.name.isSubdomain(of: domain) } }
         }
+        purges.add(1, ordering: .releasing)
     }
 
     public var count: Int { shards.reduce(0) { total, shard in total + shard.table.withLock { $0.count } } }

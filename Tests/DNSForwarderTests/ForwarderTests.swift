@@ -396,4 +396,36 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
         let parts = ForwardableQuery(nameEnd: nameEnd, questionEnd: nameEnd + 4, qtype: 1, edns: true, dnssecOK: false, limit: 1232)
         #expect(miss.query.encode().withUnsafeBytes { forwarder.answerFromCache($0, parts, into: out) } == nil)
     }
+
+    /// The worker's own copy serves hot names without the shared cache, forgets on a purge, and
+    /// never serves an expired entry.
+    @Test func workerCopyServesUntilPurgeOrExpiry() throws {
+        let (forwarder, io) = makeForwarder()
+        let replies = Replies()
+        forwarder.resolve(request("hot.example.com."), reply: replies.sink())
+        io.exchanges[0].answer([a("hot.example.com.", 7, ttl: 60)])
+        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+        defer { out.deallocate() }
+        func ask(_ qname: String) -> Message? {
+            let wire = request(qname, id: 7).query.encode()
+            let nameEnd = 12 + name(qname).wire.count
+            let parts = ForwardableQuery(nameEnd: nameEnd, questionEnd: nameEnd + 4, qtype: 1, edns: true, dnssecOK: false, limit: 1232)
+            guard let length = wire.withUnsafeBytes({ forwarder.answerFromCache($0, parts, into: out) }) else { return nil }
+            return try? Message(wire: Array(UnsafeRawBufferPointer(rebasing: out[0..<length])))
+        }
+        #expect(ask("hot.example.com.")?.answers.count == 1)  // from the shared cache; now copied
+        // From the copy: the name matches without case and takes the asker's spelling.
+        #expect(ask("HOT.example.COM.")?.answers.map(\.name.text) == ["HOT.example.COM."])
+        io.advance(by: 30)
+        #expect(ask("hot.example.com.")?.answers.first?.ttl == 30)
+        // A purge (a reload re-routed the name) reaches every worker's copy.
+        forwarder.cache.purge(below: name("example.com."))
+        #expect(ask("hot.example.com.") == nil)
+        // Expiry: refilled, then past its TTL it is not served.
+        forwarder.resolve(request("hot.example.com."), reply: replies.sink())
+        io.exchanges.last!.answer([a("hot.example.com.", 7, ttl: 5)])
+        #expect(ask("hot.example.com.") != nil)
+        io.advance(by: 6)
+        #expect(ask("hot.example.com.") == nil)
+    }
 }

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+
+/// A worker's own copy of hot cache entries, in front of the shared `ResponseCache`: a hit takes no
+/// lock and writes nothing another core reads (no LRU relinking, no reference counts on shared
+/// objects), so two workers serving the same names do not fight over cache lines.
+///
+/// Two-way set associative by fingerprint, names (up to 64 octets; longer ones are not kept) in a
+/// flat buffer beside the slots, so a fill allocates nothing. An entry is used only while fresh, and
+/// everything is forgotten when the shared cache is purged (a reload re-routed names). Entries the
+/// shared cache evicts may still be served here until their TTL runs out: they are still correct.
+struct WorkerCache: ~Copyable {
+    private struct Slot {
+        var fingerprint: UInt64 = 0
+        /// Retained while in the slot (released when replaced or cleared).
+        var entry: Unmanaged<CachedAnswer>?
+        var expires: Double = 0
+        /// When it last answered (a counter), to pick which way of a set to replace.
+        var used: UInt32 = 0
+        var type: UInt16 = 0
+        var dnssecOK = false
+        var nameLength: UInt8 = 0
+    }
+
+    static let maxName = 64
+    private let slots: UnsafeMutableBufferPointer<Slot>
+    /// `maxName` octets per slot: the question name, lower-cased wire form.
+    private let names: UnsafeMutableRawBufferPointer
+    /// The shared cache's purge count when last looked at, and the use counter. Behind a pointer,
+    /// like the rest: every method is non-mutating, so the owner's `let` needs no exclusivity checks.
+    private let state: UnsafeMutablePointer<(generation: UInt64, clock: UInt32)>
+
+    /// - Parameter size: slots (rounded up to a power of two, at least 2).
+    init(size: Int = 16_384) {
+        var count = 2
+        while count < size { count <<= 1 }
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: Slot())
+        names = .allocate(byteCount: count * WorkerCache.maxName, alignment: 16)
+        state = .allocate(capacity: 1)
+        state.initialize(to: (0, 0))
+    }
+
+    deinit {
+        for i in slots.indices { slots[i].entry?.release() }
+        slots.deinitialize()
+        slots.deallocate()
+        names.deallocate()
+        state.deallocate()
+    }
+
+    /// Forgets everything if the shared cache was purged since the last look.
+    func sync(with cache: ResponseCache) {
+        let current = cache.generation
+        guard current != state.pointee.generation else { return }
+        state.pointee.generation = current
+        for i in slots.indices {
+            slots[i].entry?.release()
+            slots[i] = Slot()
+        }
+    }
+
+    /// The first slot of the two a fingerprint may occupy.
+    private func set(_ fingerprint: UInt64) -> Int {
+        (Int(truncatingIfNeeded: fingerprint ^ (fingerprint >> 31)) << 1) & (slots.count - 1)
+    }
+
+    /// Runs `body` with the fresh entry for the question whose name is `bytes[start..<end]`, without
+    /// retaining it; nil (and `body` not run) on a miss.
+    func withEntry<R>(
+        fingerprint: UInt64, _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, dnssecOK: Bool,
+        now: Double, _ body: (CachedAnswer) -> R
+    ) -> R? {
+        let first = set(fingerprint)
+        for i in first...(first + 1) {
+            let slot = slots.baseAddress! + i
+            guard slot.pointee.fingerprint == fingerprint, let entry = slot.pointee.entry, slot.pointee.type == type,
+                slot.pointee.dnssecOK == dnssecOK, now < slot.pointee.expires,
+                Int(slot.pointee.nameLength) == end - start
+            else { continue }
+            let name = names.baseAddress! + i * WorkerCache.maxName
+            var same = true
+            for j in 0..<(end - start) where name.load(fromByteOffset: j, as: UInt8.self) != asciiLower(bytes[start + j]) {
+                same = false
+                break
+            }
+            guard same else { continue }
+            state.pointee.clock &+= 1
+            slot.pointee.used = state.pointee.clock
+            return entry._withUnsafeGuaranteedRef(body)
+        }
+        return nil
+    }
+
+    /// Keeps `entry` for the question at `bytes[start..<end]`, in the emptier (or less recently
+    /// used) way of its set.
+    func remember(
+        _ entry: CachedAnswer, fingerprint: UInt64, _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int,
+        type: UInt16, dnssecOK: Bool, now: Double
+    ) {
+        let length = end - start
+        guard length <= WorkerCache.maxName else { return }
+        let first = set(fingerprint)
+        let a = slots[first]
+        let b = slots[first + 1]
+        let i: Int
+        if a.entry == nil || now >= a.expires || a.fingerprint == fingerprint {
+            i = first
+        } else if b.entry == nil || now >= b.expires || b.fingerprint == fingerprint {
+            i = first + 1
+        } else {
+            i = a.used &- b.used > UInt32.max / 2 ? first : first + 1  // the one used longer ago
+        }
+        slots[i].entry?.release()
+        let name = names.baseAddress! + i * WorkerCache.maxName
+        for j in 0..<length { name.storeBytes(of: asciiLower(bytes[start + j]), toByteOffset: j, as: UInt8.self) }
+        state.pointee.clock &+= 1
+        slots[i] = Slot(
+            fingerprint: fingerprint, entry: .passRetained(entry), expires: entry.storedAt + Double(entry.ttl),
+            used: state.pointee.clock,
+            type: type, dnssecOK: dnssecOK, nameLength: UInt8(length))
+    }
+}
