@@ -6,7 +6,7 @@ import struct
 import time
 
 from conftest import SEED_ENDPOINT, config, dig, wait_for
-from wire import peer_closed, query
+from wire import peer_closed, query, report, rss_kib
 
 
 def test_malformed_datagrams_and_abusive_tcp(start_daemon):
@@ -55,6 +55,8 @@ def test_malformed_datagrams_and_abusive_tcp(start_daemon):
         wait_for(lambda: closed(c), timeout=10, what="an idle connection to be closed")
         c.close()
     assert d.process.poll() is None, d.text()
+    report(test="malformed datagrams and abusive TCP", datagrams=sent, tcp_connections=len(conns),
+           rss_after_kib=rss_kib(d.process.pid))
 
 
 def drain(sock):
@@ -131,6 +133,7 @@ def test_connection_cap(start_daemon):
     held = [socket.create_connection(("127.0.0.1", d.port), timeout=5) for _ in range(12)]
     # With 2 workers × 5, at least two of the 12 are closed straight away.
     wait_for(lambda: sum(peer_closed(c) for c in held) >= 2, timeout=5, what="connections over the cap to be closed")
+    report(test="connection cap", opened=len(held), cap_per_worker=5, workers=2)
     for c in held:
         c.close()
     answer = dig(d.port, "execute-api.us-east-1.amazonaws.com", "A", "+tcp")
@@ -159,5 +162,6 @@ def test_response_rate_limit_slips_and_drops(start_daemon):
         pass
     assert 20 <= full <= 40, (full, slipped)
     assert 60 <= slipped <= 100, (full, slipped)
+    report(test="response rate limit", sent=200, answered=full, slipped=slipped, dropped=200 - full - slipped)
     answer = dig(d.port, "execute-api.us-east-1.amazonaws.com", "A", "+tcp")
     assert answer.rdata("A") == ["10.0.1.15", "10.0.2.27"]

@@ -11,7 +11,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if case .success(let zone) = ZoneBuilder.build(origin: origin, records: parsed.records) {
         for record in zone.records.prefix(50) {
             _ = zone.lookup(record.name, type: record.type)
-            _ = zone.lookup(try! record.name.prepending([UInt8(ascii: "x")]), type: .A)
+            // A name near 255 octets cannot grow: that throws (Tests/DNSZoneTests/ZoneFuzzRegressionTests).
+            if let longer = try? record.name.prepending([UInt8(ascii: "x")]) { _ = zone.lookup(longer, type: .A) }
         }
     }
     return 0
