@@ -10,7 +10,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps test-deps build run test fuzz-smoke bench install uninstall clean
+.PHONY: all deps test-deps build run test fuzz-smoke robustness-report bench install uninstall clean
 
 all: build
 
@@ -46,6 +46,14 @@ test: test-deps
 # Each libFuzzer target for FUZZ_SECONDS (libFuzzer ships with the Swift toolchain); fails on a crash.
 fuzz-smoke:
 	for t in message zone config engine; do echo "fuzz $$t ($(FUZZ_SECONDS) s)"; Fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
+
+# The robustness suites (as in `make test`) with their figures written to docs/robustness-run.jsonl,
+# the numbers docs/robustness.md reports.
+robustness-report: test-deps
+	$(SWIFT) build
+	rm -f docs/robustness-run.jsonl
+	cd Tests/EndToEnd && VPCDNS_ROBUSTNESS_REPORT=$(CURDIR)/docs/robustness-run.jsonl VPCDNSD=$(CURDIR)/.build/debug/vpcdnsd \
+	  python3 -m pytest -q -p no:cacheprovider test_robustness.py test_abuse.py test_upstream_faults.py test_rfc8906.py
 
 # Performance against Unbound and dnsmasq (not part of the tests); writes bench/RESULTS.md.
 bench:
