@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSEngine
+
+/// Cache hits for plain queries, served from the wire form without building a message: first from
+/// the worker's own copy (`WorkerCache`), then from the shared cache.
+extension Forwarder {
+    /// Answers a plain forwarded query straight from the cache into `out`: the header and question
+    /// from the query, the cached sections with their TTLs counted down, OPT when asked. Returns the
+    /// length, or nil on a miss or anything that needs the general path (too big for the client).
+    public func answerFromCache(
+        _ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery, into out: UnsafeMutableRawBufferPointer
+    ) -> Int? {
+        let now = io.now
+        let fingerprint = CacheKey.fingerprint(
+            name: query, 12, parts.nameEnd, type: parts.qtype, qclass: 1, dnssecOK: parts.dnssecOK)
+        local.sync(with: cache)
+        let written = local.withEntry(
+            fingerprint: fingerprint, query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now
+        ) { entry in
+            write(entry, query, parts, into: out, now: now)
+        }
+        let w: Int
+        if let written {
+            guard let written else { return nil }
+            w = written
+        } else {
+            guard let entry = cache.freshEntry(
+                question: query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now,
+                fingerprint: fingerprint)
+            else { return nil }
+            if entry.wire != nil {
+                local.remember(
+                    entry, fingerprint: fingerprint, query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK,
+                    now: now)
+            }
+            guard let length = write(entry, query, parts, into: out, now: now) else { return nil }
+            w = length
+        }
+        stats.cacheHits += 1
+        return w
+    }
+
+    /// Writes the response to a plain query from a cached entry; nil when it has no wire form or
+    /// does not fit the client (the general path then truncates).
+    func write(
+        _ entry: CachedAnswer, _ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery,
+        into out: UnsafeMutableRawBufferPointer, now: Double
+    ) -> Int? {
+        guard let body = entry.wire else { return nil }
+        let total = parts.questionEnd + body.bytes.count + (parts.edns ? 11 : 0)
+        guard total <= min(parts.limit, out.count) else { return nil }
+        // A plain query: opcode QUERY, so only RD and CD carry over from its flags.
+        return ResponseBuilder.writeCached(
+            into: out, id: UInt16(query[0]) << 8 | UInt16(query[1]), queryFlags: UInt16(query[2] & 0x01) << 8 | UInt16(query[3] & 0x10),
+            question: UnsafeRawBufferPointer(rebasing: query[Header.size..<parts.questionEnd]), entry: entry, body: body,
+            now: now, edns: parts.edns ? (dnssecOK: parts.dnssecOK, payload: 1232) : nil)
+    }
+}
