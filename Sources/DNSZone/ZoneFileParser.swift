@@ -73,6 +73,7 @@ public struct ZoneFileParser {
     ) {
         let (entries, scanErrors) = ZoneScanner(file: file, text: text).scan()
         result.errors += scanErrors
+        result.records.reserveCapacity(result.records.count + entries.count)
         // An included file starts with the includer's TTL defaults but its own origin and no owner.
         var state = State(origin: origin, defaultTTL: parent?.defaultTTL, lastTTL: parent?.lastTTL)
         var errors: [ZoneFileError] = []

@@ -27,6 +27,8 @@ struct ZoneScanner {
 
     func scan() -> (entries: [ZoneEntry], errors: [ZoneFileError]) {
         var entries: [ZoneEntry] = []
+        // About one entry per line: reserving up front spares a million-line file ~20 reallocations.
+        entries.reserveCapacity(text.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 } + 1)
         var errors: [ZoneFileError] = []
         var tokens: [ZoneToken] = []
         var leadingBlank = false
