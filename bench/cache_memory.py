@@ -52,7 +52,7 @@ def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
     tmp = Path(tempfile.mkdtemp(prefix="vpcdns-cachemem-"))
     nsd = NSD(tmp, "wild.test", "$TTL 3600\n@ SOA ns hostmaster 1 2 3 4 60\n@ NS ns\nns A 127.0.0.1\n* A 198.51.100.1\n")
-    (tmp / "vpcdnsd.yaml").write_text(config(upstreams=[nsd.address], extra=f"cache: {{max_entries: {n * 2}}}\n"))
+    (tmp / "vpcdnsd.yaml").write_text(config(upstreams=[nsd.address], extra=f"cache: {{max_entries: {n * 2}, max_bytes: {n * 2048}}}\n"))
     daemon = Daemon(tmp, ["--config", str(tmp / "vpcdnsd.yaml")]).wait_ready()
     try:
         fill(daemon.port, [f"warm{i}.wild.test" for i in range(2000)])  # warm allocators and buffers

@@ -3,9 +3,14 @@
 #include "vpcdns_socket.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 // Points each header at its slot: the whole buffer and address space to receive into, or the
 // datagram and its destination to send.
@@ -77,6 +82,14 @@ int vpcdns_socket_options(int fd, int family, int reuse_port) {
     return 0;
 }
 
-#include <malloc.h>
 
 int vpcdns_malloc_trim(void) { return malloc_trim(0); }
+
+int vpcdns_background_thread(void) {
+    // On Linux a thread is a task: with its TID these set that thread alone. SCHED_IDLE runs it
+    // only on a core nothing else wants; nice 19 is the fallback where that policy is refused.
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    struct sched_param param = { .sched_priority = 0 };
+    if (sched_setscheduler(tid, SCHED_IDLE, &param) == 0) return 0;
+    return setpriority(PRIO_PROCESS, (id_t)tid, 19);
+}

@@ -188,6 +188,8 @@ public final class Daemon {
         let source = self.source
         let box = ReloadBox(self)
         let thread = Thread {
+            // Building the snapshot must not take CPU from the workers: it yields to them.
+            _ = vpcdns_background_thread()
             let result = Daemon.prepare(source)
             box.daemon?.reloadResult.withLock { $0 = result }
             done.wake()
@@ -253,13 +255,21 @@ public final class Daemon {
     }
 
     /// Keeps `snapshot` until the workers have surely taken up its successor (they do within one
-    /// loop turn of `poke`), then frees it here and returns the memory to the system.
+    /// loop turn of `poke`), then frees it and returns the memory to the system on a thread that
+    /// yields to the workers (freeing 100,000 records takes a while).
     private func retire(_ snapshot: Snapshot) {
         retired.append(snapshot)
         guard let loop = mainLoop else { return }
         retireTimer = try? EventIO.Timer(after: 1, on: loop) { [unowned self] in
+            let garbage = Garbage(self.retired)
             self.retired.removeAll()
-            _ = vpcdns_malloc_trim()
+            let thread = Thread {
+                _ = vpcdns_background_thread()
+                garbage.drop()
+                _ = vpcdns_malloc_trim()
+            }
+            thread.name = "vpcdnsd-free"
+            thread.start()
         }
     }
 
@@ -292,4 +302,12 @@ public final class Daemon {
 private final class ReloadBox: @unchecked Sendable {
     weak var daemon: Daemon?
     init(_ daemon: Daemon) { self.daemon = daemon }
+}
+
+/// Retired snapshots on their way to a background thread, which drops the last references.
+private final class Garbage: @unchecked Sendable {
+    private var snapshots: [Snapshot]
+    init(_ snapshots: [Snapshot]) { self.snapshots = snapshots }
+    /// Called once, on the freeing thread.
+    func drop() { snapshots.removeAll() }
 }
