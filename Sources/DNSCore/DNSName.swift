@@ -70,6 +70,21 @@ public struct DNSName: Sendable {
     /// True for the root name.
     public var isRoot: Bool { wire.count == 1 }
 
+    /// Calls `body` with the offset in `wire` of each label's length octet, left to right (the root
+    /// excluded), kept on the stack: at most 127 labels, each starting below 255.
+    public func withLabelStarts<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { starts in
+            var count = 0
+            var i = 0
+            while wire[i] != 0 {
+                starts[count] = UInt8(truncatingIfNeeded: i)
+                count += 1
+                i += 1 + Int(wire[i])
+            }
+            return try body(UnsafeBufferPointer(rebasing: starts[0..<count]))
+        }
+    }
+
     /// The labels, leftmost first, without the root.
     public var labels: [ArraySlice<UInt8>] {
         var result: [ArraySlice<UInt8>] = []

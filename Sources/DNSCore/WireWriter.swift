@@ -50,17 +50,11 @@ public struct WireWriter: Sendable {
             bytes.append(contentsOf: wire)
             return
         }
-        // Label starts, then the hash of every suffix, right to left: on the stack (at most 127
-        // labels; both buffers stay under the 1 KiB the standard library keeps off the heap).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { starts in
+        // The hash of every suffix, right to left: on the stack (at most 127 labels; the buffer
+        // stays under the 1 KiB the standard library keeps off the heap).
+        name.withLabelStarts { starts in
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 127) { hashes in
-                var count = 0
-                var i = 0
-                while wire[i] != 0 {
-                    starts[count] = UInt8(truncatingIfNeeded: i)
-                    count += 1
-                    i += 1 + Int(wire[i])
-                }
+                let count = starts.count
                 var h: UInt64 = 0xcbf2_9ce4_8422_2325
                 var k = count - 1
                 while k >= 0 {

@@ -48,20 +48,9 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
     /// The hash of a whole name in wire form.
     static func hash(_ name: DNSName) -> UInt64 {
         name.wire.withUnsafeBytes { bytes in
-            // Label starts on the stack (a name has at most 127 labels, each start below 255).
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { starts in
-                var count = 0
-                var i = 0
-                while bytes[i] != 0 {
-                    starts[count] = UInt8(truncatingIfNeeded: i)
-                    count += 1
-                    i += 1 + Int(bytes[i])
-                }
+            name.withLabelStarts { starts in
                 var h = seed
-                while count > 0 {
-                    count -= 1
-                    h = mix(h, bytes, Int(starts[count]))
-                }
+                for start in starts.reversed() { h = mix(h, bytes, Int(start)) }
                 return h
             }
         }

@@ -15,30 +15,29 @@ extension Forwarder {
         let fingerprint = CacheKey.fingerprint(
             name: query, 12, parts.nameEnd, type: parts.qtype, qclass: 1, dnssecOK: parts.dnssecOK)
         local.sync(with: cache)
-        let written = local.withEntry(
+        // From this worker's copy: `hit` is nil on a miss there, `.some(nil)` when the entry is there
+        // but the general path must answer (too big for the client).
+        let hit = local.withEntry(
             fingerprint: fingerprint, query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now
         ) { entry in
             write(entry, query, parts, into: out, now: now)
         }
-        let w: Int
-        if let written {
-            guard let written else { return nil }
-            w = written
-        } else {
-            guard let entry = cache.freshEntry(
-                question: query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now,
-                fingerprint: fingerprint)
-            else { return nil }
-            if entry.wire != nil {
-                local.remember(
-                    entry, fingerprint: fingerprint, query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK,
-                    now: now)
-            }
-            guard let length = write(entry, query, parts, into: out, now: now) else { return nil }
-            w = length
+        if let hit {
+            if hit != nil { stats.cacheHits += 1 }
+            return hit
         }
+        guard let entry = cache.freshEntry(
+            question: query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now,
+            fingerprint: fingerprint)
+        else { return nil }
+        if entry.wire != nil {
+            local.remember(
+                entry, fingerprint: fingerprint, query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK,
+                now: now)
+        }
+        guard let length = write(entry, query, parts, into: out, now: now) else { return nil }
         stats.cacheHits += 1
-        return w
+        return length
     }
 
     /// Writes the response to a plain query from a cached entry; nil when it has no wire form or

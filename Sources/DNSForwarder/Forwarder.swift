@@ -204,8 +204,8 @@ public final class Forwarder {
         guard bytes.count >= Header.size, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id, bytes[2] & 0x80 != 0 else {
             return nil
         }
-        guard let message = try? Message(wire: bytes, skippingAdditional: true), message.header.isResponse, message.header.id == id,
-            message.header.opcode == .query, message.questions.count == 1, message.questions[0] == question
+        guard let message = try? Message(wire: bytes, skippingAdditional: true), message.header.opcode == .query,
+            message.questions.count == 1, message.questions[0] == question
         else { return nil }
         return message
     }
