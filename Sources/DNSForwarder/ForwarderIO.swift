@@ -24,7 +24,8 @@ public protocol ForwarderIO: AnyObject {
     /// Runs `action` once after `seconds`.
     func schedule(after seconds: Double, _ action: @escaping () -> Void) -> Cancellable
 
-    /// Sends `query` to `upstream` from a fresh socket (a new random source port, RFC 5452) and
+    /// Sends `query` to `upstream` from a random source port (RFC 5452: a fresh socket, or one shared
+    /// briefly with a few other queries, see `UDPSocketPool`) and
     /// hands every reply that arrives to `onMessage` until it returns true (accepted) or `timeout`
     /// passes; then `onFailure` is called, exactly once, unless a message was accepted.
     /// Over UDP only datagrams from the upstream's own address arrive; over TCP messages are

@@ -16,8 +16,8 @@ public enum ExchangeError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// One request and its replies over a fresh, connected UDP socket: the kernel picks a random source
-/// port (RFC 5452 §10) and drops datagrams from any other address. Every datagram goes to
+/// One request and its replies over a connected UDP socket, fresh or lent by a `UDPSocketPool`: the
+/// kernel picks a random source port (RFC 5452 §10) and drops datagrams from any other address. Every datagram goes to
 /// `onDatagram` until it returns true; otherwise `onFailure` fires once, at the timeout or on an
 /// error (e.g. ICMP port unreachable). Callbacks never run inside `init`. The exchange keeps itself
 /// alive until it ends or is cancelled. One libevent event carries both the read and the timeout:
@@ -28,6 +28,8 @@ public final class UDPExchange {
     private let onFailure: (ExchangeError) -> Void
     private var fd: Int32 = -1
     private var event: OpaquePointer?
+    /// The pooled socket sent from, and the ID waited on there.
+    private var lease: (socket: PooledSocket, id: UInt16)?
     private var keepAlive: UDPExchange?
     private var finished = false
     private let scratch: UnsafeMutableRawBufferPointer
@@ -35,8 +37,10 @@ public final class UDPExchange {
     /// Set when the exchange could not start; reported on the next loop turn.
     private var startError: String?
 
+    /// - Parameter pool: shared sockets to send from (see `UDPSocketPool`); without one, or when it
+    ///   has none to lend, the exchange opens a socket of its own.
     public init(to remote: SocketAddress, payload: [UInt8], timeout: Double, on loop: EventLoop,
-        onDatagram: @escaping ([UInt8]) -> Bool, onFailure: @escaping (ExchangeError) -> Void)
+        pool: UDPSocketPool? = nil, onDatagram: @escaping ([UInt8]) -> Bool, onFailure: @escaping (ExchangeError) -> Void)
     {
         self.onDatagram = onDatagram
         self.onFailure = onFailure
@@ -44,6 +48,24 @@ public final class UDPExchange {
         expires = monotonicSeconds() + timeout
         keepAlive = self
         var wait = timeout
+        let id = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : 0
+        if let pool, payload.count >= 2, let socket = pool.lease(to: remote, id: id) {
+            // Replies come from the socket (`deliver`); the event is the timeout alone.
+            let sent = payload.withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if sent == payload.count {
+                lease = (socket, id)
+                socket.wait(self, for: id)
+            } else {
+                let error = "\(EventIOError(call: "send to \(remote)", errno: errno))"
+                startError = error
+                // The error is the socket's (e.g. an ICMP error an earlier query drew): it is owed to
+                // every query waiting there, on the next loop turn.
+                socket.fail(error)
+                wait = 0
+            }
+            startEvent(on: loop, fd: -1, events: 0, wait: wait)
+            return
+        }
         do {
             fd = socket(remote.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw EventIOError(call: "socket", errno: errno) }
@@ -56,9 +78,13 @@ public final class UDPExchange {
             startError = "\(error)"
             wait = 0
         }
+        startEvent(on: loop, fd: startError == nil ? fd : -1, events: startError == nil ? Int16(EV_READ) : 0, wait: wait)
+    }
+
+    private func startEvent(on loop: EventLoop, fd: Int32, events: Int16, wait: Double) {
         // Unretained is safe: the event is freed before `self` goes away (finish, deinit).
         let context = Unmanaged.passUnretained(self).toOpaque()
-        event = event_new(loop.base, startError == nil ? fd : -1, startError == nil ? Int16(EV_READ) : 0, { _, what, context in
+        event = event_new(loop.base, fd, events, { _, what, context in
             guard let context else { preconditionFailure("libevent passed a nil context") }
             Unmanaged<UDPExchange>.fromOpaque(context).takeUnretainedValue().fired(what)
         }, context)
@@ -67,6 +93,14 @@ public final class UDPExchange {
             return
         }
     }
+
+    /// A datagram for this exchange from its pooled socket.
+    func deliver(_ bytes: [UInt8]) {
+        if !finished && onDatagram(bytes) { finish() }
+    }
+
+    /// The pooled socket failed (e.g. ICMP port unreachable).
+    func socketFailed(_ why: String) { fail(.failed(why)) }
 
     /// Ends the exchange; no callback fires afterwards.
     public func cancel() { finish() }
@@ -115,19 +149,25 @@ public final class UDPExchange {
     private func finish() {
         guard !finished else { return }
         finished = true
-        if let event {
-            event_free(event)
-            self.event = nil
-        }
-        if fd >= 0 {
-            close(fd)
-            fd = -1
+        closeEvent(&event, fd: &fd)
+        if let lease {
+            self.lease = nil
+            lease.socket.release(lease.id)
         }
         keepAlive = nil
     }
 
-    deinit {
-        if let event { event_free(event) }
-        if fd >= 0 { close(fd) }
+    deinit { closeEvent(&event, fd: &fd) }
+}
+
+/// Frees a descriptor's event, then closes the descriptor; both are left empty (nil, -1).
+func closeEvent(_ event: inout OpaquePointer?, fd: inout Int32) {
+    if let current = event {
+        event_free(current)
+        event = nil
+    }
+    if fd >= 0 {
+        close(fd)
+        fd = -1
     }
 }

@@ -51,6 +51,9 @@ public struct Config: Sendable {
         /// Seconds after which a client gets SERVFAIL when no upstream answered.
         public var deadline: Double = 3.0
         public var maxInFlight: Int = 10_000
+        /// Upstream queries sent from one UDP socket (random port) before it is retired, within a
+        /// second; 1 gives each query a socket of its own (see `UDPSocketPool`).
+        public var queriesPerSocket: Int = 32
         public var rules: [ForwardRule] = []
         /// Where default upstreams come from when `upstreams` is not given.
         public var resolvConf: String = "/etc/resolv.conf"

@@ -158,7 +158,7 @@ public enum ConfigLoader {
 
     static func forwarding(_ node: Node, _ reader: inout YAMLReader) -> Config.Forwarding {
         var forwarding = Config.Forwarding()
-        let keys = ["upstreams", "policy", "timeout", "deadline", "max_in_flight", "rules", "resolv_conf"]
+        let keys = ["upstreams", "policy", "timeout", "deadline", "max_in_flight", "queries_per_socket", "rules", "resolv_conf"]
         for (key, value) in reader.mapping(node, "forward", allowed: keys) {
             switch key {
             case "upstreams":
@@ -176,6 +176,9 @@ public enum ConfigLoader {
             case "deadline": forwarding.deadline = reader.duration(value, "deadline", range: 0.1...60) ?? forwarding.deadline
             case "max_in_flight":
                 forwarding.maxInFlight = reader.int(value, "max_in_flight", range: 1...1_000_000) ?? forwarding.maxInFlight
+            case "queries_per_socket":
+                forwarding.queriesPerSocket =
+                    reader.int(value, "queries_per_socket", range: 1...1024) ?? forwarding.queriesPerSocket
             case "rules":
                 forwarding.rules = reader.list(value, "rules").compactMap { rule($0, &reader) }
             case "resolv_conf":

@@ -11,8 +11,13 @@ extension EventIO.Timer: Cancellable {}
 /// `ForwarderIO` on a worker's libevent loop.
 final class LoopForwarderIO: ForwarderIO {
     private let loop: EventLoop
+    /// Upstream UDP sockets shared by a few queries each (`forward.queries_per_socket`).
+    let pool: UDPSocketPool
 
-    init(loop: EventLoop) { self.loop = loop }
+    init(loop: EventLoop, queriesPerSocket: Int) {
+        self.loop = loop
+        pool = UDPSocketPool(loop: loop, queriesPerSocket: queriesPerSocket)
+    }
 
     var now: Double { monotonicSeconds() }
 
@@ -36,7 +41,8 @@ final class LoopForwarderIO: ForwarderIO {
         if overTCP {
             return TCPExchange(to: address, payload: query, timeout: timeout, on: loop, onMessage: onMessage, onFailure: failure)
         }
-        return UDPExchange(to: address, payload: query, timeout: timeout, on: loop, onDatagram: onMessage, onFailure: failure)
+        return UDPExchange(
+            to: address, payload: query, timeout: timeout, on: loop, pool: pool, onDatagram: onMessage, onFailure: failure)
     }
 
     func randomID() -> UInt16 {

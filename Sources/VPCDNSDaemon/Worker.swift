@@ -35,6 +35,7 @@ final class Worker: @unchecked Sendable {
     var rotation = 0
 
     private var forwarder: Forwarder?
+    private var forwarderIO: LoopForwarderIO?
 
     init(
         index: Int, udpSockets: [Socket], tcpSockets: [Socket], store: SnapshotStore, cache: ResponseCache,
@@ -90,7 +91,9 @@ final class Worker: @unchecked Sendable {
 
     private func run(ready: DispatchSemaphore) throws {
         let loop = try EventLoop()
-        forwarder = Forwarder(io: LoopForwarderIO(loop: loop), cache: cache, settings: snapshot.forwarderSettings)
+        let io = LoopForwarderIO(loop: loop, queriesPerSocket: snapshot.config.forwarding.queriesPerSocket)
+        forwarderIO = io
+        forwarder = Forwarder(io: io, cache: cache, settings: snapshot.forwarderSettings)
         let udp = try udpSockets.map { socket in
             try UDPServer(socket: socket, on: loop) { [unowned(unsafe) self] request, from, out, server in
                 self.refreshSnapshot()
@@ -228,6 +231,7 @@ final class Worker: @unchecked Sendable {
         snapshot = store.load()
         generation = current
         forwarder?.settings = snapshot.forwarderSettings
+        forwarderIO?.pool.queriesPerSocket = snapshot.config.forwarding.queriesPerSocket
         forwarder?.retainHealth(for: snapshot.upstreams)
         if limiter.settings != snapshot.config.rateLimit { limiter.settings = snapshot.config.rateLimit }
     }

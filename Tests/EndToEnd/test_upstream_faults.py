@@ -107,3 +107,36 @@ def test_in_flight_table_is_capped(start_daemon, scripted):
     assert time.monotonic() - started < 5
     wait_for(lambda: metrics(port)["vpcdnsd_upstream_in_flight"] == 0, what="the in-flight table to empty")
     report(test="in-flight cap", queries=40, cap_per_worker=5, workers=2)
+
+
+def burst(port, names):
+    """Sends one query per name at once from one socket and waits for every reply (or 5 s)."""
+    import socket
+    from wire import query
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(5)
+        for i, name in enumerate(names):
+            s.sendto(query(name, qid=i), ("127.0.0.1", port))
+        for _ in names:
+            s.recvfrom(4096)
+
+
+def test_upstream_source_ports_are_shared_briefly_or_not_at_all(start_daemon, scripted):
+    """By default a random-port socket carries at most 32 upstream queries (README: Source ports);
+    with queries_per_socket: 1 every query has a port of its own. Either way no port is 53 or fixed
+    across sockets."""
+    names = [f"n{i}.ports.test" for i in range(64)]
+    shared = start_daemon(config(upstreams=[scripted.address]))
+    burst(shared.port, names)
+    ports = list(scripted.source_ports)
+    assert len(ports) == 64, len(ports)
+    uses = {p: ports.count(p) for p in set(ports)}
+    assert len(uses) < 64, "no socket carried more than one query"
+    assert max(uses.values()) <= 32, uses
+    assert 53 not in uses
+    scripted.source_ports.clear()
+    own = start_daemon(config(upstreams=[scripted.address], extra="") .replace(
+        "forward:\n", "forward:\n  queries_per_socket: 1\n"))
+    burst(own.port, [f"m{i}.ports.test" for i in range(64)])
+    ports = list(scripted.source_ports)
+    assert len(ports) == 64 and len(set(ports)) == 64, sorted(ports)

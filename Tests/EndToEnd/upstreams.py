@@ -150,6 +150,7 @@ class ScriptedUpstream:
         self.behaviour = {}
         self.default = ("answer", ["192.0.2.53"])
         self.counts = {}
+        self.source_ports = []  # of every UDP query, in order of arrival
         self.lock = threading.Lock()
         self.running = True
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -229,6 +230,8 @@ class ScriptedUpstream:
                 data, peer = self.udp.recvfrom(65535)
             except (socket.timeout, OSError):
                 continue
+            with self.lock:
+                self.source_ports.append(peer[1])
             for reply in self.replies(data, over_tcp=False):
                 try:
                     self.udp.sendto(reply, peer)

@@ -36,6 +36,7 @@ import Testing
               policy: random
               timeout: 500ms
               deadline: 2s
+              queries_per_socket: 1
               rules:
                 - domain: corp.example.com
                   upstreams: [10.1.0.2:53]
@@ -54,6 +55,8 @@ import Testing
         #expect(config.forwarding.upstreams?.map(\.description) == ["127.0.0.53:53", "[::1]:5300"])
         #expect(config.forwarding.policy == .random)
         #expect(config.forwarding.timeout == 0.5)
+        #expect(config.forwarding.queriesPerSocket == 1)
+        #expect(Config().forwarding.queriesPerSocket == 32)
         #expect(config.forwarding.rules.map(\.action) == [.forward, .system])
         #expect(config.forwarding.rules[0].domain.text == "corp.example.com.")
         #expect(config.cache.maxTTL == 3600 && config.cache.maxNegativeTTL == 600 && config.cache.serveStale)

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+import Glibc
+import Testing
+
+@testable import EventIO
+
+/// A UDP "upstream" on 127.0.0.1 in the test's loop: records the source port of every query and
+/// answers as `reply` says (nothing, or the datagrams returned).
+private final class ScriptedUpstream {
+    let socket: Socket
+    var sourcePorts: [UInt16] = []
+    var reply: ([UInt8]) -> [[UInt8]]
+    private var watcher: IOWatcher?
+
+    init(on loop: EventLoop, reply: @escaping ([UInt8]) -> [[UInt8]]) throws {
+        socket = try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: false)
+        self.reply = reply
+        watcher = try IOWatcher(fd: socket.fd, events: .read, on: loop) { [unowned self] _ in self.readable() }
+    }
+
+    var address: SocketAddress { socket.localAddress }
+
+    private func readable() {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let n = buffer.withUnsafeMutableBytes { bytes in
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(socket.fd, bytes.baseAddress, bytes.count, 0, $0, &length) }
+            }
+        }
+        guard n > 0, let from = withUnsafePointer(to: &storage, { SocketAddress(UnsafeRawPointer($0), length: Int(length)) }) else {
+            return
+        }
+        sourcePorts.append(from.port)
+        for datagram in reply(Array(buffer[0..<n])) {
+            _ = from.withSockAddr { address, size in
+                datagram.withUnsafeBytes { sendto(socket.fd, $0.baseAddress, $0.count, 0, address, size) }
+            }
+        }
+    }
+}
+
+/// A query: the ID, then filler.
+private func query(_ id: UInt16) -> [UInt8] { [UInt8(id >> 8), UInt8(id & 0xff), 0, 0] }
+private func id(of bytes: [UInt8]) -> UInt16 { UInt16(bytes[0]) << 8 | UInt16(bytes[1]) }
+private func echo(_ request: [UInt8]) -> [[UInt8]] { [request] }
+
+@Suite struct UDPSocketPoolTests {
+    /// Runs the loop until `done` holds after a callback, failing the test after 5 s instead of hanging.
+    private func run(_ loop: EventLoop, until done: @escaping () -> Bool) throws -> Bool {
+        var timedOut = false
+        let check = try Timer(after: 0.001, repeats: true, on: loop) { if done() { loop.stop() } }
+        let limit = try Timer(after: 5, on: loop) {
+            timedOut = true
+            loop.stop()
+        }
+        try loop.run()
+        _ = (check, limit)
+        return !timedOut
+    }
+
+    /// Starts one exchange per ID, all at once, and records the accepted IDs and the failures.
+    private func exchanges(
+        _ ids: [UInt16], to upstream: ScriptedUpstream, pool: UDPSocketPool?, loop: EventLoop, timeout: Double = 2,
+        accept: @escaping (UInt16, [UInt8]) -> Bool = { id, bytes in bytes.count >= 2 && UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id }
+    ) throws -> (accepted: [UInt16], failed: [ExchangeError]) {
+        var accepted: [UInt16] = []
+        var failed: [ExchangeError] = []
+        var started: [UDPExchange] = []
+        for qid in ids {
+            started.append(
+                UDPExchange(
+                    to: upstream.address, payload: query(qid), timeout: timeout, on: loop, pool: pool,
+                    onDatagram: { bytes in
+                        guard accept(qid, bytes) else { return false }
+                        accepted.append(qid)
+                        return true
+                    }, onFailure: { failed.append($0) }))
+        }
+        #expect(try run(loop) { accepted.count + failed.count == ids.count })
+        _ = started
+        return (accepted, failed)
+    }
+
+    @Test func queriesInOneSlotShareASocket() throws {
+        let loop = try EventLoop()
+        let upstream = try ScriptedUpstream(on: loop, reply: echo)
+        let pool = UDPSocketPool(loop: loop, queriesPerSocket: 32)
+        // IDs 8, 16, 24 fall in the same slot (ID mod 8).
+        let result = try exchanges([8, 16, 24], to: upstream, pool: pool, loop: loop)
+        #expect(result.accepted.sorted() == [8, 16, 24])
+        #expect(result.failed.isEmpty)
+        #expect(upstream.sourcePorts.count == 3)
+        #expect(Set(upstream.sourcePorts).count == 1)
+    }
+
+    @Test func oneQueryPerSocketGivesEveryQueryItsOwnPort() throws {
+        let loop = try EventLoop()
+        let upstream = try ScriptedUpstream(on: loop, reply: echo)
+        for pool in [UDPSocketPool(loop: loop, queriesPerSocket: 1), nil] {
+            upstream.sourcePorts = []
+            let result = try exchanges([8, 16, 24], to: upstream, pool: pool, loop: loop)
+            #expect(result.accepted.sorted() == [8, 16, 24])
+            #expect(Set(upstream.sourcePorts).count == 3)
+        }
+    }
+
+    @Test func aSocketIsRetiredAfterItsQuota() throws {
+        let loop = try EventLoop()
+        let upstream = try ScriptedUpstream(on: loop, reply: echo)
+        let pool = UDPSocketPool(loop: loop, queriesPerSocket: 2)
+        let result = try exchanges([8, 16, 24, 32], to: upstream, pool: pool, loop: loop)
+        #expect(result.accepted.sorted() == [8, 16, 24, 32])
+        // Two queries a socket: the first pair on one port, the second on another.
+        #expect(upstream.sourcePorts.count == 4)
+        #expect(upstream.sourcePorts[0] == upstream.sourcePorts[1])
+        #expect(upstream.sourcePorts[2] == upstream.sourcePorts[3])
+        #expect(upstream.sourcePorts[0] != upstream.sourcePorts[2])
+    }
+
+    @Test func aSocketIsRetiredAfterItsLifetime() throws {
+        let loop = try EventLoop()
+        let upstream = try ScriptedUpstream(on: loop, reply: echo)
+        let pool = UDPSocketPool(loop: loop, queriesPerSocket: 32, lifetime: 0)
+        let result = try exchanges([8, 16], to: upstream, pool: pool, loop: loop)
+        #expect(result.accepted.sorted() == [8, 16])
+        #expect(Set(upstream.sourcePorts).count == 2)
+    }
+
+    /// Datagrams that match no waiting ID reach every exchange on the socket as near misses (as they
+    /// would on a socket of its own), and the socket takes no new queries afterwards.
+    @Test func straysAreNearMissesAndRetireTheSocket() throws {
+        let loop = try EventLoop()
+        let upstream = try ScriptedUpstream(on: loop) { request in
+            (0..<25).map { query(id(of: request) &+ 1 + UInt16($0)) } + [request]
+        }
+        let pool = UDPSocketPool(loop: loop, queriesPerSocket: 32)
+        var nearMisses = 0
+        let result = try exchanges([8], to: upstream, pool: pool, loop: loop) { qid, bytes in
+            if id(of: bytes) != qid { nearMisses += 1 }
+            return id(of: bytes) == qid
+        }
+        #expect(result.accepted == [8])
+        #expect(nearMisses == 25)
+        upstream.reply = echo
+        _ = try exchanges([16], to: upstream, pool: pool, loop: loop)
+        #expect(upstream.sourcePorts.count == 2)
+        #expect(upstream.sourcePorts[0] != upstream.sourcePorts[1])
+    }
+
+    @Test func pooledExchangesTimeOut() throws {
+        let loop = try EventLoop()
+        let upstream = try ScriptedUpstream(on: loop) { _ in [] }
+        let pool = UDPSocketPool(loop: loop, queriesPerSocket: 32)
+        let result = try exchanges([8, 16], to: upstream, pool: pool, loop: loop, timeout: 0.05)
+        #expect(result.accepted.isEmpty)
+        #expect(result.failed == [.timeout, .timeout])
+    }
+
+    /// A closed port answers with ICMP port unreachable: every exchange waiting on the socket fails
+    /// at once instead of waiting out its timeout.
+    @Test func portUnreachableFailsTheWaiters() throws {
+        let loop = try EventLoop()
+        let pool = UDPSocketPool(loop: loop, queriesPerSocket: 32)
+        // A port that was just bound and closed again.
+        let unreachable = try { try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: false).localAddress }()
+        var failures: [ExchangeError] = []
+        var started: [UDPExchange] = []
+        for qid: UInt16 in [8, 16] {
+            started.append(
+                UDPExchange(
+                    to: unreachable, payload: query(qid), timeout: 2, on: loop, pool: pool, onDatagram: { _ in true },
+                    onFailure: { failures.append($0) }))
+        }
+        #expect(try run(loop) { failures.count == 2 })
+        #expect(failures.allSatisfy { $0 != .timeout })
+        _ = started
+    }
+}
