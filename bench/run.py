@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VPCDNSD = Path(os.environ.get("VPCDNSD", ROOT / ".build" / "release" / "vpcdnsd"))
 PORT = 5300
 NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP = "127.0.10.1", "127.0.10.2", "127.0.10.3", "127.0.10.4"
+# vpcdnsd with a fresh upstream socket per query (forward.queries_per_socket: 1), for the miss runs.
+VPC_OWN_SOCKET_IP, OWN_SOCKET = "127.0.10.5", "vpcdnsd, socket per query"
 PRIVATE_NAMES = 1000
 FORWARDED_NAMES = 10_000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -99,6 +101,7 @@ def write_data(work):
 
 
 def miss_file(work, tag, count=400_000):
+    tag = re.sub(r"[^A-Za-z0-9-]", "", tag)
     path = work / f"q-miss-{tag}.txt"
     path.write_text("\n".join(f"m{tag}-{i}.fwd.test A" for i in range(count)) + "\n")
     return path
@@ -130,11 +133,11 @@ zone:
     return Server("nsd", ["nsd", "-d", "-c", str(conf)], NSD_IP, work / "nsd.log")
 
 
-def start_vpcdnsd(work, extra_zone=None):
+def start_vpcdnsd(work, extra_zone=None, name="vpcdnsd", ip=VPC_IP, forward_extra=""):
     zones = f"  - file: {work}/bench.corp.zone\n    origin: bench.corp\n"
     if extra_zone:
         zones += f"  - file: {extra_zone}\n    origin: big.corp\n"
-    (work / "vpcdnsd.yaml").write_text(f"""listen: ["{VPC_IP}:{PORT}"]
+    (work / f"{name}.yaml").write_text(f"""listen: ["{ip}:{PORT}"]
 workers: 2
 allow_query: [127.0.0.0/8]
 zones:
@@ -146,11 +149,10 @@ zones:
       - {{az: us-east-1a, ipv4: 10.0.1.15}}
 forward:
   upstreams: ["{NSD_IP}:{PORT}"]
-cache:
+{forward_extra}cache:
   max_entries: 100000
 """)
-    return Server("vpcdnsd", [str(VPCDNSD), "--config", str(work / "vpcdnsd.yaml")],
-                  VPC_IP, work / "vpcdnsd.log")
+    return Server(name, [str(VPCDNSD), "--config", str(work / f"{name}.yaml")], ip, work / f"{name}.log")
 
 
 def start_unbound(work):
@@ -246,10 +248,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--latency-reps", type=int, default=5, help="5 s samples per server and workload")
     parser.add_argument("--quick", action="store_true", help="1 rep of 3 s, for a smoke test")
     args = parser.parse_args()
     if args.quick:
-        args.reps, args.seconds = 1, 3
+        args.reps, args.seconds, args.latency_reps = 1, 3, 1
     for tool in ("dnsperf", "unbound", "dnsmasq", "nsd", "dig"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: run bench/run.sh, which installs it")
@@ -261,8 +264,11 @@ def main():
         servers.append(nsd)
         wait_until(lambda: answers(NSD_IP, "x.fwd.test") == "198.51.100.7", what="nsd")
         targets = [start_vpcdnsd(work), start_unbound(work), start_dnsmasq(work)]
-        servers += targets
-        for s in targets:
+        own_socket = start_vpcdnsd(work, name=OWN_SOCKET.replace(", ", "-").replace(" ", "-"), ip=VPC_OWN_SOCKET_IP,
+                                   forward_extra="  queries_per_socket: 1\n")
+        own_socket.name = OWN_SOCKET
+        servers += targets + [own_socket]
+        for s in targets + [own_socket]:
             wait_until(lambda: answers(s.ip, "host1.bench.corp") == "10.10.0.2", what=s.name)
             assert answers(s.ip, "abc.execute-api.us-east-1.amazonaws.com") == "10.0.1.15", s.name
             assert answers(s.ip, "q.fwd.test") == "198.51.100.7", s.name
@@ -275,10 +281,13 @@ def main():
             ("NXDOMAIN in a private zone", work / "q-nxdomain.txt"),
             ("forwarded, cache miss", None),
         ]
-        results = {w: {s.name: [] for s in targets} for w, _ in workloads}
+        # The miss runs also measure vpcdnsd with a socket per upstream query (README: Source ports).
+        def servers_for(workload):
+            return targets + [own_socket] if workload == "forwarded, cache miss" else targets
+        results = {w: {s.name: [] for s in servers_for(w)} for w, _ in workloads}
         for rep in range(args.reps):
             for name, path in workloads:
-                for s in (targets if rep % 2 == 0 else list(reversed(targets))):
+                for s in (servers_for(name) if rep % 2 == 0 else list(reversed(servers_for(name)))):
                     qfile = path or miss_file(work, f"{s.name}{rep}")
                     if name == "forwarded, cache hit":
                         # The miss runs fill (and, at 100,000 entries, overflow) vpcdnsd's cache: put the
@@ -291,7 +300,7 @@ def main():
         # One 5 s sample's p99 swings 2–5× on a shared 2-core machine: take the median of `reps`
         # samples per server, alternating servers like the throughput runs.
         samples = {w: {s.name: [] for s in targets} for w, _ in workloads}
-        for rep in range(args.reps):
+        for rep in range(args.latency_reps):
             for name, path in workloads:
                 for s in (targets if rep % 2 == 0 else list(reversed(targets))):
                     qfile = path or miss_file(work, f"{s.name}-lat{rep}", 60_000)
@@ -358,24 +367,37 @@ def report(results, latency, reload, targets, args):
                  sh("unbound", "-V").stdout.splitlines()[0], sh("dnsmasq", "--version").stdout.splitlines()[0],
                  sh("dnsperf", "-h").stdout.splitlines()[-1] if False else "dnsperf 2.10.0"] if v) + ".",
              f"Parameters: dnsperf -c 8 -T 2 -q 100, {args.seconds} s saturating runs, {args.reps} repetitions "
-             "alternating server order; latency at a fixed 5,000 QPS (dnsperf -Q 5000 -v, 5 s, median of the repetitions); all servers with 2 "
+             f"alternating server order; latency at a fixed 5,000 QPS (dnsperf -Q 5000 -v, 5 s, median of {args.latency_reps} "
+             "samples per server); all servers with 2 "
              "threads (dnsmasq has one) on loopback; NSD upstream with RRL off.", "",
-             "| workload | server | median QPS | ratio to Unbound | CPU µs/query | p50 ms @5k | p99 ms @5k | RSS MiB |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+             "| workload | server | median QPS | ratio to Unbound | CPU µs/query | CPU ratio | p50 ms @5k | p99 ms @5k | RSS MiB |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for workload, per in results.items():
         base = med([r["qps"] for r in per["unbound"]]) or 1
+        base_cpu = med([r["cpu_us"] for r in per["unbound"]]) or 1
         for name, runs in per.items():
             q = med([r["qps"] for r in runs])
-            lat = latency[workload].get(name, {})
-            lines.append(f"| {workload} | {name} | {q:,.0f} | {q / base:.2f} | {med([r['cpu_us'] for r in runs]):.2f} | "
-                         f"{lat.get('p50', 0):.3f} | {lat.get('p99', 0):.3f} | {max(r['rss'] for r in runs):.1f} |")
+            cpu = med([r["cpu_us"] for r in runs])
+            lat = latency[workload].get(name)
+            p50, p99 = (f"{lat['p50']:.3f}", f"{lat['p99']:.3f}") if lat else ("", "")
+            lines.append(f"| {workload} | {name} | {q:,.0f} | {q / base:.2f} | {cpu:.2f} | {cpu / base_cpu:.2f} | "
+                         f"{p50} | {p99} | {max(r['rss'] for r in runs):.1f} |")
+    # Paired ratios: each repetition's vpcdnsd run against the Unbound run next to it.
+    lines += ["", "Per-repetition QPS ratios, vpcdnsd / Unbound: " + "; ".join(
+        f"{w} " + ", ".join(f"{a['qps'] / b['qps']:.2f}" for a, b in zip(per["vpcdnsd"], per["unbound"]) if b["qps"])
+        for w, per in results.items()) + "."]
     lines += ["", "## Reload under load", "",
               f"vpcdnsd with a 100,000-record zone, dnsperf at 5,000 QPS for 25 s, SIGHUP 20 times: "
               f"**{reload['lost']} queries lost** of {reload['sent']}; p99 {reload['p99']:.3f} ms during reloads vs "
               f"{reload['steady_p99']:.3f} ms steady; max {reload['max']:.3f} ms; reload times (ms) {reload['reload_ms']}; "
               f"RSS {reload['rss']:.1f} MiB.", ""]
     text = "\n".join(lines)
-    (ROOT / "bench" / "RESULTS.md").write_text(text)
+    # The scale section comes from bench/reload_time.py and bench/cache_memory.py: keep it.
+    path = ROOT / "bench" / "RESULTS.md"
+    old = path.read_text() if path.exists() else ""
+    if "\n## Scale" in old:
+        text += old[old.index("\n## Scale"):]
+    path.write_text(text)
     print(text)
 
 
