@@ -62,6 +62,13 @@ public struct WireBody: Sendable, Equatable {
     /// Offsets (into `bytes`) of each record's TTL field, with the TTL stored.
     public var ttls: [(offset: Int, ttl: UInt32)]
 
+    init(bytes: [UInt8], answerCount: UInt16, authorityCount: UInt16, ttls: [(offset: Int, ttl: UInt32)]) {
+        self.bytes = bytes
+        self.answerCount = answerCount
+        self.authorityCount = authorityCount
+        self.ttls = ttls
+    }
+
     public static func == (l: WireBody, r: WireBody) -> Bool {
         l.bytes == r.bytes && l.answerCount == r.answerCount && l.authorityCount == r.authorityCount
     }
@@ -87,6 +94,47 @@ public struct WireBody: Sendable, Equatable {
     }
 }
 
+/// A `WireBody` in one allocation its `CachedAnswer` owns: the bytes, then (offset, TTL) pairs as
+/// two `UInt32`s each. Copying it copies a pointer and counts, never a reference: workers serving
+/// the same entry write nothing to memory they share (no reference counts bouncing between cores).
+public struct PackedWire: @unchecked Sendable {
+    let base: UnsafeRawPointer
+    public let byteCount: Int
+    public let answerCount: UInt16
+    public let authorityCount: UInt16
+    let ttlCount: Int
+
+    /// Copies `body` into a new allocation; `deallocate()` frees it.
+    init(copying body: WireBody) {
+        let ttlStart = (body.bytes.count + 3) & ~3
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(1, ttlStart + 8 * body.ttls.count), alignment: 8)
+        body.bytes.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        for (i, entry) in body.ttls.enumerated() {
+            memory.storeBytes(of: UInt32(entry.offset), toByteOffset: ttlStart + 8 * i, as: UInt32.self)
+            memory.storeBytes(of: entry.ttl, toByteOffset: ttlStart + 8 * i + 4, as: UInt32.self)
+        }
+        base = UnsafeRawPointer(memory)
+        byteCount = body.bytes.count
+        answerCount = body.answerCount
+        authorityCount = body.authorityCount
+        ttlCount = body.ttls.count
+    }
+
+    func deallocate() { UnsafeMutableRawPointer(mutating: base).deallocate() }
+
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: byteCount) }
+
+    /// Where the `i`th record's TTL sits in `bytes`, and the TTL stored.
+    func ttl(_ i: Int) -> (offset: Int, ttl: UInt32) {
+        let at = (byteCount + 3) & ~3 + 8 * i
+        return (Int(base.loadUnaligned(fromByteOffset: at, as: UInt32.self)), base.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self))
+    }
+
+    var body: WireBody {
+        WireBody(bytes: Array(bytes), answerCount: answerCount, authorityCount: authorityCount, ttls: (0..<ttlCount).map(ttl))
+    }
+}
+
 /// One cached upstream answer, already scrubbed to the query's chain (no out-of-bailiwick data).
 /// Immutable and shared: a cache hit costs one reference, not a copy of every section.
 public final class CachedAnswer: Sendable, Equatable {
@@ -98,24 +146,27 @@ public final class CachedAnswer: Sendable, Equatable {
         case failure
     }
 
-    public let kind: Kind
-    public let rcode: RCode
-    public let answers: [ResourceRecord]
-    public let authority: [ResourceRecord]
-    /// Monotonic time of storing.
-    public let storedAt: Double
-    /// Seconds the entry is fresh.
-    public let ttl: UInt32
+    // What a cache hit reads comes first, so that it shares the object's first cache line.
     /// The answer and authority sections as encoded after a question of the cached name's length
     /// (compression pointers into that question stay valid for any spelling of the name), and where
     /// each TTL sits in them: served by copying and patching, without building a message.
-    public let wire: WireBody?
+    public let packed: PackedWire?
+    /// Monotonic time of storing.
+    public let storedAt: Double
+    public let rcode: RCode
+    /// Seconds the entry is fresh.
+    public let ttl: UInt32
+    public let kind: Kind
+    public let answers: [ResourceRecord]
+    public let authority: [ResourceRecord]
+    /// `packed` as arrays (for tests and the slow paths).
+    public var wire: WireBody? { packed?.body }
 
     public init(
         kind: Kind, rcode: RCode, answers: [ResourceRecord], authority: [ResourceRecord], storedAt: Double, ttl: UInt32,
         wire: WireBody? = nil
     ) {
-        self.wire = wire
+        packed = wire.map(PackedWire.init(copying:))
         self.kind = kind
         self.rcode = rcode
         self.answers = answers
@@ -123,6 +174,8 @@ public final class CachedAnswer: Sendable, Equatable {
         self.storedAt = storedAt
         self.ttl = ttl
     }
+
+    deinit { packed?.deallocate() }
 
     public static func == (l: CachedAnswer, r: CachedAnswer) -> Bool {
         l.kind == r.kind && l.rcode == r.rcode && l.answers == r.answers && l.authority == r.authority
@@ -137,7 +190,7 @@ public final class CachedAnswer: Sendable, Equatable {
     /// A rough count of the bytes the entry holds, for the cache's byte budget.
     var estimatedBytes: Int {
         let records = answers + authority
-        return 96 + (wire.map { 48 + $0.bytes.count + 16 * $0.ttls.count } ?? 0) + records.reduce(0) { total, record in
+        return 96 + (packed.map { 16 + $0.byteCount + 8 * $0.ttlCount } ?? 0) + records.reduce(0) { total, record in
             total + 48 + record.name.wire.count + rdataSize(record.rdata)
         }
     }

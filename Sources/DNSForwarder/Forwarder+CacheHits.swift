@@ -30,7 +30,7 @@ extension Forwarder {
             question: query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now,
             fingerprint: fingerprint)
         else { return nil }
-        if entry.wire != nil {
+        if entry.packed != nil {
             local.remember(
                 entry, fingerprint: fingerprint, query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK,
                 now: now)
@@ -46,8 +46,8 @@ extension Forwarder {
         _ entry: CachedAnswer, _ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery,
         into out: UnsafeMutableRawBufferPointer, now: Double
     ) -> Int? {
-        guard let body = entry.wire else { return nil }
-        let total = parts.questionEnd + body.bytes.count + (parts.edns ? 11 : 0)
+        guard let body = entry.packed else { return nil }
+        let total = parts.questionEnd + body.byteCount + (parts.edns ? 11 : 0)
         guard total <= min(parts.limit, out.count) else { return nil }
         // A plain query: opcode QUERY, so only RD and CD carry over from its flags.
         return ResponseBuilder.writeCached(

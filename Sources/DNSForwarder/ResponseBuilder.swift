@@ -37,7 +37,7 @@ enum ResponseBuilder {
     /// nil when the general `build` is needed: a private CNAME prefix, an extended RCODE, no wire
     /// form, or too big for the client (truncation).
     static func fromWire(_ request: ForwardRequest, entry: CachedAnswer, now: Double) -> [UInt8]? {
-        guard request.prefix.isEmpty, entry.rcode.rawValue <= 15, let body = entry.wire,
+        guard request.prefix.isEmpty, entry.rcode.rawValue <= 15, let body = entry.packed,
             request.query.questions.count == 1
         else { return nil }
         let query = request.query
@@ -45,7 +45,7 @@ enum ResponseBuilder {
         let nameWire = question.name.wire
         let questionLength = nameWire.count + 4
         let edns = query.edns != nil
-        let total = Header.size + questionLength + body.bytes.count + (edns ? 11 : 0)
+        let total = Header.size + questionLength + body.byteCount + (edns ? 11 : 0)
         guard total <= request.sizeLimit, total <= 65535 else { return nil }
         var questionBytes = nameWire
         questionBytes.append(UInt8(question.type.rawValue >> 8))
@@ -68,22 +68,26 @@ enum ResponseBuilder {
     /// - Returns: the length written.
     static func writeCached(
         into out: UnsafeMutableRawBufferPointer, id: UInt16, queryFlags: UInt16, question: UnsafeRawBufferPointer,
-        entry: CachedAnswer, body: WireBody, now: Double, edns: (dnssecOK: Bool, payload: UInt16)?
+        entry: CachedAnswer, body: PackedWire, now: Double, edns: (dnssecOK: Bool, payload: UInt16)?
     ) -> Int {
         let flags: UInt16 = 0x8080 | (queryFlags & 0x7910) | (entry.rcode.rawValue & 0x0F)
-        let header: [UInt16] = [id, flags, 1, body.answerCount, body.authorityCount, edns == nil ? 0 : 1]
-        for (i, field) in header.enumerated() {
-            out[2 * i] = UInt8(field >> 8)
-            out[2 * i + 1] = UInt8(field & 0xFF)
+        func put(_ value: UInt16, at offset: Int) {
+            out[offset] = UInt8(value >> 8)
+            out[offset + 1] = UInt8(value & 0xFF)
         }
+        put(id, at: 0)
+        put(flags, at: 2)
+        put(1, at: 4)
+        put(body.answerCount, at: 6)
+        put(body.authorityCount, at: 8)
+        put(edns == nil ? 0 : 1, at: 10)
         let base = Header.size + question.count
         UnsafeMutableRawBufferPointer(rebasing: out[Header.size..<base]).copyMemory(from: question)
-        body.bytes.withUnsafeBytes { source in
-            UnsafeMutableRawBufferPointer(rebasing: out[base..<(base + source.count)]).copyMemory(from: source)
-        }
+        UnsafeMutableRawBufferPointer(rebasing: out[base..<(base + body.byteCount)]).copyMemory(from: body.bytes)
         let elapsed = UInt32(max(0, min(Double(UInt32.max), now - entry.storedAt)))
         if elapsed > 0 {
-            for (offset, ttl) in body.ttls {
+            for i in 0..<body.ttlCount {
+                let (offset, ttl) = body.ttl(i)
                 let value = ttl > elapsed ? ttl - elapsed : 0
                 out[base + offset] = UInt8(truncatingIfNeeded: value >> 24)
                 out[base + offset + 1] = UInt8(truncatingIfNeeded: value >> 16)
@@ -91,11 +95,15 @@ enum ResponseBuilder {
                 out[base + offset + 3] = UInt8(truncatingIfNeeded: value)
             }
         }
-        var w = base + body.bytes.count
+        var w = base + body.byteCount
         if let edns {
             // Root owner, type OPT, our payload size, ext-RCODE 0, version 0, DO echoed, no options.
-            let opt: [UInt8] = [0, 0, 41, UInt8(edns.payload >> 8), UInt8(edns.payload & 0xFF), 0, 0, edns.dnssecOK ? 0x80 : 0, 0, 0, 0]
-            for j in 0..<11 { out[w + j] = opt[j] }
+            out[w] = 0
+            put(41, at: w + 1)
+            put(edns.payload, at: w + 3)
+            put(0, at: w + 5)
+            put(edns.dnssecOK ? 0x8000 : 0, at: w + 7)
+            put(0, at: w + 9)
             w += 11
         }
         return w

@@ -5,10 +5,12 @@ import DNSCore
 /// lock and writes nothing another core reads (no LRU relinking, no reference counts on shared
 /// objects), so two workers serving the same names do not fight over cache lines.
 ///
-/// Two-way set associative by fingerprint, names (up to 64 octets; longer ones are not kept) in a
-/// flat buffer beside the slots, so a fill allocates nothing. An entry is used only while fresh, and
-/// everything is forgotten when the shared cache is purged (a reload re-routed names). Entries the
-/// shared cache evicts may still be served here until their TTL runs out: they are still correct.
+/// Two-way set associative by fingerprint. A slot is 128 octets, cache-line aligned: 32 of
+/// bookkeeping, then the name (up to 96 octets; longer ones are not kept), so a hit on a name of up
+/// to 32 octets reads one cache line of the table, and a fill allocates nothing. An entry is used
+/// only while fresh, and everything is forgotten when the shared cache is purged (a reload
+/// re-routed names). Entries the shared cache evicts may still be served here until their TTL runs
+/// out: they are still correct.
 struct WorkerCache: ~Copyable {
     private struct Slot {
         var fingerprint: UInt64 = 0
@@ -22,31 +24,42 @@ struct WorkerCache: ~Copyable {
         var nameLength: UInt8 = 0
     }
 
-    static let maxName = 64
-    private let slots: UnsafeMutableBufferPointer<Slot>
-    /// `maxName` octets per slot: the question name, lower-cased wire form.
-    private let names: UnsafeMutableRawBufferPointer
+    static let slotStride = 128
+    static let maxName = slotStride - 32
+    private let count: Int
+    /// `count` slots of `slotStride` octets: a `Slot`, then the question name, lower-cased wire form.
+    private let table: UnsafeMutableRawPointer
     /// The shared cache's purge count when last looked at, and the use counter. Behind a pointer,
     /// like the rest: every method is non-mutating, so the owner's `let` needs no exclusivity checks.
     private let state: UnsafeMutablePointer<(generation: UInt64, clock: UInt32)>
 
     /// - Parameter size: slots (rounded up to a power of two, at least 2).
     init(size: Int = 16_384) {
+        precondition(MemoryLayout<Slot>.stride <= 32)
         var count = 2
         while count < size { count <<= 1 }
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: Slot())
-        names = .allocate(byteCount: count * WorkerCache.maxName, alignment: 16)
+        self.count = count
+        table = .allocate(byteCount: count * WorkerCache.slotStride, alignment: 64)
+        for i in 0..<count {
+            (table + i * WorkerCache.slotStride).bindMemory(to: Slot.self, capacity: 1).initialize(to: Slot())
+            (table + i * WorkerCache.slotStride + 32).bindMemory(to: UInt8.self, capacity: WorkerCache.maxName)
+        }
         state = .allocate(capacity: 1)
         state.initialize(to: (0, 0))
     }
 
     deinit {
-        for i in slots.indices { slots[i].entry?.release() }
-        slots.deinitialize()
-        slots.deallocate()
-        names.deallocate()
+        for i in 0..<count { slot(i).pointee.entry?.release() }
+        table.deallocate()
         state.deallocate()
+    }
+
+    private func slot(_ i: Int) -> UnsafeMutablePointer<Slot> {
+        (table + i * WorkerCache.slotStride).assumingMemoryBound(to: Slot.self)
+    }
+
+    private func name(_ i: Int) -> UnsafeMutablePointer<UInt8> {
+        (table + i * WorkerCache.slotStride + 32).assumingMemoryBound(to: UInt8.self)
     }
 
     /// Forgets everything if the shared cache was purged since the last look.
@@ -54,15 +67,15 @@ struct WorkerCache: ~Copyable {
         let current = cache.generation
         guard current != state.pointee.generation else { return }
         state.pointee.generation = current
-        for i in slots.indices {
-            slots[i].entry?.release()
-            slots[i] = Slot()
+        for i in 0..<count {
+            slot(i).pointee.entry?.release()
+            slot(i).pointee = Slot()
         }
     }
 
     /// The first slot of the two a fingerprint may occupy.
     private func set(_ fingerprint: UInt64) -> Int {
-        (Int(truncatingIfNeeded: fingerprint ^ (fingerprint >> 31)) << 1) & (slots.count - 1)
+        (Int(truncatingIfNeeded: fingerprint ^ (fingerprint >> 31)) << 1) & (count - 1)
     }
 
     /// Runs `body` with the fresh entry for the question whose name is `bytes[start..<end]`, without
@@ -73,14 +86,14 @@ struct WorkerCache: ~Copyable {
     ) -> R? {
         let first = set(fingerprint)
         for i in first...(first + 1) {
-            let slot = slots.baseAddress! + i
+            let slot = slot(i)
             guard slot.pointee.fingerprint == fingerprint, let entry = slot.pointee.entry, slot.pointee.type == type,
                 slot.pointee.dnssecOK == dnssecOK, now < slot.pointee.expires,
                 Int(slot.pointee.nameLength) == end - start
             else { continue }
-            let name = names.baseAddress! + i * WorkerCache.maxName
+            let name = name(i)
             var same = true
-            for j in 0..<(end - start) where name.load(fromByteOffset: j, as: UInt8.self) != asciiLower(bytes[start + j]) {
+            for j in 0..<(end - start) where name[j] != asciiLower(bytes[start + j]) {
                 same = false
                 break
             }
@@ -101,8 +114,8 @@ struct WorkerCache: ~Copyable {
         let length = end - start
         guard length <= WorkerCache.maxName else { return }
         let first = set(fingerprint)
-        let a = slots[first]
-        let b = slots[first + 1]
+        let a = slot(first).pointee
+        let b = slot(first + 1).pointee
         let i: Int
         if a.entry == nil || now >= a.expires || a.fingerprint == fingerprint {
             i = first
@@ -111,11 +124,11 @@ struct WorkerCache: ~Copyable {
         } else {
             i = a.used &- b.used > UInt32.max / 2 ? first : first + 1  // the one used longer ago
         }
-        slots[i].entry?.release()
-        let name = names.baseAddress! + i * WorkerCache.maxName
-        for j in 0..<length { name.storeBytes(of: asciiLower(bytes[start + j]), toByteOffset: j, as: UInt8.self) }
+        slot(i).pointee.entry?.release()
+        let name = name(i)
+        for j in 0..<length { name[j] = asciiLower(bytes[start + j]) }
         state.pointee.clock &+= 1
-        slots[i] = Slot(
+        slot(i).pointee = Slot(
             fingerprint: fingerprint, entry: .passRetained(entry), expires: entry.storedAt + Double(entry.ttl),
             used: state.pointee.clock,
             type: type, dnssecOK: dnssecOK, nameLength: UInt8(length))
