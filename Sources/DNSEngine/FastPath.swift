@@ -232,23 +232,25 @@ public final class FastPath: Sendable {
         guard n >= 17, query[2] & 0xF8 == 0, query[4] == 0, query[5] == 1, query[6] == 0, query[7] == 0,
             query[8] == 0, query[9] == 0, query[10] == 0, query[11] <= 1
         else { return .slow }
-        // Label offsets of the question name (uncompressed, at most 127 labels), then the hash of
-        // every suffix, right to left, in one pass.
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 129) { labels -> FastOutcome in
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 129) { hashes -> FastOutcome in
+        // Label offsets of the question name (uncompressed, at most 127 labels, and the root), then
+        // the hash of every suffix, right to left, in one pass. Both buffers stay within the 1 KiB
+        // that withUnsafeTemporaryAllocation keeps on the stack (past it, it calls malloc).
+        return withUnsafeTemporaryAllocation(of: Int16.self, capacity: 128) { starts -> FastOutcome in
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 128) { hashes -> FastOutcome in
+                let labels = LabelStarts(starts)
                 var labelCount = 0
                 var p = 12
                 while true {
-                    guard p < n else { return .slow }
+                    guard p < n, p < 12 + 255 else { return .slow }  // a longer name is the slow path's
                     let length = Int(query[p])
                     if length == 0 { break }
                     guard length <= 63, labelCount < 127 else { return .slow }
-                    labels[labelCount] = p
+                    starts[labelCount] = Int16(p)
                     labelCount += 1
                     p += 1 + length
                 }
                 let nameEnd = p + 1
-                labels[labelCount] = p  // the root
+                starts[labelCount] = Int16(p)  // the root
                 guard nameEnd - 12 <= 255, nameEnd + 4 <= n else { return .slow }
                 let qtype = UInt16(query[nameEnd]) << 8 | UInt16(query[nameEnd + 1])
                 guard query[nameEnd + 2] == 0, query[nameEnd + 3] == 1, qtype != 41, !(128...255).contains(qtype) else {
@@ -457,4 +459,11 @@ public struct ClientAddress: Sendable {
         }
         self.init(high: h, low: l, isIPv6: bytes.count == 16)
     }
+}
+
+/// Label offsets in a query (each below 512), read as `Int`.
+private struct LabelStarts {
+    let starts: UnsafeMutableBufferPointer<Int16>
+    init(_ starts: UnsafeMutableBufferPointer<Int16>) { self.starts = starts }
+    subscript(i: Int) -> Int { Int(starts[i]) }
 }

@@ -51,8 +51,10 @@ public struct ResponseRateLimiter {
     public init(settings: Settings) { self.settings = settings }
 
     /// Decides for one response to `client` at monotonic time `now`.
-    public mutating func check(_ client: ClientAddress, now: Double) -> Verdict {
+    /// - Parameter now: read only for a client that is limited (no clock read for exempt ones).
+    public mutating func check(_ client: ClientAddress, now clock: @autoclosure () -> Double) -> Verdict {
         guard settings.rate > 0, !settings.exempt.allows(client) else { return .allow }
+        let now = clock()
         let key = client.isIPv6 ? (client.high & 0xFFFF_FFFF_FFFF_FF00) | 1 : client.high
         var bucket = buckets[key] ?? Bucket(tokens: settings.burst, last: now, limited: 0)
         bucket.tokens = min(settings.burst, bucket.tokens + (now - bucket.last) * settings.rate)

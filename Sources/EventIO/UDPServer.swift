@@ -75,6 +75,7 @@ public final class UDPServer {
     public func stopReading() { watcher?.stop() }
 
     private func drain() {
+        let handler = self.handler  // one retain of its context per wake-up, not one per datagram
         for _ in 0..<UDPServer.batchesPerWake {
             let received = Int(vpcdns_recv_batch(socket.fd, receiveSlots, UInt32(batchSize)))
             if received <= 0 { return }

@@ -20,22 +20,22 @@ enum MetricsRenderer {
         func sum(_ pick: (WorkerMetrics) -> Int) -> Double { Double(workers.reduce(0) { $0 + pick($1) }) }
 
         family("vpcdnsd_queries_total", "counter", "Queries answered, by transport.", [
-            ("transport=\"udp\"", sum { $0.udp.load(ordering: .relaxed) }),
-            ("transport=\"tcp\"", sum { $0.tcp.load(ordering: .relaxed) }),
+            ("transport=\"udp\"", sum { $0.udp }),
+            ("transport=\"tcp\"", sum { $0.tcp }),
         ])
         family("vpcdnsd_responses_total", "counter", "Responses, by RCODE.",
-            (0..<24).compactMap { code in
-                let n = sum { $0.rcodes[code].load(ordering: .relaxed) }
+            (0..<WorkerMetrics.rcodeCount).compactMap { code in
+                let n = sum { $0.rcode(code) }
                 return n > 0 || code <= 5 ? ("rcode=\"\(RCode(UInt16(code)))\"", n) : nil
             })
         var typeSamples = WorkerMetrics.trackedTypes.enumerated().map { i, type in
-            ("qtype=\"\(type)\"", sum { $0.types[i].load(ordering: .relaxed) })
+            ("qtype=\"\(type)\"", sum { $0.type(i) })
         }
-        typeSamples.append(("qtype=\"other\"", sum { $0.types[WorkerMetrics.trackedTypes.count].load(ordering: .relaxed) }))
+        typeSamples.append(("qtype=\"other\"", sum { $0.type(WorkerMetrics.trackedTypes.count) }))
         family("vpcdnsd_queries_by_type_total", "counter", "Queries, by QTYPE.", typeSamples)
         family("vpcdnsd_resolutions_total", "counter", "Responses, by how they were resolved.",
-            ResolvedBy.allCases.enumerated().map { i, path in
-                ("resolved_by=\"\(path.rawValue)\"", sum { $0.paths[i].load(ordering: .relaxed) })
+            WorkerMetrics.paths.enumerated().map { i, path in
+                ("resolved_by=\"\(path.rawValue)\"", sum { $0.path(i) })
             })
 
         let forwarders = workers.map { $0.forwarder.withLock { $0 } }

@@ -29,7 +29,12 @@ final class Worker: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     // Loop-thread state.
-    var snapshot: Snapshot
+    var snapshot: Snapshot {
+        didSet { fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath) }
+    }
+    /// The snapshot's fast path, unretained: `snapshot` keeps it alive, and a hit then writes no
+    /// reference count on an object every worker shares.
+    private var fastPath: Unmanaged<FastPath>
     private var limiter: ResponseRateLimiter
     private var generation = -1
     var rotation = 0
@@ -49,6 +54,7 @@ final class Worker: @unchecked Sendable {
         self.cache = cache
         self.logger = logger
         self.snapshot = store.load()
+        fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath)
         self.limiter = ResponseRateLimiter(settings: snapshot.config.rateLimit)
     }
 
@@ -104,7 +110,10 @@ final class Worker: @unchecked Sendable {
                 case .drop: return 0
                 case .slip: return Worker.slipReply(request, into: out)
                 }
-                switch self.snapshot.engine.fastPath.answer(request, client: client, tcp: false, rotation: self.rotation, into: out) {
+                let outcome = self.fastPath._withUnsafeGuaranteedRef {
+                    $0.answer(request, client: client, tcp: false, rotation: self.rotation, into: out)
+                }
+                switch outcome {
                 case .written(let length, let source):
                     self.accountFast(request, out, length, from: from, transport: .udp, path: source == .endpoint ? .endpoint : .zone)
                     return length
@@ -114,7 +123,7 @@ final class Worker: @unchecked Sendable {
                         return length
                     }
                     // A miss: straight to the forwarder, without the general parser and engine.
-                    if let forwardRequest = self.snapshot.engine.fastPath.forwardRequest(request, parts) {
+                    if let forwardRequest = self.fastPath._withUnsafeGuaranteedRef({ $0.forwardRequest(request, parts) }) {
                         self.forward(forwardRequest, from: from, transport: .udp) { [unowned server] reply in
                             server.send(reply, to: from)
                         }

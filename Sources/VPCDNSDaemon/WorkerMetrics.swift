@@ -5,27 +5,53 @@ import DNSEngine
 import DNSForwarder
 import Synchronization
 
-/// One worker's counters. The worker increments them with relaxed atomics on memory no other worker
-/// writes; the metrics endpoint on the main thread reads them.
-final class WorkerMetrics: Sendable {
+/// One worker's counters, in one block of memory no other worker writes. The worker is the only
+/// writer, so a count is a relaxed load and a relaxed store (no locked read-modify-write, no
+/// reference counting); the metrics endpoint on the main thread reads them with relaxed loads.
+final class WorkerMetrics: @unchecked Sendable {
     /// Query types counted by name; the rest are `other`.
     static let trackedTypes: [RRType] = [.A, .AAAA, .CNAME, .MX, .TXT, .PTR, .SRV, .NS, .SOA, .ANY, .HTTPS, .SVCB, .CAA]
+    static let paths = ResolvedBy.allCases
+    static let rcodeCount = 24
 
-    let udp = ManagedAtomic<Int>(0)
-    let tcp = ManagedAtomic<Int>(0)
-    let rcodes = (0..<24).map { _ in ManagedAtomic<Int>(0) }
-    let types = (0...trackedTypes.count).map { _ in ManagedAtomic<Int>(0) }
-    let paths = ResolvedBy.allCases.map { _ in ManagedAtomic<Int>(0) }
+    // The block: UDP, TCP, then each RCODE, each tracked type and `other`, each path.
+    private static let rcodeBase = 2
+    private static let typeBase = rcodeBase + rcodeCount
+    private static let pathBase = typeBase + trackedTypes.count + 1
+    private static let size = pathBase + paths.count
+    private let counters: UnsafeMutablePointer<Int.AtomicRepresentation>
+
     /// The forwarder's counters and down upstreams, copied by the worker once a second.
     let forwarder = Mutex<(stats: ForwarderStats, down: Set<Upstream>, pending: Int)>((ForwarderStats(), [], 0))
 
-    func count(transport: QueryContext.Transport, qtype: RRType?, rcode: Int, path: ResolvedBy) {
-        (transport == .udp ? udp : tcp).wrappingIncrement(ordering: .relaxed)
-        if let qtype {
-            let index = WorkerMetrics.trackedTypes.firstIndex(of: qtype) ?? WorkerMetrics.trackedTypes.count
-            types[index].wrappingIncrement(ordering: .relaxed)
-        }
-        rcodes[min(max(rcode, 0), rcodes.count - 1)].wrappingIncrement(ordering: .relaxed)
-        paths[ResolvedBy.allCases.firstIndex(of: path)!].wrappingIncrement(ordering: .relaxed)
+    init() {
+        counters = .allocate(capacity: WorkerMetrics.size)
+        counters.initialize(repeating: Int.AtomicRepresentation(0), count: WorkerMetrics.size)
     }
+
+    deinit { counters.deallocate() }
+
+    private func counter(_ i: Int) -> UnsafeAtomic<Int> { UnsafeAtomic(at: counters + i) }
+
+    private func bump(_ i: Int) {
+        let c = counter(i)
+        c.store(c.load(ordering: .relaxed) &+ 1, ordering: .relaxed)  // this worker is the only writer
+    }
+
+    func count(transport: QueryContext.Transport, qtype: RRType?, rcode: Int, path: ResolvedBy) {
+        bump(transport == .udp ? 0 : 1)
+        if let qtype {
+            bump(WorkerMetrics.typeBase + (WorkerMetrics.trackedTypes.firstIndex(of: qtype) ?? WorkerMetrics.trackedTypes.count))
+        }
+        bump(WorkerMetrics.rcodeBase + min(max(rcode, 0), WorkerMetrics.rcodeCount - 1))
+        bump(WorkerMetrics.pathBase + (WorkerMetrics.paths.firstIndex(of: path) ?? 0))
+    }
+
+    // Reads, from any thread.
+    var udp: Int { counter(0).load(ordering: .relaxed) }
+    var tcp: Int { counter(1).load(ordering: .relaxed) }
+    func rcode(_ code: Int) -> Int { counter(WorkerMetrics.rcodeBase + code).load(ordering: .relaxed) }
+    /// Index `trackedTypes.count` is `other`.
+    func type(_ index: Int) -> Int { counter(WorkerMetrics.typeBase + index).load(ordering: .relaxed) }
+    func path(_ index: Int) -> Int { counter(WorkerMetrics.pathBase + index).load(ordering: .relaxed) }
 }
