@@ -19,14 +19,14 @@ final class WorkerMetrics: @unchecked Sendable {
     private static let typeBase = rcodeBase + rcodeCount
     private static let pathBase = typeBase + trackedTypes.count + 1
     private static let size = pathBase + paths.count
-    private let counters: UnsafeMutablePointer<Int.AtomicRepresentation>
+    private let counters: UnsafeMutablePointer<UnsafeAtomic<Int>.Storage>
 
     /// The forwarder's counters and down upstreams, copied by the worker once a second.
     let forwarder = Mutex<(stats: ForwarderStats, down: Set<Upstream>, pending: Int)>((ForwarderStats(), [], 0))
 
     init() {
         counters = .allocate(capacity: WorkerMetrics.size)
-        counters.initialize(repeating: Int.AtomicRepresentation(0), count: WorkerMetrics.size)
+        counters.initialize(repeating: UnsafeAtomic<Int>.Storage(0), count: WorkerMetrics.size)
     }
 
     deinit { counters.deallocate() }
