@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNSCore
+import Glibc
 
 /// A worker's own copy of hot cache entries, in front of the shared `ResponseCache`: a hit takes no
 /// lock and writes nothing another core reads (no LRU relinking, no reference counts on shared
@@ -39,9 +40,13 @@ struct WorkerCache: ~Copyable {
         var count = 2
         while count < size { count <<= 1 }
         self.count = count
-        table = .allocate(byteCount: count * WorkerCache.slotStride, alignment: 64)
+        // Fresh anonymous pages: page-aligned, and zero, which is an empty `Slot`, so nothing is
+        // written (and no memory used) until a slot is filled.
+        let memory = mmap(nil, count * WorkerCache.slotStride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let memory, memory != MAP_FAILED else { fatalError("mmap of the worker cache failed: \(errno)") }
+        table = memory
         for i in 0..<count {
-            (table + i * WorkerCache.slotStride).bindMemory(to: Slot.self, capacity: 1).initialize(to: Slot())
+            (table + i * WorkerCache.slotStride).bindMemory(to: Slot.self, capacity: 1)
             (table + i * WorkerCache.slotStride + 32).bindMemory(to: UInt8.self, capacity: WorkerCache.maxName)
         }
         state = .allocate(capacity: 1)
@@ -50,7 +55,7 @@ struct WorkerCache: ~Copyable {
 
     deinit {
         for i in 0..<count { slot(i).pointee.entry?.release() }
-        table.deallocate()
+        munmap(table, count * WorkerCache.slotStride)
         state.deallocate()
     }
 
@@ -67,9 +72,10 @@ struct WorkerCache: ~Copyable {
         let current = cache.generation
         guard current != state.pointee.generation else { return }
         state.pointee.generation = current
-        for i in 0..<count {
-            slot(i).pointee.entry?.release()
-            slot(i).pointee = Slot()
+        for i in 0..<count { slot(i).pointee.entry?.release() }
+        // Back to zero pages: every slot empty, and the memory returned until slots fill again.
+        if madvise(table, count * WorkerCache.slotStride, MADV_DONTNEED) != 0 {
+            for i in 0..<count { slot(i).pointee = Slot() }
         }
     }
 
