@@ -104,9 +104,12 @@ public struct PackedWire: @unchecked Sendable {
     public let authorityCount: UInt16
     let ttlCount: Int
 
+    /// Where the (offset, TTL) pairs start: after the bytes, 4-aligned.
+    private static func ttlStart(_ byteCount: Int) -> Int { (byteCount + 3) & ~3 }
+
     /// Copies `body` into a new allocation; `deallocate()` frees it.
     init(copying body: WireBody) {
-        let ttlStart = (body.bytes.count + 3) & ~3
+        let ttlStart = PackedWire.ttlStart(body.bytes.count)
         let memory = UnsafeMutableRawPointer.allocate(byteCount: max(1, ttlStart + 8 * body.ttls.count), alignment: 8)
         body.bytes.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         for (i, entry) in body.ttls.enumerated() {
@@ -126,7 +129,7 @@ public struct PackedWire: @unchecked Sendable {
 
     /// Where the `i`th record's TTL sits in `bytes`, and the TTL stored.
     func ttl(_ i: Int) -> (offset: Int, ttl: UInt32) {
-        let at = (byteCount + 3) & ~3 + 8 * i
+        let at = PackedWire.ttlStart(byteCount) + 8 * i
         return (Int(base.loadUnaligned(fromByteOffset: at, as: UInt32.self)), base.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self))
     }
 

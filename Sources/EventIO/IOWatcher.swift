@@ -30,5 +30,10 @@ final class IOWatcher {
         if let event { event_del(event) }
     }
 
+    /// Runs the callback on the next loop turn as if the descriptor were readable.
+    func activate() {
+        if let event { event_active(event, Int32(EV_READ), 0) }
+    }
+
     deinit { if let event { event_free(event) } }
 }

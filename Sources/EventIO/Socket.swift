@@ -59,3 +59,17 @@ public final class Socket: @unchecked Sendable {
 
     deinit { close(fd) }
 }
+
+/// A non-blocking UDP socket connected to `remote`: the kernel picks a random source port
+/// (RFC 5452 §10) and drops datagrams from any other address. The caller closes it.
+/// - Throws: `EventIOError` naming the call that failed.
+func connectedDatagramSocket(to remote: SocketAddress) throws(EventIOError) -> Int32 {
+    let fd = socket(remote.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw EventIOError(call: "socket", errno: errno) }
+    guard remote.withSockAddr({ connect(fd, $0, $1) }) == 0 else {
+        let error = errno
+        close(fd)
+        throw EventIOError(call: "connect \(remote)", errno: error)
+    }
+    return fd
+}

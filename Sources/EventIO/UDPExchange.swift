@@ -67,10 +67,7 @@ public final class UDPExchange {
             return
         }
         do {
-            fd = socket(remote.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else { throw EventIOError(call: "socket", errno: errno) }
-            let connected = remote.withSockAddr { connect(fd, $0, $1) }
-            guard connected == 0 else { throw EventIOError(call: "connect \(remote)", errno: errno) }
+            fd = try connectedDatagramSocket(to: remote)
             let sent = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             guard sent == payload.count else { throw EventIOError(call: "send to \(remote)", errno: errno) }
         } catch {
@@ -161,7 +158,7 @@ public final class UDPExchange {
 }
 
 /// Frees a descriptor's event, then closes the descriptor; both are left empty (nil, -1).
-func closeEvent(_ event: inout OpaquePointer?, fd: inout Int32) {
+private func closeEvent(_ event: inout OpaquePointer?, fd: inout Int32) {
     if let current = event {
         event_free(current)
         event = nil

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-internal import CLibevent
 import CSocketBatch
 import Glibc
 
@@ -68,25 +67,24 @@ public final class UDPSocketPool {
         }
         let index = Int(id) % Self.slotsPerRemote  // the ID is random: so is the slot
         let now = monotonicSeconds()
-        if let socket = slots[row][index] {
-            if socket.takes(id, now: now, limit: queriesPerSocket, lifetime: lifetime) {
-                socket.uses += 1
-                return socket
-            }
-            socket.retire()
-            slots[row][index] = nil
+        let socket: PooledSocket
+        if let current = slots[row][index], current.takes(id, now: now, limit: queriesPerSocket, lifetime: lifetime) {
+            socket = current
+        } else {
+            slots[row][index]?.retire()
+            slots[row][index] = PooledSocket(to: remote, pool: self, now: now)
+            guard let fresh = slots[row][index] else { return nil }
+            socket = fresh
         }
-        guard let socket = PooledSocket(to: remote, pool: self, now: now) else { return nil }
-        slots[row][index] = socket
-        socket.uses = 1
+        socket.uses += 1
         return socket
     }
 }
 
-/// One connected socket of a pool: a persistent read event, and the exchanges waiting on it by ID.
+/// One connected socket of a pool: a read watch, and the exchanges waiting on it by ID.
 final class PooledSocket {
     private(set) var fd: Int32 = -1
-    private var event: OpaquePointer?
+    private var watcher: IOWatcher?
     private unowned let pool: UDPSocketPool
     private var waiting: [UInt16: UDPExchange] = [:]
     var uses = 0
@@ -99,23 +97,13 @@ final class PooledSocket {
     init?(to remote: SocketAddress, pool: UDPSocketPool, now: Double) {
         self.pool = pool
         openedAt = now
-        fd = socket(remote.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        // connect() picks the random port (RFC 5452 §10) and makes the kernel drop other sources.
-        guard remote.withSockAddr({ connect(fd, $0, $1) }) == 0 else {
+        guard let fd = try? connectedDatagramSocket(to: remote) else { return nil }
+        self.fd = fd
+        guard let watcher = try? IOWatcher(fd: fd, events: .read, on: pool.loop, { [unowned self] _ in self.readable() }) else {
             closeNow()
             return nil
         }
-        // Unretained is safe: the event is freed before `self` goes away (close, deinit).
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        event = event_new(pool.loop.base, fd, Int16(EV_READ | EV_PERSIST), { _, _, context in
-            guard let context else { preconditionFailure("libevent passed a nil context") }
-            Unmanaged<PooledSocket>.fromOpaque(context).takeUnretainedValue().readable()
-        }, context)
-        guard let event, event_add(event, nil) == 0 else {
-            closeNow()
-            return nil
-        }
+        self.watcher = watcher
     }
 
     deinit { closeNow() }
@@ -143,12 +131,12 @@ final class PooledSocket {
     /// takes no new ones.
     func fail(_ why: String) {
         retired = true
-        guard let event, !waiting.isEmpty else {
-            if waiting.isEmpty { closeNow() }
+        guard !waiting.isEmpty else {
+            closeNow()
             return
         }
         failure = why
-        event_active(event, Int32(EV_READ), 0)
+        watcher?.activate()
     }
 
     private func readable() {
@@ -192,5 +180,13 @@ final class PooledSocket {
         if waiting.isEmpty { closeNow() }
     }
 
-    private func closeNow() { closeEvent(&event, fd: &fd) }
+    /// Stops the watch and closes the descriptor; the watcher itself goes with the object, never
+    /// from inside its own callback.
+    private func closeNow() {
+        watcher?.stop()
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+    }
 }
