@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <string.h>
@@ -12,48 +13,65 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-// Points each header at its slot: the whole buffer and address space to receive into, or the
-// datagram and its destination to send.
-static void prepare(struct mmsghdr *headers, struct iovec *vectors, vpcdns_datagram *slots, unsigned count,
-                    int receiving) {
-    memset(headers, 0, sizeof(headers[0]) * count);
-    for (unsigned i = 0; i < count; i++) {
-        vectors[i].iov_base = slots[i].data;
-        vectors[i].iov_len = receiving ? slots[i].capacity : slots[i].length;
-        headers[i].msg_hdr.msg_iov = &vectors[i];
-        headers[i].msg_hdr.msg_iovlen = 1;
-        headers[i].msg_hdr.msg_name = &slots[i].address;
-        headers[i].msg_hdr.msg_namelen = receiving ? sizeof(slots[i].address) : slots[i].address_length;
-    }
-}
-
-int vpcdns_recv_batch(int fd, vpcdns_datagram *slots, unsigned count) {
+struct vpcdns_batch {
+    vpcdns_datagram *slots;
+    unsigned count;
+    /// Headers a receive filled in (their address lengths need resetting before the next one).
+    unsigned used;
     struct mmsghdr headers[VPCDNS_MAX_BATCH];
     struct iovec vectors[VPCDNS_MAX_BATCH];
+};
+
+vpcdns_batch *vpcdns_batch_create(vpcdns_datagram *slots, unsigned count) {
     if (count > VPCDNS_MAX_BATCH) count = VPCDNS_MAX_BATCH;
-    prepare(headers, vectors, slots, count, 1);
+    vpcdns_batch *batch = calloc(1, sizeof(*batch));
+    if (batch == NULL) return NULL;
+    batch->slots = slots;
+    batch->count = count;
+    // Each header points at its slot once: buffer and address space (to receive into, whole), or
+    // datagram and destination (to send, lengths set per send).
+    for (unsigned i = 0; i < count; i++) {
+        batch->vectors[i].iov_base = slots[i].data;
+        batch->vectors[i].iov_len = slots[i].capacity;
+        batch->headers[i].msg_hdr.msg_iov = &batch->vectors[i];
+        batch->headers[i].msg_hdr.msg_iovlen = 1;
+        batch->headers[i].msg_hdr.msg_name = &slots[i].address;
+        batch->headers[i].msg_hdr.msg_namelen = sizeof(slots[i].address);
+    }
+    return batch;
+}
+
+void vpcdns_batch_destroy(vpcdns_batch *batch) { free(batch); }
+
+int vpcdns_batch_receive(int fd, vpcdns_batch *batch) {
+    // The kernel wrote the address length of each datagram last received; the rest are as set.
+    for (unsigned i = 0; i < batch->used; i++) batch->headers[i].msg_hdr.msg_namelen = sizeof(batch->slots[i].address);
+    batch->used = 0;
     int n;
     do {
-        n = recvmmsg(fd, headers, count, MSG_DONTWAIT, NULL);
+        n = recvmmsg(fd, batch->headers, batch->count, MSG_DONTWAIT, NULL);
     } while (n < 0 && errno == EINTR);
     if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    batch->used = (unsigned)n;
     for (int i = 0; i < n; i++) {
+        vpcdns_datagram *slot = &batch->slots[i];
         // A datagram longer than the buffer is cut (MSG_TRUNC): report what we hold, and that it was cut.
-        slots[i].length = headers[i].msg_len > slots[i].capacity ? slots[i].capacity : headers[i].msg_len;
-        slots[i].truncated = (headers[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-        slots[i].address_length = headers[i].msg_hdr.msg_namelen;
+        slot->length = batch->headers[i].msg_len > slot->capacity ? slot->capacity : batch->headers[i].msg_len;
+        slot->truncated = (batch->headers[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+        slot->address_length = batch->headers[i].msg_hdr.msg_namelen;
     }
     return n;
 }
 
-int vpcdns_send_batch(int fd, vpcdns_datagram *slots, unsigned count) {
-    struct mmsghdr headers[VPCDNS_MAX_BATCH];
-    struct iovec vectors[VPCDNS_MAX_BATCH];
-    if (count > VPCDNS_MAX_BATCH) count = VPCDNS_MAX_BATCH;
-    prepare(headers, vectors, slots, count, 0);
+int vpcdns_batch_send(int fd, vpcdns_batch *batch, unsigned count) {
+    if (count > batch->count) count = batch->count;
+    for (unsigned i = 0; i < count; i++) {
+        batch->vectors[i].iov_len = batch->slots[i].length;
+        batch->headers[i].msg_hdr.msg_namelen = batch->slots[i].address_length;
+    }
     unsigned sent = 0;
     while (sent < count) {
-        int n = sendmmsg(fd, headers + sent, count - sent, MSG_DONTWAIT);
+        int n = sendmmsg(fd, batch->headers + sent, count - sent, MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;

@@ -30,8 +30,14 @@ public struct ForwardableQuery: Sendable, Equatable {
 
     /// Whose upstreams: a forward rule's (an index the fast path knows), or -1 for the default ones.
     public var group: Int32
+    /// `WireNameHash` of the question name, which the forward cache's fingerprint starts from.
+    public var nameHash: UInt64
 
-    public init(nameEnd: Int, questionEnd: Int, qtype: UInt16, edns: Bool, dnssecOK: Bool, limit: Int, group: Int32 = -1) {
+    public init(
+        nameEnd: Int, questionEnd: Int, qtype: UInt16, edns: Bool, dnssecOK: Bool, limit: Int, group: Int32 = -1,
+        nameHash: UInt64
+    ) {
+        self.nameHash = nameHash
         self.nameEnd = nameEnd
         self.questionEnd = questionEnd
         self.qtype = qtype
@@ -232,11 +238,14 @@ public final class FastPath: Sendable {
         guard n >= 17, query[2] & 0xF8 == 0, query[4] == 0, query[5] == 1, query[6] == 0, query[7] == 0,
             query[8] == 0, query[9] == 0, query[10] == 0, query[11] <= 1
         else { return .slow }
-        // Label offsets of the question name (uncompressed, at most 127 labels, and the root), then
-        // the hash of every suffix, right to left, in one pass. Both buffers stay within the 1 KiB
-        // that withUnsafeTemporaryAllocation keeps on the stack (past it, it calls malloc).
-        return withUnsafeTemporaryAllocation(of: Int16.self, capacity: 128) { starts -> FastOutcome in
+        // Label offsets of the question name (uncompressed, at most 127 labels, and the root), the
+        // hash of every suffix (right to left, in one pass), and the table entry of each suffix the
+        // walk up to the zone looked at. Each buffer stays within the 1 KiB that
+        // withUnsafeTemporaryAllocation keeps on the stack (past it, it calls malloc).
+        return withUnsafeTemporaryAllocation(byteCount: 128 * 6, alignment: 4) { scratch -> FastOutcome in
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 128) { hashes -> FastOutcome in
+                let starts = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<256]).bindMemory(to: Int16.self)
+                let found = UnsafeMutableRawBufferPointer(rebasing: scratch[256...]).bindMemory(to: Int32.self)
                 let labels = LabelStarts(starts)
                 var labelCount = 0
                 var p = 12
@@ -281,10 +290,10 @@ public final class FastPath: Sendable {
                     return .slow
                 }
                 guard accessControl.allows(client) else { return .slow }
-                hashes[labelCount] = WireNameTable<NodeInfo>.seed
+                hashes[labelCount] = WireNameHash.seed
                 var i = labelCount - 1
                 while i >= 0 {
-                    hashes[i] = WireNameTable<NodeInfo>.mix(hashes[i + 1], query, labels[i])
+                    hashes[i] = WireNameHash.mix(hashes[i + 1], query, labels[i])
                     i -= 1
                 }
 
@@ -293,14 +302,18 @@ public final class FastPath: Sendable {
                 var apexLabel = 0
                 var systemSeen = false
                 for i in 0...labelCount {
-                    guard let index = table.find(query, labels[i], nameEnd, hash: hashes[i]) else { continue }
+                    guard let index = table.find(query, labels[i], nameEnd, hash: hashes[i]) else {
+                        found[i] = -1
+                        continue
+                    }
+                    found[i] = Int32(index)
                     let info = table.values[index]
                     if hasRules && !systemSeen {
                         if info.rule == 1 {
                             return .forwardable(
                                 ForwardableQuery(
                                     nameEnd: nameEnd, questionEnd: questionEnd, qtype: qtype, edns: edns,
-                                    dnssecOK: dnssecOK, limit: limit, group: info.group))
+                                    dnssecOK: dnssecOK, limit: limit, group: info.group, nameHash: hashes[0]))
                         }
                         if info.rule == 2 { systemSeen = true }
                     }
@@ -315,22 +328,21 @@ public final class FastPath: Sendable {
                     return .forwardable(
                         ForwardableQuery(
                             nameEnd: nameEnd, questionEnd: questionEnd, qtype: qtype, edns: edns, dnssecOK: dnssecOK,
-                            limit: limit, group: -1))
+                            limit: limit, group: -1, nameHash: hashes[0]))
                 }
                 let zone = zones[zoneIndex]
                 if zone.hasCuts { return .slow }
 
-                // The name itself, else the closest encloser and its wildcard (RFC 4592 §3.3.1).
+                // The name itself, else the closest encloser and its wildcard (RFC 4592 §3.3.1): the
+                // walk above looked up every suffix from the name to the apex already.
                 var node: NodeInfo?
-                if let index = table.find(query, 12, nameEnd, hash: hashes[0]), table.values[index].zone == Int32(zoneIndex) {
-                    node = table.values[index]
+                if found[0] >= 0, table.values[Int(found[0])].zone == Int32(zoneIndex) {
+                    node = table.values[Int(found[0])]
                 } else {
                     var k = 1
                     while k <= apexLabel {
-                        if let index = table.find(query, labels[k], nameEnd, hash: hashes[k]),
-                            table.values[index].zone == Int32(zoneIndex)
-                        {
-                            let wildcard = table.values[index].wildcard
+                        if found[k] >= 0, table.values[Int(found[k])].zone == Int32(zoneIndex) {
+                            let wildcard = table.values[Int(found[k])].wildcard
                             if wildcard >= 0 { node = table.values[Int(wildcard)] }
                             break
                         }
@@ -369,30 +381,18 @@ public final class FastPath: Sendable {
                 var authority = 0
                 let ceiling = min(limit, out.count) - (edns ? 11 : 0)
                 if let node, count > 0 {
-                    let rdlength = qtype == 1 ? 4 : 16
-                    guard w + count * (12 + rdlength) <= ceiling else { return .slow }  // would truncate
+                    guard w + count * (12 + (qtype == 1 ? 4 : 16)) <= ceiling else { return .slow }  // would truncate
                     let ttl = qtype == 1 ? node.aTTL : node.aaaaTTL
                     let base = Int(qtype == 1 ? node.aStart : node.aaaaStart)
                     let first = count > 1 ? abs(rotation % count) : 0
-                    let pool = qtype == 1 ? v4 : v6
-                    pool.withUnsafeBytes { addresses in
-                        for k in 0..<count {
-                            out[w] = 0xC0
-                            out[w + 1] = 0x0C
-                            out[w + 2] = UInt8(qtype >> 8)
-                            out[w + 3] = UInt8(qtype & 0xFF)
-                            out[w + 4] = 0
-                            out[w + 5] = 1
-                            out[w + 6] = UInt8(truncatingIfNeeded: ttl >> 24)
-                            out[w + 7] = UInt8(truncatingIfNeeded: ttl >> 16)
-                            out[w + 8] = UInt8(truncatingIfNeeded: ttl >> 8)
-                            out[w + 9] = UInt8(truncatingIfNeeded: ttl)
-                            out[w + 10] = 0
-                            out[w + 11] = UInt8(rdlength)
-                            let from = (base + (first + k) % count) * rdlength
-                            UnsafeMutableRawBufferPointer(rebasing: out[(w + 12)..<(w + 12 + rdlength)])
-                                .copyMemory(from: UnsafeRawBufferPointer(rebasing: addresses[from..<(from + rdlength)]))
-                            w += 12 + rdlength
+                    // Not `let pool = qtype == 1 ? v4 : v6`: copying an array every worker shares retains it.
+                    if qtype == 1 {
+                        w = v4.withUnsafeBytes {
+                            FastPath.writeAnswers(into: out, at: w, type: qtype, ttl: ttl, from: $0, base: base, first: first, count: count)
+                        }
+                    } else {
+                        w = v6.withUnsafeBytes {
+                            FastPath.writeAnswers(into: out, at: w, type: qtype, ttl: ttl, from: $0, base: base, first: first, count: count)
                         }
                     }
                 } else {
@@ -434,6 +434,36 @@ public final class FastPath: Sendable {
                 return .written(w, zone.isEndpoint ? .endpoint : .zone)
             }
         }
+    }
+
+    /// Writes `count` A (`type` 1) or AAAA records whose owner is the question name, the addresses
+    /// taken from `addresses` starting at record `base` and rotated by `first`; returns the end.
+    @inline(__always)
+    private static func writeAnswers(
+        into out: UnsafeMutableRawBufferPointer, at start: Int, type: UInt16, ttl: UInt32, from addresses: UnsafeRawBufferPointer,
+        base: Int, first: Int, count: Int
+    ) -> Int {
+        let rdlength = type == 1 ? 4 : 16
+        var w = start
+        for k in 0..<count {
+            out[w] = 0xC0
+            out[w + 1] = 0x0C
+            out[w + 2] = UInt8(type >> 8)
+            out[w + 3] = UInt8(type & 0xFF)
+            out[w + 4] = 0
+            out[w + 5] = 1
+            out[w + 6] = UInt8(truncatingIfNeeded: ttl >> 24)
+            out[w + 7] = UInt8(truncatingIfNeeded: ttl >> 16)
+            out[w + 8] = UInt8(truncatingIfNeeded: ttl >> 8)
+            out[w + 9] = UInt8(truncatingIfNeeded: ttl)
+            out[w + 10] = 0
+            out[w + 11] = UInt8(rdlength)
+            let from = (base + (first + k) % count) * rdlength
+            UnsafeMutableRawBufferPointer(rebasing: out[(w + 12)..<(w + 12 + rdlength)])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: addresses[from..<(from + rdlength)]))
+            w += 12 + rdlength
+        }
+        return w
     }
 }
 

@@ -2,9 +2,9 @@
 import DNSCore
 
 /// Names → plain values, looked up straight from the bytes of a packet without building a
-/// `DNSName`. Open addressing on a 64-bit hash of the lower-cased labels, computed right to left so
-/// the hashes of every suffix of a name come out of one pass; verified by comparing octets without
-/// case against a flat pool. Values must be plain data: a lookup retains nothing.
+/// `DNSName`. Open addressing on `WireNameHash` (computed right to left, so the hashes of every
+/// suffix of a name come out of one pass); verified by comparing octets without case against a
+/// flat pool. Values must be plain data: a lookup retains nothing.
 struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
     private var slots: [Int32]
     private var hashes: [UInt64] = []
@@ -28,32 +28,10 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
 
     var count: Int { values.count }
 
-    static var seed: UInt64 { 0xcbf2_9ce4_8422_2325 }
-
-    /// Mixes one label (its length octet and lower-cased octets at `bytes[start...]`) into the hash of
-    /// the name to its right.
-    @inline(__always)
-    static func mix(_ h: UInt64, _ bytes: UnsafeRawBufferPointer, _ start: Int) -> UInt64 {
-        let length = Int(bytes[start])
-        var x = (h ^ UInt64(length)) &* 0x0000_0100_0000_01B3
-        var i = start + 1
-        let end = start + 1 + length
-        while i < end {
-            x = (x ^ UInt64(asciiLower(bytes[i]))) &* 0x0000_0100_0000_01B3
-            i += 1
-        }
-        return x
-    }
-
-    /// The hash of a whole name in wire form.
+    /// The hash of a whole name in wire form (`WireNameHash`, as the fast path computes it from a
+    /// packet).
     static func hash(_ name: DNSName) -> UInt64 {
-        name.wire.withUnsafeBytes { bytes in
-            name.withLabelStarts { starts in
-                var h = seed
-                for start in starts.reversed() { h = mix(h, bytes, Int(start)) }
-                return h
-            }
-        }
+        name.wire.withUnsafeBytes { WireNameHash.hash($0, 0, $0.count) }
     }
 
     /// Adds or replaces the value for `name`; returns its index.
@@ -88,14 +66,10 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
                     while true {
                         let index = Int(slots[slot])
                         if index < 0 { return nil }
-                        if hashes[index] == h && Int(nameLengths[index]) + 1 == length {
-                            let base = Int(nameStarts[index])
-                            var same = true
-                            for i in 0..<length where pool[base + i] != asciiLower(bytes[start + i]) {
-                                same = false
-                                break
-                            }
-                            if same { return index }
+                        if hashes[index] == h && Int(nameLengths[index]) + 1 == length
+                            && WireNameHash.equal(bytes, start, lowered: UnsafeRawBufferPointer(pool), Int(nameStarts[index]), count: length)
+                        {
+                            return index
                         }
                         slot = (slot + 1) & mask
                     }

@@ -22,20 +22,19 @@ public struct CacheKey: Hashable, Sendable {
         }
     }
 
-    /// FNV-1a over the lower-cased name octets `bytes[start..<end]`, then type, class and DO.
+    /// `WireNameHash` of the name at `bytes[start..<end]` (lower-cased as it goes), then type,
+    /// class and DO.
     @inline(__always)
     public static func fingerprint(
         name bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, qclass: UInt16, dnssecOK: Bool
     ) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        var i = start
-        while i < end {
-            h = (h ^ UInt64(asciiLower(bytes[i]))) &* 0x0000_0100_0000_01B3
-            i += 1
-        }
-        h = (h ^ UInt64(type)) &* 0x0000_0100_0000_01B3
-        h = (h ^ UInt64(qclass)) &* 0x0000_0100_0000_01B3
-        return (h ^ (dnssecOK ? 1 : 0)) &* 0x0000_0100_0000_01B3
+        fingerprint(nameHash: WireNameHash.hash(bytes, start, end), type: type, qclass: qclass, dnssecOK: dnssecOK)
+    }
+
+    /// The fingerprint from the name's `WireNameHash` (as the fast path has it already).
+    @inline(__always)
+    public static func fingerprint(nameHash: UInt64, type: UInt16, qclass: UInt16, dnssecOK: Bool) -> UInt64 {
+        WireNameHash.mix(nameHash, word: UInt64(type) | UInt64(qclass) << 16 | (dnssecOK ? 1 << 32 : 0))
     }
 
     /// The fingerprint, fed to the hasher once (equal keys have equal fingerprints: both fold case).
@@ -47,7 +46,8 @@ public struct CacheKey: Hashable, Sendable {
         guard self.type.rawValue == type, qclass == .IN, self.dnssecOK == dnssecOK, name.wire.count == end - start else {
             return false
         }
-        return name.wire.withUnsafeBufferPointer { stored in
+        // Stored names keep the case they came with: compare both sides lowered.
+        return name.wire.withUnsafeBytes { stored in
             for i in 0..<stored.count where asciiLower(stored[i]) != asciiLower(bytes[start + i]) { return false }
             return true
         }
@@ -61,8 +61,11 @@ public struct WireBody: Sendable, Equatable {
     public var authorityCount: UInt16
     /// Offsets (into `bytes`) of each record's TTL field, with the TTL stored.
     public var ttls: [(offset: Int, ttl: UInt32)]
+    /// The question name, lower case, in wire form: a worker's cache checks a hit against it.
+    public var name: [UInt8]
 
-    init(bytes: [UInt8], answerCount: UInt16, authorityCount: UInt16, ttls: [(offset: Int, ttl: UInt32)]) {
+    init(bytes: [UInt8], answerCount: UInt16, authorityCount: UInt16, ttls: [(offset: Int, ttl: UInt32)], name: [UInt8]) {
+        self.name = name
         self.bytes = bytes
         self.answerCount = answerCount
         self.authorityCount = authorityCount
@@ -91,50 +94,67 @@ public struct WireBody: Sendable, Equatable {
         answerCount = UInt16(answers.count)
         authorityCount = UInt16(authority.count)
         self.ttls = ttls
+        name = question.name.wire.map(asciiLower)
     }
 }
 
-/// A `WireBody` in one allocation its `CachedAnswer` owns: the bytes, then (offset, TTL) pairs as
-/// two `UInt32`s each. Copying it copies a pointer and counts, never a reference: workers serving
-/// the same entry write nothing to memory they share (no reference counts bouncing between cores).
+/// A `WireBody` in one allocation its `CachedAnswer` owns: the question name (lower case), the
+/// bytes, then (offset, TTL) pairs as two `UInt32`s each. Copying it copies a pointer and counts,
+/// never a reference: workers serving the same entry write nothing to memory they share (no
+/// reference counts bouncing between cores), and a worker's cache keeps a copy in its slot, so a
+/// hit reads the slot and this allocation, nothing else.
 public struct PackedWire: @unchecked Sendable {
     let base: UnsafeRawPointer
-    public let byteCount: Int
+    private let count: UInt16
     public let answerCount: UInt16
     public let authorityCount: UInt16
-    let ttlCount: Int
+    private let pairs: UInt16
+    let nameLength: UInt8
 
-    /// Where the (offset, TTL) pairs start: after the bytes, 4-aligned.
-    private static func ttlStart(_ byteCount: Int) -> Int { (byteCount + 3) & ~3 }
+    public var byteCount: Int { Int(count) }
+    var ttlCount: Int { Int(pairs) }
 
-    /// Copies `body` into a new allocation; `deallocate()` frees it.
+    /// Where the (offset, TTL) pairs start: after the name and the bytes, 4-aligned.
+    private var ttlStart: Int { (Int(nameLength) + Int(count) + 3) & ~3 }
+
+    /// Copies `body` into a new allocation; `deallocate()` frees it. A name longer than 255 octets
+    /// (none is) would be left out, and the entry then never match in a worker's cache.
     init(copying body: WireBody) {
-        let ttlStart = PackedWire.ttlStart(body.bytes.count)
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(1, ttlStart + 8 * body.ttls.count), alignment: 8)
-        body.bytes.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let name = body.name.count <= 255 ? body.name : []
+        nameLength = UInt8(name.count)
+        count = UInt16(body.bytes.count)  // WireBody keeps a whole message within 65535 octets
+        answerCount = body.answerCount
+        authorityCount = body.authorityCount
+        pairs = UInt16(body.ttls.count)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(1, (name.count + body.bytes.count + 3) & ~3 + 8 * body.ttls.count), alignment: 8)
+        name.withUnsafeBytes { if let from = $0.baseAddress { memory.copyMemory(from: from, byteCount: $0.count) } }
+        body.bytes.withUnsafeBytes { if let from = $0.baseAddress { (memory + name.count).copyMemory(from: from, byteCount: $0.count) } }
+        base = UnsafeRawPointer(memory)
+        let ttlStart = self.ttlStart
         for (i, entry) in body.ttls.enumerated() {
             memory.storeBytes(of: UInt32(entry.offset), toByteOffset: ttlStart + 8 * i, as: UInt32.self)
             memory.storeBytes(of: entry.ttl, toByteOffset: ttlStart + 8 * i + 4, as: UInt32.self)
         }
-        base = UnsafeRawPointer(memory)
-        byteCount = body.bytes.count
-        answerCount = body.answerCount
-        authorityCount = body.authorityCount
-        ttlCount = body.ttls.count
     }
 
     func deallocate() { UnsafeMutableRawPointer(mutating: base).deallocate() }
 
-    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: byteCount) }
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base + Int(nameLength), count: byteCount) }
+
+    /// The question name and the bytes after it: names are compared against its start, and a word
+    /// at a time may read on into the bytes.
+    var nameAndBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: Int(nameLength) + byteCount) }
 
     /// Where the `i`th record's TTL sits in `bytes`, and the TTL stored.
     func ttl(_ i: Int) -> (offset: Int, ttl: UInt32) {
-        let at = PackedWire.ttlStart(byteCount) + 8 * i
+        let at = ttlStart + 8 * i
         return (Int(base.loadUnaligned(fromByteOffset: at, as: UInt32.self)), base.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self))
     }
 
     var body: WireBody {
-        WireBody(bytes: Array(bytes), answerCount: answerCount, authorityCount: authorityCount, ttls: (0..<ttlCount).map(ttl))
+        WireBody(
+            bytes: Array(bytes), answerCount: answerCount, authorityCount: authorityCount, ttls: (0..<ttlCount).map(ttl),
+            name: Array(UnsafeRawBufferPointer(start: base, count: Int(nameLength))))
     }
 }
 
@@ -193,7 +213,7 @@ public final class CachedAnswer: Sendable, Equatable {
     /// A rough count of the bytes the entry holds, for the cache's byte budget.
     var estimatedBytes: Int {
         let records = answers + authority
-        return 96 + (packed.map { 16 + $0.byteCount + 8 * $0.ttlCount } ?? 0) + records.reduce(0) { total, record in
+        return 96 + (packed.map { 16 + Int($0.nameLength) + $0.byteCount + 8 * $0.ttlCount } ?? 0) + records.reduce(0) { total, record in
             total + 48 + record.name.wire.count + rdataSize(record.rdata)
         }
     }

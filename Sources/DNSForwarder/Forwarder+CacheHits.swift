@@ -12,15 +12,14 @@ extension Forwarder {
         _ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery, into out: UnsafeMutableRawBufferPointer
     ) -> Int? {
         let now = io.now
-        let fingerprint = CacheKey.fingerprint(
-            name: query, 12, parts.nameEnd, type: parts.qtype, qclass: 1, dnssecOK: parts.dnssecOK)
+        let fingerprint = CacheKey.fingerprint(nameHash: parts.nameHash, type: parts.qtype, qclass: 1, dnssecOK: parts.dnssecOK)
         local.sync(with: cache)
         // From this worker's copy: `hit` is nil on a miss there, `.some(nil)` when the entry is there
         // but the general path must answer (too big for the client).
         let hit = local.withEntry(
             fingerprint: fingerprint, query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now
-        ) { entry in
-            write(entry, query, parts, into: out, now: now)
+        ) { wire, storedAt, rcode in
+            write(wire, rcode: rcode, storedAt: storedAt, query, parts, into: out, now: now)
         }
         if let hit {
             if hit != nil { stats.cacheHits += 1 }
@@ -30,29 +29,27 @@ extension Forwarder {
             question: query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now,
             fingerprint: fingerprint)
         else { return nil }
-        if entry.packed != nil {
-            local.remember(
-                entry, fingerprint: fingerprint, query, 12, parts.nameEnd, type: parts.qtype, dnssecOK: parts.dnssecOK,
-                now: now)
-        }
-        guard let length = write(entry, query, parts, into: out, now: now) else { return nil }
+        local.remember(entry, fingerprint: fingerprint, type: parts.qtype, dnssecOK: parts.dnssecOK, now: now)
+        guard entry.rcode.rawValue <= 15, let wire = entry.packed,
+            let length = write(
+                wire, rcode: UInt8(entry.rcode.rawValue), storedAt: entry.storedAt, query, parts, into: out, now: now)
+        else { return nil }
         stats.cacheHits += 1
         return length
     }
 
-    /// Writes the response to a plain query from a cached entry; nil when it has no wire form or
-    /// does not fit the client (the general path then truncates).
+    /// Writes the response to a plain query from a cached wire form; nil when it does not fit the
+    /// client (the general path then truncates).
     func write(
-        _ entry: CachedAnswer, _ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery,
+        _ body: PackedWire, rcode: UInt8, storedAt: Double, _ query: UnsafeRawBufferPointer, _ parts: ForwardableQuery,
         into out: UnsafeMutableRawBufferPointer, now: Double
     ) -> Int? {
-        guard let body = entry.packed else { return nil }
         let total = parts.questionEnd + body.byteCount + (parts.edns ? 11 : 0)
         guard total <= min(parts.limit, out.count) else { return nil }
         // A plain query: opcode QUERY, so only RD and CD carry over from its flags.
         return ResponseBuilder.writeCached(
             into: out, id: UInt16(query[0]) << 8 | UInt16(query[1]), queryFlags: UInt16(query[2] & 0x01) << 8 | UInt16(query[3] & 0x10),
-            question: UnsafeRawBufferPointer(rebasing: query[Header.size..<parts.questionEnd]), entry: entry, body: body,
-            now: now, edns: parts.edns ? (dnssecOK: parts.dnssecOK, payload: 1232) : nil)
+            question: UnsafeRawBufferPointer(rebasing: query[Header.size..<parts.questionEnd]), rcode: rcode, storedAt: storedAt,
+            body: body, now: now, edns: parts.edns ? (dnssecOK: parts.dnssecOK, payload: 1232) : nil)
     }
 }

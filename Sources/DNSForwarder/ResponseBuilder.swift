@@ -56,7 +56,7 @@ enum ResponseBuilder {
             count = questionBytes.withUnsafeBytes { question in
                 writeCached(
                     into: UnsafeMutableRawBufferPointer(buffer), id: query.header.id, queryFlags: query.header.flags,
-                    question: question, entry: entry, body: body, now: now,
+                    question: question, rcode: UInt8(entry.rcode.rawValue), storedAt: entry.storedAt, body: body, now: now,
                     edns: edns ? (dnssecOK: query.edns?.dnssecOK ?? false, payload: 1232) : nil)
             }
         }
@@ -68,9 +68,9 @@ enum ResponseBuilder {
     /// - Returns: the length written.
     static func writeCached(
         into out: UnsafeMutableRawBufferPointer, id: UInt16, queryFlags: UInt16, question: UnsafeRawBufferPointer,
-        entry: CachedAnswer, body: PackedWire, now: Double, edns: (dnssecOK: Bool, payload: UInt16)?
+        rcode: UInt8, storedAt: Double, body: PackedWire, now: Double, edns: (dnssecOK: Bool, payload: UInt16)?
     ) -> Int {
-        let flags: UInt16 = 0x8080 | (queryFlags & 0x7910) | (entry.rcode.rawValue & 0x0F)
+        let flags: UInt16 = 0x8080 | (queryFlags & 0x7910) | UInt16(rcode & 0x0F)
         func put(_ value: UInt16, at offset: Int) {
             out[offset] = UInt8(value >> 8)
             out[offset + 1] = UInt8(value & 0xFF)
@@ -84,7 +84,7 @@ enum ResponseBuilder {
         let base = Header.size + question.count
         UnsafeMutableRawBufferPointer(rebasing: out[Header.size..<base]).copyMemory(from: question)
         UnsafeMutableRawBufferPointer(rebasing: out[base..<(base + body.byteCount)]).copyMemory(from: body.bytes)
-        let elapsed = UInt32(max(0, min(Double(UInt32.max), now - entry.storedAt)))
+        let elapsed = UInt32(max(0, min(Double(UInt32.max), now - storedAt)))
         if elapsed > 0 {
             for i in 0..<body.ttlCount {
                 let (offset, ttl) = body.ttl(i)

@@ -17,6 +17,9 @@ public final class UDPServer {
     private let batchSize: Int
     private let receiveSlots: UnsafeMutablePointer<vpcdns_datagram>
     private let sendSlots: UnsafeMutablePointer<vpcdns_datagram>
+    /// The slots with their message headers, set up once.
+    private let receiveBatch: OpaquePointer
+    private let sendBatch: OpaquePointer
     private let receiveBuffers: UnsafeMutableRawPointer
     private let sendBuffers: UnsafeMutableRawPointer
     /// Largest datagram read; a bigger one is dropped unanswered (`oversizeDrops`).
@@ -58,11 +61,18 @@ public final class UDPServer {
             sendSlots[i].data = (sendBuffers + i * UDPServer.sendBufferSize).assumingMemoryBound(to: UInt8.self)
             sendSlots[i].capacity = UDPServer.sendBufferSize
         }
+        guard let receiveBatch = vpcdns_batch_create(receiveSlots, UInt32(self.batchSize)),
+            let sendBatch = vpcdns_batch_create(sendSlots, UInt32(self.batchSize))
+        else { fatalError("out of memory for a datagram batch") }
+        self.receiveBatch = receiveBatch
+        self.sendBatch = sendBatch
         watcher = try IOWatcher(fd: socket.fd, events: .read, on: loop) { [unowned self] _ in self.drain() }
     }
 
     deinit {
         watcher = nil
+        vpcdns_batch_destroy(receiveBatch)
+        vpcdns_batch_destroy(sendBatch)
         receiveSlots.deallocate()
         sendSlots.deallocate()
         receiveBuffers.deallocate()
@@ -77,7 +87,7 @@ public final class UDPServer {
     private func drain() {
         let handler = self.handler  // one retain of its context per wake-up, not one per datagram
         for _ in 0..<UDPServer.batchesPerWake {
-            let received = Int(vpcdns_recv_batch(socket.fd, receiveSlots, UInt32(batchSize)))
+            let received = Int(vpcdns_batch_receive(socket.fd, receiveBatch))
             if received <= 0 { return }
             var pending = 0
             for i in 0..<received {
@@ -102,7 +112,7 @@ public final class UDPServer {
                 pending += 1
             }
             if pending > 0 {
-                let sent = Int(vpcdns_send_batch(socket.fd, sendSlots, UInt32(pending)))
+                let sent = Int(vpcdns_batch_send(socket.fd, sendBatch, UInt32(pending)))
                 if sent < pending { sendDrops += pending - max(sent, 0) }
             }
             if received < batchSize { return }

@@ -29,6 +29,7 @@ public final class UDPSocketPool {
     private var remotes: [SocketAddress] = []
     private var slots: [[PooledSocket?]] = []
     let receiveSlots: UnsafeMutablePointer<vpcdns_datagram>
+    let receiveBatch: OpaquePointer
     private let receiveBuffers: UnsafeMutableRawPointer
 
     public init(loop: EventLoop, queriesPerSocket: Int = 32, lifetime: Double = 1.0) {
@@ -44,10 +45,15 @@ public final class UDPSocketPool {
             receiveSlots[i].data = (receiveBuffers + i * Self.datagramSize).assumingMemoryBound(to: UInt8.self)
             receiveSlots[i].capacity = Self.datagramSize
         }
+        guard let batch = vpcdns_batch_create(receiveSlots, UInt32(Self.batchSize)) else {
+            fatalError("out of memory for a datagram batch")
+        }
+        receiveBatch = batch
     }
 
     deinit {
         for row in slots { for socket in row { socket?.retire() } }
+        vpcdns_batch_destroy(receiveBatch)
         receiveSlots.deallocate()
         receiveBuffers.deallocate()
     }
@@ -148,7 +154,7 @@ final class PooledSocket {
             }
             for _ in 0..<4 {
                 guard fd >= 0 else { return }
-                let received = Int(vpcdns_recv_batch(fd, pool.receiveSlots, UInt32(UDPSocketPool.batchSize)))
+                let received = Int(vpcdns_batch_receive(fd, pool.receiveBatch))
                 if received < 0 {
                     failAll(String(cString: strerror(errno)))  // e.g. ICMP port unreachable
                     return

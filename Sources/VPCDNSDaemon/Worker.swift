@@ -39,7 +39,11 @@ final class Worker: @unchecked Sendable {
     private var generation = -1
     var rotation = 0
 
-    private var forwarder: Forwarder?
+    private var forwarder: Forwarder? {
+        didSet { forwarderForHits = forwarder.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `forwarder`, unretained, for cache hits: reading an optional `var` of a class retains it.
+    private var forwarderForHits: Unmanaged<Forwarder>?
     private var forwarderIO: LoopForwarderIO?
 
     init(
@@ -101,47 +105,10 @@ final class Worker: @unchecked Sendable {
         forwarderIO = io
         forwarder = Forwarder(io: io, cache: cache, settings: snapshot.forwarderSettings)
         let udp = try udpSockets.map { socket in
-            try UDPServer(socket: socket, on: loop) { [unowned(unsafe) self] request, from, out, server in
-                self.refreshSnapshot()
-                self.rotation &+= 1
-                let client = ClientAddress(high: from.high, low: from.low, isIPv6: from.isIPv6)
-                switch self.limiter.check(client, now: monotonicSeconds()) {
-                case .allow: break
-                case .drop: return 0
-                case .slip: return Worker.slipReply(request, into: out)
-                }
-                let outcome = self.fastPath._withUnsafeGuaranteedRef {
-                    $0.answer(request, client: client, tcp: false, rotation: self.rotation, into: out)
-                }
-                switch outcome {
-                case .written(let length, let source):
-                    self.accountFast(request, out, length, from: from, transport: .udp, path: source == .endpoint ? .endpoint : .zone)
-                    return length
-                case .forwardable(let parts):
-                    if let length = self.forwarder?.answerFromCache(request, parts, into: out) {
-                        self.accountFast(request, out, length, from: from, transport: .udp, path: .cache)
-                        return length
-                    }
-                    // A miss: straight to the forwarder, without the general parser and engine.
-                    if let forwardRequest = self.fastPath._withUnsafeGuaranteedRef({ $0.forwardRequest(request, parts) }) {
-                        self.forward(forwardRequest, from: from, transport: .udp) { [unowned server] reply in
-                            server.send(reply, to: from)
-                        }
-                        return 0
-                    }
-                case .slow:
-                    break
-                }
-                let reply = self.answer(Array(request), from: from, transport: .udp) { [unowned server] reply in
-                    server.send(reply, to: from)
-                }
-                guard let reply, !reply.isEmpty else { return 0 }
-                guard reply.count <= out.count else {
-                    server.send(reply, to: from)
-                    return 0
-                }
-                reply.withUnsafeBytes { out.copyMemory(from: $0) }
-                return reply.count
+            // The worker outlives its loop: the handler holds it unretained, and a query then costs
+            // no reference counting on it or on what it owns.
+            try UDPServer(socket: socket, on: loop) { [worker = Unmanaged.passUnretained(self)] request, from, out, server in
+                worker._withUnsafeGuaranteedRef { $0.serve(request, from: from, into: out, server: server) }
             }
         }
         let tcp = try tcpSockets.map { socket in
@@ -198,6 +165,53 @@ final class Worker: @unchecked Sendable {
         control.withLock { $0.waker = nil }
         publishStats()
         withExtendedLifetime((udp, tcp, waker, drainTimers, publish)) {}
+    }
+
+    /// A datagram on a UDP socket: the reply to send now, written into `out` (its length), or 0 for
+    /// none now (a later reply goes out through `server`).
+    private func serve(
+        _ request: UnsafeRawBufferPointer, from: SocketAddress, into out: UnsafeMutableRawBufferPointer, server: UDPServer
+    ) -> Int {
+        refreshSnapshot()
+        rotation &+= 1
+        let client = ClientAddress(high: from.high, low: from.low, isIPv6: from.isIPv6)
+        switch limiter.check(client, now: monotonicSeconds()) {
+        case .allow: break
+        case .drop: return 0
+        case .slip: return Worker.slipReply(request, into: out)
+        }
+        let outcome = fastPath._withUnsafeGuaranteedRef {
+            $0.answer(request, client: client, tcp: false, rotation: rotation, into: out)
+        }
+        switch outcome {
+        case .written(let length, let source):
+            accountFast(request, out, length, from: from, transport: .udp, path: source == .endpoint ? .endpoint : .zone)
+            return length
+        case .forwardable(let parts):
+            if let length = forwarderForHits?._withUnsafeGuaranteedRef({ $0.answerFromCache(request, parts, into: out) }) {
+                accountFast(request, out, length, from: from, transport: .udp, path: .cache)
+                return length
+            }
+            // A miss: straight to the forwarder, without the general parser and engine.
+            if let forwardRequest = fastPath._withUnsafeGuaranteedRef({ $0.forwardRequest(request, parts) }) {
+                forward(forwardRequest, from: from, transport: .udp) { [unowned server] reply in
+                    server.send(reply, to: from)
+                }
+                return 0
+            }
+        case .slow:
+            break
+        }
+        let reply = answer(Array(request), from: from, transport: .udp) { [unowned server] reply in
+            server.send(reply, to: from)
+        }
+        guard let reply, !reply.isEmpty else { return 0 }
+        guard reply.count <= out.count else {
+            server.send(reply, to: from)
+            return 0
+        }
+        reply.withUnsafeBytes { out.copyMemory(from: $0) }
+        return reply.count
     }
 
     /// The reply to send now, or nil: nothing to send, or `later` will be called with it once an

@@ -23,6 +23,11 @@ func a(_ owner: String, _ ip: UInt8, ttl: UInt32 = 300) -> ResourceRecord {
     ResourceRecord(name: name(owner), type: .A, ttl: ttl, rdata: .a(IPv4Address(192, 0, 2, ip)))
 }
 
+/// The question name's hash, as the fast path hands it over.
+func nameHash(_ text: String) -> UInt64 {
+    name(text).wire.withUnsafeBytes { WireNameHash.hash($0, 0, $0.count) }
+}
+
 func soa(_ zone: String, ttl: UInt32 = 3600, minimum: UInt32 = 60) -> ResourceRecord {
     ResourceRecord(name: name(zone), type: .SOA, ttl: ttl, rdata: .soa(SOAData(mname: name("ns.\(zone)"),
         rname: name("hostmaster.\(zone)"), serial: 1, refresh: 2, retry: 3, expire: 4, minimum: minimum)))
@@ -372,7 +377,8 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
             let r = request(qname, edns: edns, id: 4242)
             let wire = r.query.encode()
             let nameEnd = 12 + name(qname).wire.count
-            let parts = ForwardableQuery(nameEnd: nameEnd, questionEnd: nameEnd + 4, qtype: 1, edns: edns, dnssecOK: false, limit: 1232)
+            let parts = ForwardableQuery(
+                nameEnd: nameEnd, questionEnd: nameEnd + 4, qtype: 1, edns: edns, dnssecOK: false, limit: 1232, nameHash: nameHash(qname))
             let length = try #require(wire.withUnsafeBytes { forwarder.answerFromCache($0, parts, into: out) })
             let fast = try Message(wire: Array(UnsafeRawBufferPointer(rebasing: out[0..<length])))
             forwarder.resolve(r, reply: replies.sink())
@@ -393,7 +399,9 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
         // A miss is not answered.
         let miss = request("other.example.com.")
         let nameEnd = 12 + name("other.example.com.").wire.count
-        let parts = ForwardableQuery(nameEnd: nameEnd, questionEnd: nameEnd + 4, qtype: 1, edns: true, dnssecOK: false, limit: 1232)
+        let parts = ForwardableQuery(
+            nameEnd: nameEnd, questionEnd: nameEnd + 4, qtype: 1, edns: true, dnssecOK: false, limit: 1232,
+            nameHash: nameHash("other.example.com."))
         #expect(miss.query.encode().withUnsafeBytes { forwarder.answerFromCache($0, parts, into: out) } == nil)
     }
 
@@ -409,7 +417,8 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
         func ask(_ qname: String) -> Message? {
             let wire = request(qname, id: 7).query.encode()
             let nameEnd = 12 + name(qname).wire.count
-            let parts = ForwardableQuery(nameEnd: nameEnd, questionEnd: nameEnd + 4, qtype: 1, edns: true, dnssecOK: false, limit: 1232)
+            let parts = ForwardableQuery(
+                nameEnd: nameEnd, questionEnd: nameEnd + 4, qtype: 1, edns: true, dnssecOK: false, limit: 1232, nameHash: nameHash(qname))
             guard let length = wire.withUnsafeBytes({ forwarder.answerFromCache($0, parts, into: out) }) else { return nil }
             return try? Message(wire: Array(UnsafeRawBufferPointer(rebasing: out[0..<length])))
         }

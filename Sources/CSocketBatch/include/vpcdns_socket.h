@@ -11,7 +11,7 @@ typedef struct vpcdns_datagram {
     unsigned char *data;
     size_t capacity;
     size_t length;
-    /// Set by vpcdns_recv_batch when the datagram was longer than `capacity` and was cut (MSG_TRUNC).
+    /// Set by vpcdns_batch_receive when the datagram was longer than `capacity` and was cut (MSG_TRUNC).
     int truncated;
     struct sockaddr_storage address;
     socklen_t address_length;
@@ -20,15 +20,22 @@ typedef struct vpcdns_datagram {
 /// Most slots one call handles.
 #define VPCDNS_MAX_BATCH 64
 
-/// Receives up to `count` datagrams without blocking. Returns how many (>= 1), 0 when none is
-/// waiting, or -1 with errno set.
-int vpcdns_recv_batch(int fd, vpcdns_datagram *slots, unsigned count);
+/// Datagram slots with their message headers set up once, to receive into or to send from.
+typedef struct vpcdns_batch vpcdns_batch;
 
-/// Sends `count` datagrams. Returns how many were sent (the rest would block or failed), or -1 with
-/// errno set when none was.
-int vpcdns_send_batch(int fd, vpcdns_datagram *slots, unsigned count);
+/// A batch over `slots[0..<count]` (at most VPCDNS_MAX_BATCH), or NULL without memory. The slots'
+/// buffers and addresses must stay where they are for the batch's life.
+vpcdns_batch *vpcdns_batch_create(vpcdns_datagram *slots, unsigned count);
 
-/// The errno of the calling thread (Swift's `errno` is fine too; this keeps C callers symmetric).
+void vpcdns_batch_destroy(vpcdns_batch *batch);
+
+/// Reads up to the batch's count of datagrams without blocking: how many (0 when none is waiting),
+/// or -1 with errno set. Fills each slot's length, truncated flag and address.
+int vpcdns_batch_receive(int fd, vpcdns_batch *batch);
+
+/// Sends slots 0..<count (each its length, to its address) without blocking: how many went.
+int vpcdns_batch_send(int fd, vpcdns_batch *batch, unsigned count);
+
 int vpcdns_errno(void);
 
 /// Enables SO_REUSEPORT and, for AF_INET6, IPV6_V6ONLY. Returns 0 or -1 with errno set.
