@@ -13,6 +13,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,8 @@ PORT = 5300
 NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP = "127.0.10.1", "127.0.10.2", "127.0.10.3", "127.0.10.4"
 # vpcdnsd with a fresh upstream socket per query (forward.queries_per_socket: 1), for the miss runs.
 VPC_OWN_SOCKET_IP, OWN_SOCKET = "127.0.10.5", "vpcdnsd, socket per query"
+# The floor: bench/echo.c sends each query back as its response, doing no DNS work (hit runs only).
+ECHO_IP, ECHO = "127.0.10.6", "echo (no DNS work)"
 PRIVATE_NAMES = 1000
 FORWARDED_NAMES = 10_000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -42,6 +45,18 @@ def wait_until(check, timeout=30, what="condition"):
             return
         time.sleep(0.05)
     raise RuntimeError(f"timed out waiting for {what}")
+
+
+def assert_free(ip):
+    """Nothing may hold a bench address already: a server left from an earlier run would join the
+    port (SO_REUSEPORT) and silently take part of the load."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.bind((ip, PORT))
+    except OSError as e:
+        sys.exit(f"{ip}:{PORT} is in use ({e.strerror}): stop what holds it (a server from an earlier run?)")
+    finally:
+        probe.close()
 
 
 def answers(ip, name):
@@ -197,6 +212,17 @@ forward-zone:
     return Server("unbound", ["unbound", "-d", "-c", str(conf)], UNBOUND_IP, work / "unbound.log")
 
 
+def start_echo(work):
+    binary = work / "echo"
+    sh("cc", "-O2", "-pthread", "-o", str(binary), str(ROOT / "bench" / "echo.c"))
+    return Server(ECHO, [str(binary), ECHO_IP, str(PORT)], ECHO_IP, work / "echo.log")
+
+
+def responds(ip):
+    r = subprocess.run(["dig", f"@{ip}", "-p", str(PORT), "x.", "+tries=1", "+time=1"], capture_output=True, text=True)
+    return "->>HEADER<<-" in r.stdout
+
+
 def start_dnsmasq(work):
     argv = ["dnsmasq", "--keep-in-foreground", "--no-daemon", f"--listen-address={DNSMASQ_IP}", "--bind-interfaces",
             f"--port={PORT}", "--no-resolv", "--no-hosts", f"--addn-hosts={work}/hosts", "--local=/bench.corp/",
@@ -246,16 +272,18 @@ def dnsperf(server, queryfile, seconds, qps=None, verbose=False):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--latency-reps", type=int, default=5, help="5 s samples per server and workload")
     parser.add_argument("--quick", action="store_true", help="1 rep of 3 s, for a smoke test")
     args = parser.parse_args()
     if args.quick:
         args.reps, args.seconds, args.latency_reps = 1, 3, 1
-    for tool in ("dnsperf", "unbound", "dnsmasq", "nsd", "dig"):
+    for tool in ("dnsperf", "unbound", "dnsmasq", "nsd", "dig", "cc"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: run bench/run.sh, which installs it")
+    for ip in (NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP, VPC_OWN_SOCKET_IP, ECHO_IP):
+        assert_free(ip)
     work = Path(tempfile.mkdtemp(prefix="vpcdns-bench-"))
     write_data(work)
     servers = []
@@ -267,7 +295,9 @@ def main():
         own_socket = start_vpcdnsd(work, name=OWN_SOCKET.replace(", ", "-").replace(" ", "-"), ip=VPC_OWN_SOCKET_IP,
                                    forward_extra="  queries_per_socket: 1\n")
         own_socket.name = OWN_SOCKET
-        servers += targets + [own_socket]
+        echo = start_echo(work)
+        servers += targets + [own_socket, echo]
+        wait_until(lambda: responds(ECHO_IP), what="echo")
         for s in targets + [own_socket]:
             wait_until(lambda: answers(s.ip, "host1.bench.corp") == "10.10.0.2", what=s.name)
             assert answers(s.ip, "abc.execute-api.us-east-1.amazonaws.com") == "10.0.1.15", s.name
@@ -281,15 +311,16 @@ def main():
             ("NXDOMAIN in a private zone", work / "q-nxdomain.txt"),
             ("forwarded, cache miss", None),
         ]
-        # The miss runs also measure vpcdnsd with a socket per upstream query (README: Source ports).
+        # The miss runs also measure vpcdnsd with a socket per upstream query (README: Source ports);
+        # the hit runs, the echo responder (the kernel's share: what no server can go below).
         def servers_for(workload):
-            return targets + [own_socket] if workload == "forwarded, cache miss" else targets
+            return targets + [own_socket] if workload == "forwarded, cache miss" else targets + [echo]
         results = {w: {s.name: [] for s in servers_for(w)} for w, _ in workloads}
         for rep in range(args.reps):
             for name, path in workloads:
                 for s in (servers_for(name) if rep % 2 == 0 else list(reversed(servers_for(name)))):
                     qfile = path or miss_file(work, f"{s.name}{rep}")
-                    if name == "forwarded, cache hit":
+                    if name == "forwarded, cache hit" and s is not echo:
                         # The miss runs fill (and, at 100,000 entries, overflow) vpcdnsd's cache: put the
                         # cached names back first, for every server alike.
                         dnsperf(s, qfile, 2)
@@ -330,7 +361,7 @@ def reload_under_load(work, vpc, servers, args):
     wait_until(lambda: answers(fresh.ip, "h5.big.corp") == "10.0.0.5", what="vpcdnsd with 100k records")
     seconds = 25
     rounds = []
-    for round_ in range(max(1, args.reps)):
+    for round_ in range(min(3, max(1, args.reps))):
         # The steady tail from a run as long as the one with reloads: a 5 s sample's p99 swings 2×.
         steady = dnsperf(fresh, work / "q-private.txt", seconds, qps=5000, verbose=True)
         # dnsperf writes to a file, not a pipe: a full pipe would stall dnsperf and lose replies on its side.
@@ -386,6 +417,12 @@ def report(results, latency, reload, targets, args):
             p50, p99 = (f"{lat['p50']:.3f}", f"{lat['p99']:.3f}") if lat else ("", "")
             lines.append(f"| {workload} | {name} | {q:,.0f} | {q / base:.2f} | {cpu:.2f} | {cpu / base_cpu:.2f} | "
                          f"{p50} | {p99} | {max(r['rss'] for r in runs):.1f} |")
+    # What the servers add to the kernel's share: CPU per query over the echo responder's.
+    floors = [(w, med([r["cpu_us"] for r in per["vpcdnsd"]]) / med([r["cpu_us"] for r in per[ECHO]]),
+               med([r["cpu_us"] for r in per["unbound"]]) / med([r["cpu_us"] for r in per[ECHO]]))
+              for w, per in results.items() if ECHO in per]
+    lines += ["", "CPU per query over the echo responder's (1.00 is the kernel's cost alone), vpcdnsd / Unbound: " + "; ".join(
+        f"{w} {v:.2f} / {u:.2f}" for w, v, u in floors) + "."]
     # Paired ratios: each repetition's vpcdnsd run against the Unbound run next to it.
     lines += ["", "Per-repetition QPS ratios, vpcdnsd / Unbound: " + "; ".join(
         f"{w} " + ", ".join(f"{a['qps'] / b['qps']:.2f}" for a, b in zip(per["vpcdnsd"], per["unbound"]) if b["qps"])

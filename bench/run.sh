@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark vpcdnsd against Unbound and dnsmasq on the same zones, in one run (see bench/README.md).
-# Installs dnsperf, unbound, dnsmasq and nsd from Debian, builds vpcdnsd in release mode, then runs
+# Installs dnsperf, unbound, dnsmasq, nsd and a C compiler (for bench/echo.c) from Debian, builds vpcdnsd in release mode, then runs
 # bench/run.py, which writes bench/RESULTS.md. Loopback only; every server is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=""
-for p in dnsperf unbound dnsmasq-base nsd libevent-dev pkg-config; do
+for p in dnsperf unbound dnsmasq-base nsd libevent-dev pkg-config gcc libc6-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then
