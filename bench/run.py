@@ -312,7 +312,7 @@ def main():
             ("forwarded, cache miss", None),
         ]
         # The miss runs also measure vpcdnsd with a socket per upstream query (README: Source ports);
-        # the hit runs, the echo responder (the kernel's share: what no server can go below).
+        # the hit runs, the echo responder (the kernel's share alone: the floor for batched UDP I/O).
         def servers_for(workload):
             return targets + [own_socket] if workload == "forwarded, cache miss" else targets + [echo]
         results = {w: {s.name: [] for s in servers_for(w)} for w, _ in workloads}
