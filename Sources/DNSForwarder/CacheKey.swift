@@ -115,7 +115,9 @@ public struct PackedWire: @unchecked Sendable {
     var ttlCount: Int { Int(pairs) }
 
     /// Where the (offset, TTL) pairs start: after the name and the bytes, 4-aligned.
-    private var ttlStart: Int { (Int(nameLength) + Int(count) + 3) & ~3 }
+    private var ttlStart: Int { PackedWire.ttlStart(nameLength: Int(nameLength), byteCount: Int(count)) }
+
+    private static func ttlStart(nameLength: Int, byteCount: Int) -> Int { (nameLength + byteCount + 3) & ~3 }
 
     /// Copies `body` into a new allocation; `deallocate()` frees it. A name longer than 255 octets
     /// (none is) would be left out, and the entry then never match in a worker's cache.
@@ -126,11 +128,11 @@ public struct PackedWire: @unchecked Sendable {
         answerCount = body.answerCount
         authorityCount = body.authorityCount
         pairs = UInt16(body.ttls.count)
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(1, (name.count + body.bytes.count + 3) & ~3 + 8 * body.ttls.count), alignment: 8)
+        let ttlStart = PackedWire.ttlStart(nameLength: name.count, byteCount: body.bytes.count)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(1, ttlStart + 8 * body.ttls.count), alignment: 8)
         name.withUnsafeBytes { if let from = $0.baseAddress { memory.copyMemory(from: from, byteCount: $0.count) } }
         body.bytes.withUnsafeBytes { if let from = $0.baseAddress { (memory + name.count).copyMemory(from: from, byteCount: $0.count) } }
         base = UnsafeRawPointer(memory)
-        let ttlStart = self.ttlStart
         for (i, entry) in body.ttls.enumerated() {
             memory.storeBytes(of: UInt32(entry.offset), toByteOffset: ttlStart + 8 * i, as: UInt32.self)
             memory.storeBytes(of: entry.ttl, toByteOffset: ttlStart + 8 * i + 4, as: UInt32.self)

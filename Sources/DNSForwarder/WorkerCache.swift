@@ -91,15 +91,19 @@ struct WorkerCache: ~Copyable {
         return (first, second)
     }
 
+    /// The `way`th (0..<4) of the four slots a fingerprint with these `sets` may occupy.
+    @inline(__always)
+    private func candidate(_ way: Int, of sets: (Int, Int)) -> Int { way < 2 ? sets.0 + way : sets.1 + way - 2 }
+
     /// Runs `body` with the fresh answer for the question whose name is `bytes[start..<end]`: its
     /// wire form, when it was stored, and its RCODE. Nil (and `body` not run) on a miss.
     func withEntry<R>(
         fingerprint: UInt64, _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, dnssecOK: Bool,
         now: Double, _ body: (_ wire: PackedWire, _ storedAt: Double, _ rcode: UInt8) -> R
     ) -> R? {
-        let (first, second) = sets(fingerprint)
+        let sets = sets(fingerprint)
         for way in 0..<4 {
-            let slot = slot(way < 2 ? first + way : second + way - 2)
+            let slot = slot(candidate(way, of: sets))
             guard slot.pointee.fingerprint == fingerprint, let wire = slot.pointee.wire, slot.pointee.type == type,
                 slot.pointee.dnssecOK == dnssecOK, now < slot.pointee.expires, Int(wire.nameLength) == end - start,
                 WireNameHash.equal(bytes, start, lowered: wire.nameAndBytes, 0, count: end - start)
@@ -116,12 +120,12 @@ struct WorkerCache: ~Copyable {
     /// an extended RCODE, is not kept (the general path answers those).
     func remember(_ entry: CachedAnswer, fingerprint: UInt64, type: UInt16, dnssecOK: Bool, now: Double) {
         guard let wire = entry.packed, wire.nameLength > 0, entry.rcode.rawValue <= 15 else { return }
-        let (first, second) = sets(fingerprint)
+        let sets = sets(fingerprint)
         var i = -1
         var free = -1
-        var oldest = first
+        var oldest = sets.0
         for way in 0..<4 {
-            let c = way < 2 ? first + way : second + way - 2
+            let c = candidate(way, of: sets)
             let s = slot(c).pointee
             if s.entry != nil && s.fingerprint == fingerprint {
                 i = c
