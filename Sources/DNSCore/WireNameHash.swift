@@ -102,3 +102,8 @@ public enum WireNameHash {
         return x | (upper >> 2)
     }
 }
+
+extension DNSName {
+    /// `WireNameHash` of the name: equal for names equal without case, as a packet's name hashes.
+    @inlinable public var wireHash: UInt64 { wire.withUnsafeBytes { WireNameHash.hash($0, 0, $0.count) } }
+}

@@ -5,9 +5,12 @@ import DNSCore
 /// `DNSName`. Open addressing on `WireNameHash` (computed right to left, so the hashes of every
 /// suffix of a name come out of one pass); verified by comparing octets without case against a
 /// flat pool. Values must be plain data: a lookup retains nothing.
+///
+/// A slot holds the name's index and 32 bits of its hash, so a probe that passes other names reads
+/// only the slot array: the pool is touched for the name that matches.
 struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
-    private var slots: [Int32]
-    private var hashes: [UInt64] = []
+    /// `hash & 0xFFFF_FFFF` in the high half, index + 1 in the low half; 0 is an empty slot.
+    private var slots: [UInt64]
     private var nameStarts: [Int32] = []
     private var nameLengths: [UInt8] = []
     /// Every name's lower-cased wire form, back to back.
@@ -15,12 +18,12 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
     private(set) var values: [Value] = []
     private let mask: Int
 
+    /// A table for up to `expected` names (kept at most half full: short probes).
     init(expected: Int) {
         var size = 16
         while size < expected * 2 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
+        slots = HugePages.zeroed(UInt64.self, count: size)
         mask = size - 1
-        hashes.reserveCapacity(expected)
         nameStarts.reserveCapacity(expected)
         nameLengths.reserveCapacity(expected)
         values.reserveCapacity(expected)
@@ -28,27 +31,39 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
 
     var count: Int { values.count }
 
-    /// The hash of a whole name in wire form (`WireNameHash`, as the fast path computes it from a
-    /// packet).
-    static func hash(_ name: DNSName) -> UInt64 {
-        name.wire.withUnsafeBytes { WireNameHash.hash($0, 0, $0.count) }
-    }
-
-    /// Adds or replaces the value for `name`; returns its index.
+    /// Adds or replaces the value for `name`; returns its index. One probe either way.
     @discardableResult
     mutating func insert(_ name: DNSName, _ value: Value) -> Int {
-        let h = WireNameTable.hash(name)
-        if let index = name.wire.withUnsafeBytes({ find($0, 0, $0.count, hash: h) }) {
-            values[index] = value
-            return index
+        let h = name.wireHash
+        let tag = h & 0xFFFF_FFFF
+        let found: Int? = name.wire.withUnsafeBytes { bytes in
+            pool.withUnsafeBytes { pool in
+                var slot = Int(truncatingIfNeeded: h) & mask
+                while true {
+                    let entry = slots[slot]
+                    if entry == 0 { break }
+                    let index = Int(entry & 0xFFFF_FFFF) - 1
+                    if entry >> 32 == tag && Int(nameLengths[index]) + 1 == bytes.count
+                        && WireNameHash.equal(bytes, 0, lowered: pool, Int(nameStarts[index]), count: bytes.count)
+                    {
+                        return index
+                    }
+                    slot = (slot + 1) & mask
+                }
+                precondition(values.count < mask / 2 + 1, "WireNameTable: more names than it was sized for")
+                slots[slot] = tag << 32 | UInt64(values.count + 1)
+                return nil
+            }
         }
-        var slot = Int(truncatingIfNeeded: h) & mask
-        while slots[slot] >= 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(values.count)
-        hashes.append(h)
+        if let found {
+            values[found] = value
+            return found
+        }
         nameStarts.append(Int32(pool.count))
         nameLengths.append(UInt8(name.wire.count - 1))
-        for octet in name.wire { pool.append(asciiLower(octet)) }
+        let start = pool.count
+        pool.append(contentsOf: name.wire)
+        for i in start..<pool.count { pool[i] = asciiLower(pool[i]) }
         values.append(value)
         return values.count - 1
     }
@@ -59,26 +74,28 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
     @inline(__always)
     func find(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, hash h: UInt64) -> Int? {
         let length = end - start
+        let tag = h & 0xFFFF_FFFF
         return slots.withUnsafeBufferPointer { slots in
-            hashes.withUnsafeBufferPointer { hashes in
-                pool.withUnsafeBufferPointer { pool in
-                    var slot = Int(truncatingIfNeeded: h) & mask
-                    while true {
-                        let index = Int(slots[slot])
-                        if index < 0 { return nil }
-                        if hashes[index] == h && Int(nameLengths[index]) + 1 == length
-                            && WireNameHash.equal(bytes, start, lowered: UnsafeRawBufferPointer(pool), Int(nameStarts[index]), count: length)
-                        {
-                            return index
-                        }
-                        slot = (slot + 1) & mask
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let entry = slots[slot]
+                if entry == 0 { return nil }
+                if entry >> 32 == tag {
+                    let index = Int(entry & 0xFFFF_FFFF) - 1
+                    if Int(nameLengths[index]) + 1 == length
+                        && pool.withUnsafeBytes({
+                            WireNameHash.equal(bytes, start, lowered: $0, Int(nameStarts[index]), count: length)
+                        })
+                    {
+                        return index
                     }
                 }
+                slot = (slot + 1) & mask
             }
         }
     }
 
     func find(_ name: DNSName) -> Int? {
-        name.wire.withUnsafeBytes { find($0, 0, $0.count, hash: WireNameTable.hash(name)) }
+        name.wire.withUnsafeBytes { find($0, 0, $0.count, hash: name.wireHash) }
     }
 }

@@ -25,14 +25,17 @@ struct RRSetList: Sendable {
     }
 
     /// Adds a record to its RRset, making the RRset if needed; a duplicate is dropped (RFC 2181 §5)
-    /// and the RRset keeps the TTL of its first record (RFC 2181 §5.2).
-    mutating func add(_ record: ResourceRecord) {
+    /// and the RRset keeps the TTL of its first record (RFC 2181 §5.2). Returns whether it was added.
+    @discardableResult
+    mutating func add(_ record: ResourceRecord) -> Bool {
         if let index = values.firstIndex(where: { $0.type == record.type }) {
-            if !values[index].rdatas.contains(record.rdata) { values[index].rdatas.append(record.rdata) }
-            return
+            if values[index].rdatas.contains(record.rdata) { return false }
+            values[index].rdatas.append(record.rdata)
+            return true
         }
         let set = RRSet(name: record.name, type: record.type, ttl: record.ttl, rdatas: [record.rdata])
         let at = values.firstIndex { $0.type.rawValue > record.type.rawValue } ?? values.endIndex
         values.insert(set, at: at)
+        return true
     }
 }

@@ -12,15 +12,33 @@ public final class Zone: Sendable {
     public let origin: DNSName
     /// The SOA at the apex (from the file, or the Route 53 default).
     public let soa: RRSet
-    let nodes: [DNSName: Node]
+    /// Names and their nodes in the order they were first met (for a file, roughly the order their
+    /// memory was allocated in, so a walk over every name reads memory in order), and where each is.
+    let names: [DNSName]
+    let nodes: [Node]
+    let index: NameIndex
     /// Zone cuts below the apex: owner → NS RRset.
     let cuts: [DNSName: RRSet]
+    /// Records held.
+    public let recordCount: Int
 
-    init(origin: DNSName, soa: RRSet, nodes: [DNSName: Node], cuts: [DNSName: RRSet]) {
+    init(
+        origin: DNSName, soa: RRSet, names: [DNSName], nodes: [Node], index: NameIndex, cuts: [DNSName: RRSet],
+        recordCount: Int
+    ) {
         self.origin = origin
         self.soa = soa
+        self.names = names
         self.nodes = nodes
+        self.index = index
         self.cuts = cuts
+        self.recordCount = recordCount
+    }
+
+    /// The node of `name` exactly.
+    func node(_ name: DNSName) -> Node? {
+        guard let at = index.find(name, in: names) else { return nil }
+        return nodes[at]
     }
 
     /// The SOA's data.
@@ -32,20 +50,15 @@ public final class Zone: Sendable {
     /// TTL of negative answers: min(SOA TTL, SOA MINIMUM) (RFC 2308 §3, §5).
     public var negativeTTL: UInt32 { min(soa.ttl, soaData.minimum) }
 
-    /// Number of records held.
-    public var recordCount: Int { nodes.values.reduce(0) { $0 + $1.rrsets.values.reduce(0) { $0 + $1.rdatas.count } } }
-
     /// Every record, in canonical order (RFC 4034 §6.1) of owner, then by type number.
     public var records: [ResourceRecord] {
-        nodes.keys.sorted().flatMap { name in
-            nodes[name]!.rrsets.values.flatMap(\.records)
-        }
+        names.indices.sorted { names[$0] < names[$1] }.flatMap { nodes[$0].rrsets.values.flatMap(\.records) }
     }
 
     /// Calls `body` with every name the zone holds (empty non-terminals too) and its RRsets in type
     /// order; the arrays are shared with the zone, not copied.
     public func forEachName(_ body: (DNSName, [RRSet]) -> Void) {
-        for (name, node) in nodes { body(name, node.rrsets.values) }
+        for at in names.indices { body(names[at], nodes[at].rrsets.values) }
     }
 
     /// Names held, empty non-terminals included.
@@ -56,7 +69,7 @@ public final class Zone: Sendable {
 
     /// Every RRset at `name` exactly (no wildcard), or nil when the name does not exist.
     public func rrsets(at name: DNSName) -> [RRSet]? {
-        nodes[name].map { $0.rrsets.values }
+        node(name).map { $0.rrsets.values }
     }
 
     /// Looks up (name, type) per RFC 1034 §4.3.2 with RFC 4592 wildcards.
@@ -65,15 +78,15 @@ public final class Zone: Sendable {
         if !cuts.isEmpty, let cut = highestCut(above: name, type: type) {
             return .delegation(cut)
         }
-        if let node = nodes[name] {
+        if let node = node(name) {
             return resolve(node, owner: name, type: type, wildcard: nil)
         }
         // RFC 4592 §3.3.1: find the closest encloser, then try its wildcard child.
         var candidate = name.parent
-        while let encloser = candidate, nodes[encloser] == nil {
+        while let encloser = candidate, index.find(encloser, in: names) == nil {
             candidate = encloser.parent
         }
-        if let encloser = candidate, let wildcard = encloser.wildcard, let node = nodes[wildcard] {
+        if let encloser = candidate, let wildcard = encloser.wildcard, let node = node(wildcard) {
             return resolve(node, owner: name, type: type, wildcard: wildcard)
         }
         return .nameError

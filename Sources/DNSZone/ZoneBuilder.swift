@@ -18,61 +18,132 @@ public enum ZoneBuilder {
         return RRSet(name: origin, type: .NS, ttl: 172_800, rdatas: names.map { .ns(try! DNSName(parsing: $0)) })
     }
 
-    /// Builds a zone, or returns every problem found: data outside the origin, a CNAME beside other
-    /// data (RFC 1034 §3.6.2, RFC 2181 §10.1), more than one CNAME or SOA, an SOA off the apex.
-    /// A missing SOA or apex NS set gets the Route 53 defaults. Duplicate records are merged
-    /// (RFC 2181 §5); an RRset keeps the TTL of its first record (RFC 2181 §5.2).
+    /// Builds a zone from records already parsed (see `ZoneAssembly`).
     public static func build(origin: DNSName, records: [ParsedRecord]) -> Result<Zone, ZoneFileErrors> {
-        var errors: [ZoneFileError] = []
-        var nodes: [DNSName: Zone.Node] = [origin: Zone.Node()]
-        nodes.reserveCapacity(records.count + 1)
-        // Where the first SOA and each CNAME came from, for messages about them.
-        var firstSOA: ParsedRecord?
-        var firstCNAME: [DNSName: ParsedRecord] = [:]
-        func error(_ parsed: ParsedRecord, _ message: String) {
-            errors.append(ZoneFileError(file: parsed.file, line: parsed.line, column: parsed.column, message: message))
+        var assembly = ZoneAssembly(origin: origin, capacity: records.count + 1)
+        for parsed in records { assembly.add(parsed) }
+        return assembly.finish()
+    }
+
+    /// Reads a zone file and builds its zone: parse errors and validation errors together. Records go
+    /// from the parser straight into the zone, one at a time.
+    public static func load(file path: String, origin: DNSName, parser: ZoneFileParser = ZoneFileParser())
+        -> Result<Zone, ZoneFileErrors>
+    {
+        var assembly = ZoneAssembly(origin: origin)
+        let parseErrors = parser.parse(file: path, origin: origin) { assembly.add($0) }
+        let built = assembly.finish()
+        if parseErrors.isEmpty { return built }
+        var all = parseErrors
+        if case .failure(let more) = built { all += more.errors }
+        all.sort { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }
+        return .failure(ZoneFileErrors(all))
+    }
+}
+
+/// A zone being put together record by record. It checks what the records say together and
+/// assembles an immutable `Zone`, or reports every problem: data outside the origin, a CNAME beside
+/// other data (RFC 1034 §3.6.2, RFC 2181 §10.1), more than one CNAME or SOA, an SOA off the apex.
+/// A missing SOA or apex NS set gets the Route 53 defaults. Duplicate records are merged
+/// (RFC 2181 §5); an RRset keeps the TTL of its first record (RFC 2181 §5.2).
+public struct ZoneAssembly {
+    public let origin: DNSName
+    private var names: [DNSName] = []
+    private var nodes: [Zone.Node] = []
+    private var index: NameIndex
+    private var recordCount = 0
+    private var errors: [ZoneFileError] = []
+    /// Where the first SOA and each CNAME came from, for messages about them.
+    private var firstSOA: ParsedRecord?
+    private var firstCNAME: [DNSName: ParsedRecord] = [:]
+
+    public init(origin: DNSName, capacity: Int = 0) {
+        self.origin = origin
+        names.reserveCapacity(capacity)
+        nodes.reserveCapacity(capacity)
+        index = NameIndex(capacity: capacity)
+        _ = slot(origin)
+    }
+
+    /// The index of `name`'s node, and whether it was just made (empty). One hash of the name.
+    private mutating func slot(_ name: DNSName) -> (at: Int, isNew: Bool) {
+        let hash = name.wireHash
+        if let at = index.find(name, hash: hash, in: names) { return (at, false) }
+        index.insert(hash: hash, position: names.count)
+        names.append(name)
+        nodes.append(Zone.Node())
+        return (names.count - 1, true)
+    }
+
+    private mutating func error(_ parsed: ParsedRecord, _ message: String) {
+        errors.append(ZoneFileError(file: parsed.file, line: parsed.line, column: parsed.column, message: message))
+    }
+
+    public mutating func add(_ parsed: ParsedRecord) {
+        let rr = parsed.record
+        guard rr.name.isSubdomain(of: origin) else {
+            error(parsed, "\"\(rr.name.text)\" is outside the zone \"\(origin.text)\"")
+            return
         }
-        for parsed in records {
-            let rr = parsed.record
-            guard rr.name.isSubdomain(of: origin) else {
-                error(parsed, "\"\(rr.name.text)\" is outside the zone \"\(origin.text)\"")
-                continue
+        if rr.type == .SOA {
+            if rr.name != origin {
+                error(parsed, "SOA record at \"\(rr.name.text)\"; it belongs at the zone apex \"\(origin.text)\"")
+                return
             }
-            if rr.type == .SOA {
-                if rr.name != origin {
-                    error(parsed, "SOA record at \"\(rr.name.text)\"; it belongs at the zone apex \"\(origin.text)\"")
-                    continue
-                }
-                if let first = firstSOA {
-                    error(parsed, "second SOA record; the first is at \(first.file):\(first.line)")
-                    continue
-                }
-                firstSOA = parsed
+            if let first = firstSOA {
+                error(parsed, "second SOA record; the first is at \(first.file):\(first.line)")
+                return
             }
-            if rr.type == .CNAME {
-                if let first = firstCNAME[rr.name] {
-                    if first.record.rdata != rr.rdata {
-                        error(parsed, "second CNAME at \"\(rr.name.text)\"; the first is at \(first.file):\(first.line)")
-                    }
-                    continue
-                }
-                firstCNAME[rr.name] = parsed
-            }
-            // In place: one hash of the name, no copy of the node's RRsets.
-            nodes[rr.name, default: Zone.Node()].rrsets.add(rr)
-            // Every name between this one and the apex exists, at least as an empty non-terminal
-            // (a child of the apex has none to add).
-            guard rr.name.labelCount > origin.labelCount + 1 else { continue }
-            var ancestor = rr.name.parent
-            while let a = ancestor, a.isSubdomain(of: origin), nodes[a] == nil {
-                nodes[a] = Zone.Node()
-                ancestor = a.parent
-            }
+            firstSOA = parsed
         }
+        if rr.type == .CNAME {
+            if let first = firstCNAME[rr.name] {
+                if first.record.rdata != rr.rdata {
+                    error(parsed, "second CNAME at \"\(rr.name.text)\"; the first is at \(first.file):\(first.line)")
+                }
+                return
+            }
+            firstCNAME[rr.name] = parsed
+        }
+        let (at, isNew) = slot(rr.name)
+        if nodes[at].rrsets.add(rr) { recordCount += 1 }
+        if isNew { addAncestors(of: rr.name) }
+    }
+
+    /// Sets a whole RRset the daemon synthesised (consistent by construction), replacing any of its type.
+    mutating func put(_ set: RRSet) {
+        let (at, isNew) = slot(set.name)
+        recordCount += set.rdatas.count - (nodes[at].rrsets[set.type]?.rdatas.count ?? 0)
+        nodes[at].rrsets[set.type] = set
+        if isNew { addAncestors(of: set.name) }
+    }
+
+    /// Every name between a new one and the apex exists, at least as an empty non-terminal (a child
+    /// of the apex has none to add).
+    private mutating func addAncestors(of name: DNSName) {
+        guard name.labelCount > origin.labelCount + 1 else { return }
+        var ancestor = name.parent
+        while let a = ancestor, a.isSubdomain(of: origin), slot(a).isNew {
+            ancestor = a.parent
+        }
+    }
+
+    /// The zone of `put` RRsets, with Route 53's default SOA for negative answers; with `apexData`
+    /// that SOA and the default NS are also records at the apex.
+    consuming func synthesizedZone(apexData: Bool) -> Zone {
+        let soa = ZoneBuilder.defaultSOA(origin: origin)
+        if apexData {
+            put(soa)
+            put(ZoneBuilder.defaultNS(origin: origin))
+        }
+        return Zone(origin: origin, soa: soa, names: names, nodes: nodes, index: index, cuts: [:], recordCount: recordCount)
+    }
+
+    public consuming func finish() -> Result<Zone, ZoneFileErrors> {
         // RFC 1034 §3.6.2: a CNAME owner holds no other data (DNSSEC records aside, RFC 4035 §2.5).
         for (name, parsed) in firstCNAME {
-            guard let node = nodes[name] else { continue }
-            let others = node.rrsets.keys.filter { ![.CNAME, .RRSIG, .NSEC].contains($0) }
+            guard let at = index.find(name, in: names) else { continue }
+            let others = nodes[at].rrsets.keys.filter { ![.CNAME, .RRSIG, .NSEC].contains($0) }
             if !others.isEmpty {
                 let list = others.map(\.description).sorted().joined(separator: ", ")
                 error(parsed, "CNAME at \"\(name.text)\" cannot coexist with other data (\(list)) (RFC 1034 §3.6.2)")
@@ -85,28 +156,24 @@ public enum ZoneBuilder {
             errors.sort { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }
             return .failure(ZoneFileErrors(errors))
         }
-        var apex = nodes[origin]!
-        if apex.rrsets[.SOA] == nil { apex.rrsets[.SOA] = defaultSOA(origin: origin) }
-        if apex.rrsets[.NS] == nil { apex.rrsets[.NS] = defaultNS(origin: origin) }
-        nodes[origin] = apex
-        var cuts: [DNSName: RRSet] = [:]
-        for (name, node) in nodes where name != origin {
-            if let ns = node.rrsets[.NS] { cuts[name] = ns }
+        // The apex is always node 0.
+        if nodes[0].rrsets[.SOA] == nil {
+            nodes[0].rrsets[.SOA] = ZoneBuilder.defaultSOA(origin: origin)
+            recordCount += 1
         }
-        return .success(Zone(origin: origin, soa: apex.rrsets[.SOA]!, nodes: nodes, cuts: cuts))
-    }
-
-    /// Reads a zone file and builds its zone: parse errors and validation errors together.
-    public static func load(file path: String, origin: DNSName, parser: ZoneFileParser = ZoneFileParser())
-        -> Result<Zone, ZoneFileErrors>
-    {
-        let parsed = parser.parse(file: path, origin: origin)
-        let built = build(origin: origin, records: parsed.records)
-        if parsed.errors.isEmpty { return built }
-        var all = parsed.errors
-        if case .failure(let more) = built { all += more.errors }
-        all.sort { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }
-        return .failure(ZoneFileErrors(all))
+        if nodes[0].rrsets[.NS] == nil {
+            let ns = ZoneBuilder.defaultNS(origin: origin)
+            nodes[0].rrsets[.NS] = ns
+            recordCount += ns.rdatas.count
+        }
+        var cuts: [DNSName: RRSet] = [:]
+        for at in nodes.indices.dropFirst() {
+            if let ns = nodes[at].rrsets[.NS] { cuts[names[at]] = ns }
+        }
+        return .success(
+            Zone(
+                origin: origin, soa: nodes[0].rrsets[.SOA]!, names: names, nodes: nodes, index: index, cuts: cuts,
+                recordCount: recordCount))
     }
 }
 
@@ -115,20 +182,8 @@ extension ZoneBuilder {
     /// with `apexData` the SOA and NS are also served as records at the apex, as in a private hosted
     /// zone; without, the SOA only travels in negative answers (a single public name, or a CNAME owner).
     public static func synthesized(origin: DNSName, rrsets: [RRSet], apexData: Bool) -> Zone {
-        var nodes: [DNSName: Zone.Node] = [origin: Zone.Node()]
-        for set in rrsets {
-            nodes[set.name, default: Zone.Node()].rrsets[set.type] = set
-            var ancestor = set.name.parent
-            while let a = ancestor, a.isSubdomain(of: origin), nodes[a] == nil {
-                nodes[a] = Zone.Node()
-                ancestor = a.parent
-            }
-        }
-        let soa = defaultSOA(origin: origin)
-        if apexData {
-            nodes[origin]!.rrsets[.SOA] = soa
-            nodes[origin]!.rrsets[.NS] = defaultNS(origin: origin)
-        }
-        return Zone(origin: origin, soa: soa, nodes: nodes, cuts: [:])
+        var assembly = ZoneAssembly(origin: origin, capacity: rrsets.count + 1)
+        for set in rrsets { assembly.put(set) }
+        return assembly.synthesizedZone(apexData: apexData)
     }
 }

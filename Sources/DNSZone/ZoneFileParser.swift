@@ -34,9 +34,12 @@ public struct ZoneFileParser {
 
     /// The first absolute `$ORIGIN` of a file, used when the operator names no origin.
     public static func firstOrigin(in text: [UInt8]) -> DNSName? {
-        for entry in ZoneScanner(file: "", text: text).scan().entries
-        where !entry.leadingBlank && entry.tokens[0].string.uppercased() == "$ORIGIN" && entry.tokens.count == 2 {
-            return try? DNSName(parsingBytes: Array(entry.tokens[1].bytes))
+        var scanner = ZoneScanner(file: "", text: text)
+        var tokens: [ZoneToken] = []
+        var errors: [ZoneFileError] = []
+        while let (leadingBlank, _) = scanner.next(&tokens, errors: &errors) {
+            guard !leadingBlank, tokens.count == 2, tokens[0].string.uppercased() == "$ORIGIN" else { continue }
+            return try? DNSName(parsingBytes: Array(tokens[1].bytes))
         }
         return nil
     }
@@ -44,19 +47,29 @@ public struct ZoneFileParser {
     /// Parses `path`, relative names completing against `origin`.
     public func parse(file path: String, origin: DNSName) -> Result {
         var result = Result()
+        result.errors = parse(file: path, origin: origin) { result.records.append($0) }
+        return result
+    }
+
+    /// Parses `path`, handing each record to `record` as it is read (a large zone is never held twice:
+    /// once as parsed records and again as the zone); returns the errors.
+    public func parse(file path: String, origin: DNSName, record: (ParsedRecord) -> Void) -> [ZoneFileError] {
+        var errors: [ZoneFileError] = []
         do {
             let bytes = try readFile(path)
-            parse(text: bytes, file: path, origin: origin, into: &result, includeStack: [path])
+            parse(text: bytes, file: path, origin: origin, errors: &errors, record: record, includeStack: [path])
         } catch {
-            result.errors.append(ZoneFileError(file: path, line: 0, column: 0, message: "cannot read: \(error.reason)"))
+            errors.append(ZoneFileError(file: path, line: 0, column: 0, message: "cannot read: \(error.reason)"))
         }
-        return result
+        return errors
     }
 
     /// Parses text already in memory (`file` names it in errors).
     public func parse(text: [UInt8], file: String, origin: DNSName) -> Result {
         var result = Result()
-        parse(text: text, file: file, origin: origin, into: &result, includeStack: [file])
+        var errors: [ZoneFileError] = []
+        parse(text: text, file: file, origin: origin, errors: &errors, record: { result.records.append($0) }, includeStack: [file])
+        result.errors = errors
         return result
     }
 
@@ -68,31 +81,31 @@ public struct ZoneFileParser {
     }
 
     private func parse(
-        text: [UInt8], file: String, origin: DNSName, into result: inout Result, includeStack: [String],
-        inheriting parent: State? = nil
+        text: [UInt8], file: String, origin: DNSName, errors: inout [ZoneFileError], record: (ParsedRecord) -> Void,
+        includeStack: [String], inheriting parent: State? = nil
     ) {
-        let (entries, scanErrors) = ZoneScanner(file: file, text: text).scan()
-        result.errors += scanErrors
-        result.records.reserveCapacity(result.records.count + entries.count)
+        var scanner = ZoneScanner(file: file, text: text)
         // An included file starts with the includer's TTL defaults but its own origin and no owner.
         var state = State(origin: origin, defaultTTL: parent?.defaultTTL, lastTTL: parent?.lastTTL)
-        var errors: [ZoneFileError] = []
-        defer { result.errors += errors }
-        func fail(_ message: String, _ token: ZoneToken?, _ entry: ZoneEntry) {
+        func fail(_ message: String, _ token: ZoneToken?, _ entry: ZoneEntry, _ errors: inout [ZoneFileError]) {
             errors.append(
                 ZoneFileError(file: file, line: token?.line ?? entry.line, column: token?.column ?? 0, message: message))
         }
-        for entry in entries {
+        var entry = ZoneEntry(tokens: [], leadingBlank: false, line: 0)
+        while let (leadingBlank, line) = scanner.next(&entry.tokens, errors: &errors) {
+            entry.leadingBlank = leadingBlank
+            entry.line = line
             let first = entry.tokens[0]
             if !entry.leadingBlank && !first.quoted && first.bytes.first == UInt8(ascii: "$") {
-                directive(entry, file: file, state: &state, result: &result, includeStack: includeStack, fail: fail)
+                directive(
+                    entry, file: file, state: &state, errors: &errors, record: record, includeStack: includeStack, fail: fail)
                 continue
             }
             var index = 0
             let owner: DNSName
             if entry.leadingBlank {
                 guard let last = state.lastOwner else {
-                    fail("a record with a blank owner needs a previous owner", first, entry)
+                    fail("a record with a blank owner needs a previous owner", first, entry, &errors)
                     continue
                 }
                 owner = last
@@ -100,7 +113,7 @@ public struct ZoneFileParser {
                 do {
                     owner = try parseName(first, origin: state.origin)
                 } catch {
-                    fail("invalid owner name \"\(first.string)\": \(describe(error))", first, entry)
+                    fail("invalid owner name \"\(first.string)\": \(describe(error))", first, entry, &errors)
                     continue
                 }
                 index = 1
@@ -115,12 +128,12 @@ public struct ZoneFileParser {
                     rrClass = c
                 } else if ttl == nil, !token.quoted, let first = token.bytes.first, first >= 48 && first <= 57 {
                     guard let value = ZoneText.ttl(bytes: token.bytes) else {
-                        fail("expected a TTL, found \"\(token.string)\"", token, entry)
+                        fail("expected a TTL, found \"\(token.string)\"", token, entry, &errors)
                         failed = true
                         break
                     }
                     guard value <= UInt64(ZoneText.maxTTL) else {
-                        fail("TTL \(value) exceeds \(ZoneText.maxTTL) (RFC 2181 §8)", token, entry)
+                        fail("TTL \(value) exceeds \(ZoneText.maxTTL) (RFC 2181 §8)", token, entry, &errors)
                         failed = true
                         break
                     }
@@ -132,20 +145,20 @@ public struct ZoneFileParser {
             }
             if failed { continue }
             guard index < entry.tokens.count else {
-                fail("expected a record type after the owner, found the end of the record", entry.tokens.last, entry)
+                fail("expected a record type after the owner, found the end of the record", entry.tokens.last, entry, &errors)
                 continue
             }
             let typeToken = entry.tokens[index]
             guard !typeToken.quoted, let type = RRType(mnemonicBytes: typeToken.bytes) else {
-                fail("expected a record type, found \"\(typeToken.string)\"", typeToken, entry)
+                fail("expected a record type, found \"\(typeToken.string)\"", typeToken, entry, &errors)
                 continue
             }
             if type == .OPT || type.isMetaType {
-                fail("\(type) is not a type a zone can hold", typeToken, entry)
+                fail("\(type) is not a type a zone can hold", typeToken, entry, &errors)
                 continue
             }
             if let rrClass, rrClass != .IN {
-                fail("only class IN is served, found \(rrClass)", entry.tokens[index - 1], entry)
+                fail("only class IN is served, found \(rrClass)", entry.tokens[index - 1], entry, &errors)
                 continue
             }
             var parser = RDataParser(
@@ -154,7 +167,7 @@ public struct ZoneFileParser {
             do {
                 rdata = try parser.parse()
             } catch {
-                fail(error.message, error.token, entry)
+                fail(error.message, error.token, entry, &errors)
                 continue
             }
             // TTL: explicit, else $TTL, else the last explicit TTL (RFC 1035 §5.1), else for the SOA its
@@ -162,12 +175,12 @@ public struct ZoneFileParser {
             var resolvedTTL = ttl ?? state.defaultTTL ?? state.lastTTL
             if resolvedTTL == nil, case .soa(let soa) = rdata { resolvedTTL = min(soa.minimum, ZoneText.maxTTL) }
             guard let finalTTL = resolvedTTL else {
-                fail("no TTL given and no $TTL in force", typeToken, entry)
+                fail("no TTL given and no $TTL in force", typeToken, entry, &errors)
                 continue
             }
             if ttl != nil { state.lastTTL = ttl }
             if state.lastTTL == nil { state.lastTTL = finalTTL }
-            result.records.append(
+            record(
                 ParsedRecord(
                     record: ResourceRecord(name: owner, type: type, ttl: finalTTL, rdata: rdata), file: file,
                     line: entry.line, column: entry.leadingBlank ? typeToken.column : first.column))
@@ -175,43 +188,43 @@ public struct ZoneFileParser {
     }
 
     private func directive(
-        _ entry: ZoneEntry, file: String, state: inout State, result: inout Result, includeStack: [String],
-        fail: (String, ZoneToken?, ZoneEntry) -> Void
+        _ entry: ZoneEntry, file: String, state: inout State, errors: inout [ZoneFileError], record: (ParsedRecord) -> Void,
+        includeStack: [String], fail: (String, ZoneToken?, ZoneEntry, inout [ZoneFileError]) -> Void
     ) {
         let keyword = entry.tokens[0]
         let args = entry.tokens.dropFirst()
         switch keyword.string.uppercased() {
         case "$ORIGIN":
             guard args.count == 1, let token = args.first else {
-                fail("$ORIGIN takes exactly one name", keyword, entry)
+                fail("$ORIGIN takes exactly one name", keyword, entry, &errors)
                 return
             }
             do {
                 state.origin = try parseName(token, origin: state.origin)
             } catch {
-                fail("invalid $ORIGIN \"\(token.string)\": \(describe(error))", token, entry)
+                fail("invalid $ORIGIN \"\(token.string)\": \(describe(error))", token, entry, &errors)
             }
         case "$TTL":
             guard args.count == 1, let token = args.first else {
-                fail("$TTL takes exactly one TTL", keyword, entry)
+                fail("$TTL takes exactly one TTL", keyword, entry, &errors)
                 return
             }
             guard let value = ZoneText.ttl(token.string) else {
-                fail("expected a TTL, found \"\(token.string)\"", token, entry)
+                fail("expected a TTL, found \"\(token.string)\"", token, entry, &errors)
                 return
             }
             guard value <= UInt64(ZoneText.maxTTL) else {
-                fail("TTL \(value) exceeds \(ZoneText.maxTTL) (RFC 2181 §8)", token, entry)
+                fail("TTL \(value) exceeds \(ZoneText.maxTTL) (RFC 2181 §8)", token, entry, &errors)
                 return
             }
             state.defaultTTL = UInt32(value)
         case "$INCLUDE":
             guard allowInclude else {
-                fail("$INCLUDE is not allowed here", keyword, entry)
+                fail("$INCLUDE is not allowed here", keyword, entry, &errors)
                 return
             }
             guard (1...2).contains(args.count), let pathToken = args.first else {
-                fail("$INCLUDE takes a file name and an optional origin", keyword, entry)
+                fail("$INCLUDE takes a file name and an optional origin", keyword, entry, &errors)
                 return
             }
             var includeOrigin = state.origin
@@ -220,30 +233,30 @@ public struct ZoneFileParser {
                 do {
                     includeOrigin = try parseName(originToken, origin: state.origin)
                 } catch {
-                    fail("invalid $INCLUDE origin \"\(originToken.string)\": \(describe(error))", originToken, entry)
+                    fail("invalid $INCLUDE origin \"\(originToken.string)\": \(describe(error))", originToken, entry, &errors)
                     return
                 }
             }
             let path = resolvePath(pathToken.string, against: directoryOf(file))
             guard !includeStack.contains(path) else {
-                fail("$INCLUDE cycle: \"\(path)\" is already being read", pathToken, entry)
+                fail("$INCLUDE cycle: \"\(path)\" is already being read", pathToken, entry, &errors)
                 return
             }
             guard includeStack.count < ZoneFileParser.maxIncludeDepth else {
-                fail("$INCLUDE nested deeper than \(ZoneFileParser.maxIncludeDepth) files", pathToken, entry)
+                fail("$INCLUDE nested deeper than \(ZoneFileParser.maxIncludeDepth) files", pathToken, entry, &errors)
                 return
             }
             do {
                 let bytes = try readFile(path)
                 // RFC 1035 §5.1: the included file does not change the including file's origin.
                 parse(
-                    text: bytes, file: path, origin: includeOrigin, into: &result, includeStack: includeStack + [path],
-                    inheriting: state)
+                    text: bytes, file: path, origin: includeOrigin, errors: &errors, record: record,
+                    includeStack: includeStack + [path], inheriting: state)
             } catch {
-                fail("cannot read $INCLUDE file: \(error.reason)", pathToken, entry)
+                fail("cannot read $INCLUDE file: \(error.reason)", pathToken, entry, &errors)
             }
         default:
-            fail("unknown directive \"\(keyword.string)\"", keyword, entry)
+            fail("unknown directive \"\(keyword.string)\"", keyword, entry, &errors)
         }
     }
 }
