@@ -72,7 +72,7 @@ public final class FastPath: Sendable {
         /// Index into `zones`, or -1 for an entry that only marks a forwarding rule.
         var zone: Int32
         var isApex: Bool
-        /// Index of `*.<this name>` in the same zone, or -1.
+        /// Record of `*.<this name>` in the same zone (`WireNameTable` offset), or -1.
         var wildcard: Int32
         /// 0: none, 1: a forward rule, 2: a system rule at this name.
         var rule: UInt8
@@ -81,28 +81,24 @@ public final class FastPath: Sendable {
         var hasCNAME: Bool
         /// Owns a type other than A, AAAA and CNAME.
         var hasOther: Bool
-        /// A records: `v4[aStart * 4 ..< (aStart + aCount) * 4]`.
-        var aStart: Int32
+        /// The A records' addresses open the record's payload, 4 octets each; the AAAA records'
+        /// follow, 16 octets each.
         var aCount: Int32
         var aTTL: UInt32
-        /// AAAA records: `v6[aaaaStart * 16 ..< (aaaaStart + aaaaCount) * 16]`.
-        var aaaaStart: Int32
         var aaaaCount: Int32
         var aaaaTTL: UInt32
 
         /// A name with no records yet (filled in by the builder), or a rule marker (`zone` -1).
         static func empty(zone: Int32, isApex: Bool = false, rule: UInt8 = 0) -> NodeInfo {
             NodeInfo(
-                zone: zone, isApex: isApex, wildcard: -1, rule: rule, group: -1, hasCNAME: false, hasOther: false, aStart: 0,
-                aCount: 0, aTTL: 0, aaaaStart: 0, aaaaCount: 0, aaaaTTL: 0)
+                zone: zone, isApex: isApex, wildcard: -1, rule: rule, group: -1, hasCNAME: false, hasOther: false, aCount: 0,
+                aTTL: 0, aaaaCount: 0, aaaaTTL: 0)
         }
     }
 
     let table: WireNameTable<NodeInfo>
     let zones: [ZoneInfo]
     let tails: [UInt8]
-    let v4: [UInt8]
-    let v6: [UInt8]
     let hasRules: Bool
     /// The forward rules' upstreams, and the default ones (`ForwardableQuery.group`).
     let groups: [UpstreamGroup]
@@ -119,12 +115,11 @@ public final class FastPath: Sendable {
         let all = zoneSet.all
         var infos: [ZoneInfo] = []
         var tails: [UInt8] = []
-        var v4: [UInt8] = []
-        var v6: [UInt8] = []
         var expected = rules.rules.count
         for zone in all { expected += zone.nameCount }
         var table = WireNameTable<NodeInfo>(expected: expected)
         var wildcards: [(owner: DNSName, index: Int)] = []
+        var payload: [UInt8] = []
         for (index, zone) in all.enumerated() {
             let option = options[zone.origin] ?? ZoneOptions()
             var soa = zone.soa.records[0]
@@ -151,20 +146,21 @@ public final class FastPath: Sendable {
             zone.forEachName { name, rrsets in
                 guard !hasNested || zoneSet.zone(enclosing: name) === zone else { return }
                 var node = NodeInfo.empty(zone: Int32(index), isApex: name == zone.origin)
+                // The record's payload: A addresses, then AAAA (a type's RRset is at most one).
+                payload.removeAll(keepingCapacity: true)
+                var v6: [UInt8] = []
                 for set in rrsets {
                     switch set.type {
                     case .A:
-                        node.aStart = Int32(v4.count / 4)
                         node.aCount = Int32(set.rdatas.count)
                         node.aTTL = set.ttl
                         for case .a(let address) in set.rdatas {
-                            v4.append(address.bytes.0)
-                            v4.append(address.bytes.1)
-                            v4.append(address.bytes.2)
-                            v4.append(address.bytes.3)
+                            payload.append(address.bytes.0)
+                            payload.append(address.bytes.1)
+                            payload.append(address.bytes.2)
+                            payload.append(address.bytes.3)
                         }
                     case .AAAA:
-                        node.aaaaStart = Int32(v6.count / 16)
                         node.aaaaCount = Int32(set.rdatas.count)
                         node.aaaaTTL = set.ttl
                         for case .aaaa(let address) in set.rdatas { v6 += address.array }
@@ -172,14 +168,15 @@ public final class FastPath: Sendable {
                     default: node.hasOther = true
                     }
                 }
-                let at = table.insert(name, node)
+                payload += v6
+                let at = table.insert(name, node, payload: payload)
                 if name.isWildcard { wildcards.append((name, at)) }
             }
         }
         // Link each name to its wildcard child.
         for (owner, index) in wildcards {
             guard let parent = owner.parent, let parentIndex = table.find(parent),
-                table.values[parentIndex].zone == table.values[index].zone
+                table.value(at: parentIndex).zone == table.value(at: index).zone
             else { continue }
             table.update(at: parentIndex) { $0.wildcard = Int32(index) }
         }
@@ -208,8 +205,6 @@ public final class FastPath: Sendable {
         self.table = table
         self.zones = infos
         self.tails = tails
-        self.v4 = v4
-        self.v6 = v6
         self.hasRules = !rules.rules.isEmpty
         self.forwardsByDefault = rules.defaultGroup != nil
         self.accessControl = accessControl
@@ -307,7 +302,7 @@ public final class FastPath: Sendable {
                         continue
                     }
                     found[i] = Int32(index)
-                    let info = table.values[index]
+                    let info = table.value(at: index)
                     if hasRules && !systemSeen {
                         if info.rule == 1 {
                             return .forwardable(
@@ -336,14 +331,19 @@ public final class FastPath: Sendable {
                 // The name itself, else the closest encloser and its wildcard (RFC 4592 §3.3.1): the
                 // walk above looked up every suffix from the name to the apex already.
                 var node: NodeInfo?
-                if found[0] >= 0, table.values[Int(found[0])].zone == Int32(zoneIndex) {
-                    node = table.values[Int(found[0])]
+                var nodeRecord = -1
+                if found[0] >= 0, table.value(at: Int(found[0])).zone == Int32(zoneIndex) {
+                    nodeRecord = Int(found[0])
+                    node = table.value(at: nodeRecord)
                 } else {
                     var k = 1
                     while k <= apexLabel {
-                        if found[k] >= 0, table.values[Int(found[k])].zone == Int32(zoneIndex) {
-                            let wildcard = table.values[Int(found[k])].wildcard
-                            if wildcard >= 0 { node = table.values[Int(wildcard)] }
+                        if found[k] >= 0, table.value(at: Int(found[k])).zone == Int32(zoneIndex) {
+                            let wildcard = table.value(at: Int(found[k])).wildcard
+                            if wildcard >= 0 {
+                                nodeRecord = Int(wildcard)
+                                node = table.value(at: nodeRecord)
+                            }
                             break
                         }
                         k += 1
@@ -383,17 +383,11 @@ public final class FastPath: Sendable {
                 if let node, count > 0 {
                     guard w + count * (12 + (qtype == 1 ? 4 : 16)) <= ceiling else { return .slow }  // would truncate
                     let ttl = qtype == 1 ? node.aTTL : node.aaaaTTL
-                    let base = Int(qtype == 1 ? node.aStart : node.aaaaStart)
+                    let payload = table.payloadStart(at: nodeRecord)
+                    let base = qtype == 1 ? payload : payload + Int(node.aCount) * 4
                     let first = count > 1 ? abs(rotation % count) : 0
-                    // Not `let pool = qtype == 1 ? v4 : v6`: copying an array every worker shares retains it.
-                    if qtype == 1 {
-                        w = v4.withUnsafeBytes {
-                            FastPath.writeAnswers(into: out, at: w, type: qtype, ttl: ttl, from: $0, base: base, first: first, count: count)
-                        }
-                    } else {
-                        w = v6.withUnsafeBytes {
-                            FastPath.writeAnswers(into: out, at: w, type: qtype, ttl: ttl, from: $0, base: base, first: first, count: count)
-                        }
+                    w = table.withArena {
+                        FastPath.writeAnswers(into: out, at: w, type: qtype, ttl: ttl, from: $0, base: base, first: first, count: count)
                     }
                 } else {
                     let tailLength = Int(zone.tailLength)
@@ -437,7 +431,7 @@ public final class FastPath: Sendable {
     }
 
     /// Writes `count` A (`type` 1) or AAAA records whose owner is the question name, the addresses
-    /// taken from `addresses` starting at record `base` and rotated by `first`; returns the end.
+    /// taken from `addresses` starting at octet `base` and rotated by `first`; returns the end.
     @inline(__always)
     private static func writeAnswers(
         into out: UnsafeMutableRawBufferPointer, at start: Int, type: UInt16, ttl: UInt32, from addresses: UnsafeRawBufferPointer,
@@ -458,7 +452,7 @@ public final class FastPath: Sendable {
             out[w + 9] = UInt8(truncatingIfNeeded: ttl)
             out[w + 10] = 0
             out[w + 11] = UInt8(rdlength)
-            let from = (base + (first + k) % count) * rdlength
+            let from = base + ((first + k) % count) * rdlength
             UnsafeMutableRawBufferPointer(rebasing: out[(w + 12)..<(w + 12 + rdlength)])
                 .copyMemory(from: UnsafeRawBufferPointer(rebasing: addresses[from..<(from + rdlength)]))
             w += 12 + rdlength

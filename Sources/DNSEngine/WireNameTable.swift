@@ -3,20 +3,25 @@ import DNSCore
 
 /// Names → plain values, looked up straight from the bytes of a packet without building a
 /// `DNSName`. Open addressing on `WireNameHash` (computed right to left, so the hashes of every
-/// suffix of a name come out of one pass); verified by comparing octets without case against a
-/// flat pool. Values must be plain data: a lookup retains nothing.
+/// suffix of a name come out of one pass); verified by comparing octets without case.
 ///
-/// A slot holds the name's index and 32 bits of its hash, so a probe that passes other names reads
-/// only the slot array: the pool is touched for the name that matches.
+/// Everything a lookup reads about a name sits together in one record of a flat arena: the value,
+/// the name's lower-cased wire form, then the caller's payload (the fast path keeps a name's
+/// addresses there). A slot holds 32 bits of the name's hash and where its record starts, so a
+/// probe that passes other names reads only the slot array, and a hit reads one slot and one
+/// record: two cache misses on a cold table, where separate arrays for names, values and
+/// addresses cost five. Values must be plain data: a lookup retains nothing.
 struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
-    /// `hash & 0xFFFF_FFFF` in the high half, index + 1 in the low half; 0 is an empty slot.
+    /// `hash & 0xFFFF_FFFF` in the high half, record offset + 1 in the low half; 0 is an empty slot.
     private var slots: [UInt64]
-    private var nameStarts: [Int32] = []
-    private var nameLengths: [UInt8] = []
-    /// Every name's lower-cased wire form, back to back.
-    private var pool: [UInt8] = []
-    private(set) var values: [Value] = []
+    /// Records back to back, each starting on 8 octets: the value, the name's wire length (one
+    /// octet), the name lower-cased, the payload.
+    private var arena: [UInt8] = []
     private let mask: Int
+    private(set) var count = 0
+
+    private static var lengthOffset: Int { MemoryLayout<Value>.size }
+    private static var nameOffset: Int { MemoryLayout<Value>.size + 1 }
 
     /// A table for up to `expected` names (kept at most half full: short probes).
     init(expected: Int) {
@@ -24,78 +29,97 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
         while size < expected * 2 { size <<= 1 }
         slots = HugePages.zeroed(UInt64.self, count: size)
         mask = size - 1
-        nameStarts.reserveCapacity(expected)
-        nameLengths.reserveCapacity(expected)
-        values.reserveCapacity(expected)
+        arena.reserveCapacity(expected * (MemoryLayout<Value>.size + 32))
     }
 
-    var count: Int { values.count }
-
-    /// Adds or replaces the value for `name`; returns its index. One probe either way.
+    /// Adds `name` with its value and payload; returns its record's offset. A name already there
+    /// gets a new record (the old one is left unused) so a payload of another size fits.
     @discardableResult
-    mutating func insert(_ name: DNSName, _ value: Value) -> Int {
+    mutating func insert(_ name: DNSName, _ value: Value, payload: [UInt8] = []) -> Int {
         let h = name.wireHash
-        let tag = h & 0xFFFF_FFFF
-        let found: Int? = name.wire.withUnsafeBytes { bytes in
-            pool.withUnsafeBytes { pool in
-                var slot = Int(truncatingIfNeeded: h) & mask
-                while true {
-                    let entry = slots[slot]
-                    if entry == 0 { break }
-                    let index = Int(entry & 0xFFFF_FFFF) - 1
-                    if entry >> 32 == tag && Int(nameLengths[index]) + 1 == bytes.count
-                        && WireNameHash.equal(bytes, 0, lowered: pool, Int(nameStarts[index]), count: bytes.count)
-                    {
-                        return index
-                    }
-                    slot = (slot + 1) & mask
-                }
-                precondition(values.count < mask / 2 + 1, "WireNameTable: more names than it was sized for")
-                slots[slot] = tag << 32 | UInt64(values.count + 1)
-                return nil
-            }
+        let offset = arena.count
+        precondition(offset < Int(Int32.max), "WireNameTable: arena beyond 2 GiB")
+        let entry = (h & 0xFFFF_FFFF) << 32 | UInt64(offset + 1)
+        let existing = name.wire.withUnsafeBytes { probe($0, 0, $0.count, hash: h) }
+        switch existing {
+        case .found(let slot, _):
+            slots[slot] = entry
+        case .empty(let slot):
+            precondition(count < mask / 2 + 1, "WireNameTable: more names than it was sized for")
+            slots[slot] = entry
+            count += 1
         }
-        if let found {
-            values[found] = value
-            return found
-        }
-        nameStarts.append(Int32(pool.count))
-        nameLengths.append(UInt8(name.wire.count - 1))
-        let start = pool.count
-        pool.append(contentsOf: name.wire)
-        for i in start..<pool.count { pool[i] = asciiLower(pool[i]) }
-        values.append(value)
-        return values.count - 1
+        withUnsafeBytes(of: value) { arena.append(contentsOf: $0) }
+        arena.append(UInt8(name.wire.count))
+        let nameStart = arena.count
+        arena.append(contentsOf: name.wire)
+        for i in nameStart..<arena.count { arena[i] = asciiLower(arena[i]) }
+        arena.append(contentsOf: payload)
+        while arena.count & 7 != 0 { arena.append(0) }
+        return offset
     }
 
-    mutating func update(at index: Int, _ change: (inout Value) -> Void) { change(&values[index]) }
+    private enum Probe {
+        case found(slot: Int, offset: Int)
+        case empty(slot: Int)
+    }
 
-    /// The index of the name at `bytes[start..<end]` (uncompressed wire form) with hash `h`.
     @inline(__always)
-    func find(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, hash h: UInt64) -> Int? {
+    private func probe(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, hash h: UInt64) -> Probe {
         let length = end - start
         let tag = h & 0xFFFF_FFFF
         return slots.withUnsafeBufferPointer { slots in
-            var slot = Int(truncatingIfNeeded: h) & mask
-            while true {
-                let entry = slots[slot]
-                if entry == 0 { return nil }
-                if entry >> 32 == tag {
-                    let index = Int(entry & 0xFFFF_FFFF) - 1
-                    if Int(nameLengths[index]) + 1 == length
-                        && pool.withUnsafeBytes({
-                            WireNameHash.equal(bytes, start, lowered: $0, Int(nameStarts[index]), count: length)
-                        })
-                    {
-                        return index
+            arena.withUnsafeBytes { arena in
+                var slot = Int(truncatingIfNeeded: h) & mask
+                while true {
+                    let entry = slots[slot]
+                    if entry == 0 { return .empty(slot: slot) }
+                    if entry >> 32 == tag {
+                        let offset = Int(entry & 0xFFFF_FFFF) - 1
+                        if Int(arena[offset + Self.lengthOffset]) == length
+                            && WireNameHash.equal(bytes, start, lowered: arena, offset + Self.nameOffset, count: length)
+                        {
+                            return .found(slot: slot, offset: offset)
+                        }
                     }
+                    slot = (slot + 1) & mask
                 }
-                slot = (slot + 1) & mask
             }
         }
+    }
+
+    /// The record of the name at `bytes[start..<end]` (uncompressed wire form) with hash `h`.
+    @inline(__always)
+    func find(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, hash h: UInt64) -> Int? {
+        if case .found(_, let offset) = probe(bytes, start, end, hash: h) { return offset }
+        return nil
     }
 
     func find(_ name: DNSName) -> Int? {
         name.wire.withUnsafeBytes { find($0, 0, $0.count, hash: name.wireHash) }
+    }
+
+    /// The value in the record at `offset`.
+    @inline(__always)
+    func value(at offset: Int) -> Value {
+        arena.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Value.self) }
+    }
+
+    mutating func update(at offset: Int, _ change: (inout Value) -> Void) {
+        var value = value(at: offset)
+        change(&value)
+        arena.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: Value.self) }
+    }
+
+    /// Where the payload of the record at `offset` starts in the arena (`withArena`).
+    @inline(__always)
+    func payloadStart(at offset: Int) -> Int {
+        arena.withUnsafeBytes { offset + Self.nameOffset + Int($0[offset + Self.lengthOffset]) }
+    }
+
+    /// The arena's bytes, for reading payloads.
+    @inline(__always)
+    func withArena<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try arena.withUnsafeBytes(body)
     }
 }
