@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -110,4 +111,11 @@ int vpcdns_background_thread(void) {
     struct sched_param param = { .sched_priority = 0 };
     if (sched_setscheduler(tid, SCHED_IDLE, &param) == 0) return 0;
     return setpriority(PRIO_PROCESS, (id_t)tid, 19);
+}
+
+int vpcdns_name_thread(const char *name) {
+    char shortened[16];
+    strncpy(shortened, name, sizeof shortened - 1);
+    shortened[sizeof shortened - 1] = 0;
+    return pthread_setname_np(pthread_self(), shortened);
 }

@@ -187,15 +187,13 @@ public final class Daemon {
         logger.info("SIGHUP: reloading")
         let source = self.source
         let box = ReloadBox(self)
-        let thread = Thread {
+        startThread(named: "vpcdnsd-reload") {
             // Building the snapshot must not take CPU from the workers: it yields to them.
             _ = vpcdns_background_thread()
             let result = Daemon.prepare(source)
             box.daemon?.reloadResult.withLock { $0 = result }
             done.wake()
         }
-        thread.name = "vpcdnsd-reload"
-        thread.start()
     }
 
     /// On the main loop: publish the new snapshot, or keep the old one and say why.
@@ -263,13 +261,11 @@ public final class Daemon {
         retireTimer = try? EventIO.Timer(after: 1, on: loop) { [unowned self] in
             let garbage = Garbage(self.retired)
             self.retired.removeAll()
-            let thread = Thread {
+            startThread(named: "vpcdnsd-free") {
                 _ = vpcdns_background_thread()
                 garbage.drop()
                 _ = vpcdns_malloc_trim()
             }
-            thread.name = "vpcdnsd-free"
-            thread.start()
         }
     }
 

@@ -35,9 +35,7 @@ public final class QueryLog: Sendable {
             guard fd >= 0 else { throw EventIOError(call: "open \(path)", errno: errno) }
             Glibc.close(fd)
         }
-        let thread = Thread { [self] in self.writeLoop() }
-        thread.name = "vpcdnsd-querylog"
-        thread.start()
+        startThread(named: "vpcdnsd-qlog") { [self] in self.writeLoop() }
     }
 
     /// Entries dropped because the writer fell behind.

@@ -64,7 +64,7 @@ final class Worker: @unchecked Sendable {
 
     /// Starts the thread; `ready` is signalled once the loop is set up (or failed to be).
     func start(ready: DispatchSemaphore, failure: StartupFailure) {
-        let thread = Thread { [self] in
+        startThread(named: "vpcdnsd-w\(index)") { [self] in
             do {
                 try self.run(ready: ready)
             } catch {
@@ -73,8 +73,6 @@ final class Worker: @unchecked Sendable {
             }
             self.finished.signal()
         }
-        thread.name = "vpcdnsd-worker-\(index)"
-        thread.start()
     }
 
     /// Asks the loop to stop now; safe from any thread.

@@ -164,6 +164,14 @@ def test_drops_privileges_after_binding_port_53(start_daemon):
     assert "dropped privileges to nobody" in d.text()
 
 
+def test_threads_are_named_for_ps_and_top(start_daemon):
+    """Each worker shows as vpcdnsd-wN in top -H and ps -L, one per configured worker."""
+    d = start_daemon(config())
+    tasks = f"/proc/{d.process.pid}/task"
+    names = sorted(open(f"{tasks}/{tid}/comm").read().strip() for tid in os.listdir(tasks))
+    assert [n for n in names if n.startswith("vpcdnsd-w")] == ["vpcdnsd-w0", "vpcdnsd-w1"], names
+
+
 def test_query_log_lines_are_route53_json(start_daemon, tmp_path):
     import json
     from upstreams import ScriptedUpstream

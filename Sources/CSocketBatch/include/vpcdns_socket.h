@@ -49,7 +49,11 @@ int vpcdns_receive_buffer(int fd, int bytes);
 /// Returns freed heap memory to the system (glibc malloc_trim(0)); 1 if memory was released.
 int vpcdns_malloc_trim(void);
 
-/// Makes the calling thread yield the CPU to the rest (nice 19): for reload building and freeing,
-/// which must not take time from the workers. 0 or -1 with errno set.
+/// Makes the calling thread yield the CPU to the rest (SCHED_IDLE, else nice 19): for reload
+/// building and freeing, which must not take time from the workers. 0 or -1 with errno set.
 int vpcdns_background_thread(void);
+
+/// Names the calling thread for ps, top and /proc (the kernel keeps 15 bytes; longer is cut).
+/// 0, or an error number.
+int vpcdns_name_thread(const char *name);
 #endif
