@@ -100,6 +100,9 @@ public final class FastPath: Sendable {
     let zones: [ZoneInfo]
     let tails: [UInt8]
     let hasRules: Bool
+    /// How many labels the zone apexes and rule names have: only suffixes of those lengths are
+    /// looked at when finding a query's zone.
+    let anchors: LabelCounts
     /// The forward rules' upstreams, and the default ones (`ForwardableQuery.group`).
     let groups: [UpstreamGroup]
     let defaultGroup: UpstreamGroup?
@@ -206,6 +209,10 @@ public final class FastPath: Sendable {
         self.zones = infos
         self.tails = tails
         self.hasRules = !rules.rules.isEmpty
+        var anchors = LabelCounts()
+        for zone in all { anchors.insert(zone.origin.labelCount) }
+        for (domain, _) in rules.rules { anchors.insert(domain.labelCount) }
+        self.anchors = anchors
         self.forwardsByDefault = rules.defaultGroup != nil
         self.accessControl = accessControl
         self.udpPayloadSize = udpPayloadSize
@@ -292,11 +299,21 @@ public final class FastPath: Sendable {
                     i -= 1
                 }
 
+                // found[i]: the table record of the suffix starting at label `i`, -1 for none; valid
+                // where `probed` has bit i (each suffix is looked up at most once).
+                var probed: UInt128 = 0
+
                 // The zone: the longest suffix that is a zone apex, unless a forward rule is as specific.
+                // Only suffixes as long as some apex or rule can be one (a name outside every zone
+                // usually takes a single look-up).
                 var zoneIndex = -1
                 var apexLabel = 0
                 var systemSeen = false
-                for i in 0...labelCount {
+                var depth = anchors.largest(atMost: labelCount)
+                while let d = depth {
+                    depth = anchors.largest(atMost: d - 1)
+                    let i = labelCount - d
+                    probed |= 1 << UInt128(i)
                     guard let index = table.find(query, labels[i], nameEnd, hash: hashes[i]) else {
                         found[i] = -1
                         continue
@@ -328,17 +345,27 @@ public final class FastPath: Sendable {
                 let zone = zones[zoneIndex]
                 if zone.hasCuts { return .slow }
 
-                // The name itself, else the closest encloser and its wildcard (RFC 4592 §3.3.1): the
-                // walk above looked up every suffix from the name to the apex already.
+                // The name itself, else the closest encloser and its wildcard (RFC 4592 §3.3.1).
+                @inline(__always) func record(_ i: Int) -> Int32 {
+                    if probed & (1 << UInt128(i)) == 0 {
+                        probed |= 1 << UInt128(i)
+                        if let index = table.find(query, labels[i], nameEnd, hash: hashes[i]) {
+                            found[i] = Int32(index)
+                        } else {
+                            found[i] = -1
+                        }
+                    }
+                    return found[i]
+                }
                 var node: NodeInfo?
                 var nodeRecord = -1
-                if found[0] >= 0, table.value(at: Int(found[0])).zone == Int32(zoneIndex) {
+                if record(0) >= 0, table.value(at: Int(found[0])).zone == Int32(zoneIndex) {
                     nodeRecord = Int(found[0])
                     node = table.value(at: nodeRecord)
                 } else {
                     var k = 1
                     while k <= apexLabel {
-                        if found[k] >= 0, table.value(at: Int(found[k])).zone == Int32(zoneIndex) {
+                        if record(k) >= 0, table.value(at: Int(found[k])).zone == Int32(zoneIndex) {
                             let wildcard = table.value(at: Int(found[k])).wildcard
                             if wildcard >= 0 {
                                 nodeRecord = Int(wildcard)
@@ -490,4 +517,31 @@ private struct LabelStarts {
     let starts: UnsafeMutableBufferPointer<Int16>
     init(_ starts: UnsafeMutableBufferPointer<Int16>) { self.starts = starts }
     subscript(i: Int) -> Int { Int(starts[i]) }
+}
+
+/// A set of label counts, 0...127 (a name has at most 127 labels), as 128 bits.
+struct LabelCounts: Sendable, BitwiseCopyable {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+
+    mutating func insert(_ count: Int) {
+        guard (0..<128).contains(count) else { return }
+        if count < 64 { low |= 1 << UInt64(count) } else { high |= 1 << UInt64(count - 64) }
+    }
+
+    /// The largest member no greater than `limit`, or nil.
+    @inline(__always)
+    func largest(atMost limit: Int) -> Int? {
+        if limit < 0 { return nil }
+        if limit >= 64 {
+            let bits = high & LabelCounts.upTo(min(limit - 64, 63))
+            if bits != 0 { return 127 - bits.leadingZeroBitCount }
+        }
+        let bits = low & LabelCounts.upTo(min(limit, 63))
+        return bits == 0 ? nil : 63 - bits.leadingZeroBitCount
+    }
+
+    /// Bits 0...n set.
+    @inline(__always)
+    private static func upTo(_ n: Int) -> UInt64 { n >= 63 ? ~0 : (1 << UInt64(n + 1)) - 1 }
 }

@@ -154,3 +154,18 @@ import Testing
         #expect(outcome(cname) == .slow)
     }
 }
+
+@Suite struct LabelCountsTests {
+    /// `largest(atMost:)` against a plain set, for every limit and a spread of members on both
+    /// sides of the 64-bit boundary.
+    @Test func largestAtMostMatchesASet() {
+        for members in [[], [0], [2, 5], [1, 63, 64, 65], [127], [0, 64, 127], Array(stride(from: 3, to: 128, by: 9))] {
+            var counts = LabelCounts()
+            for m in members { counts.insert(m) }
+            counts.insert(128)  // out of range: ignored
+            for limit in -1...130 {
+                #expect(counts.largest(atMost: limit) == members.filter { $0 <= limit }.max(), "\(members) \(limit)")
+            }
+        }
+    }
+}
