@@ -81,13 +81,16 @@ public struct ZoneFileParser {
     }
 
     private func parse(
-        text: [UInt8], file: String, origin: DNSName, errors: inout [ZoneFileError], record: (ParsedRecord) -> Void,
-        includeStack: [String], inheriting parent: State? = nil
+        text: [UInt8], file: String, origin: DNSName, errors allErrors: inout [ZoneFileError],
+        record: (ParsedRecord) -> Void, includeStack: [String], inheriting parent: State? = nil
     ) {
         var scanner = ZoneScanner(file: file, text: text)
         // An included file starts with the includer's TTL defaults but its own origin and no owner.
         var state = State(origin: origin, defaultTTL: parent?.defaultTTL, lastTTL: parent?.lastTTL)
-        func fail(_ message: String, _ token: ZoneToken?, _ entry: ZoneEntry, _ errors: inout [ZoneFileError]) {
+        // This file's errors; an included file's go straight to `allErrors`.
+        var errors: [ZoneFileError] = []
+        defer { allErrors += errors }
+        func fail(_ message: String, _ token: ZoneToken?, _ entry: ZoneEntry) {
             errors.append(
                 ZoneFileError(file: file, line: token?.line ?? entry.line, column: token?.column ?? 0, message: message))
         }
@@ -98,14 +101,15 @@ public struct ZoneFileParser {
             let first = entry.tokens[0]
             if !entry.leadingBlank && !first.quoted && first.bytes.first == UInt8(ascii: "$") {
                 directive(
-                    entry, file: file, state: &state, errors: &errors, record: record, includeStack: includeStack, fail: fail)
+                    entry, file: file, state: &state, errors: &allErrors, record: record, includeStack: includeStack,
+                    fail: fail)
                 continue
             }
             var index = 0
             let owner: DNSName
             if entry.leadingBlank {
                 guard let last = state.lastOwner else {
-                    fail("a record with a blank owner needs a previous owner", first, entry, &errors)
+                    fail("a record with a blank owner needs a previous owner", first, entry)
                     continue
                 }
                 owner = last
@@ -113,7 +117,7 @@ public struct ZoneFileParser {
                 do {
                     owner = try parseName(first, origin: state.origin)
                 } catch {
-                    fail("invalid owner name \"\(first.string)\": \(describe(error))", first, entry, &errors)
+                    fail("invalid owner name \"\(first.string)\": \(describe(error))", first, entry)
                     continue
                 }
                 index = 1
@@ -128,12 +132,12 @@ public struct ZoneFileParser {
                     rrClass = c
                 } else if ttl == nil, !token.quoted, let first = token.bytes.first, first >= 48 && first <= 57 {
                     guard let value = ZoneText.ttl(bytes: token.bytes) else {
-                        fail("expected a TTL, found \"\(token.string)\"", token, entry, &errors)
+                        fail("expected a TTL, found \"\(token.string)\"", token, entry)
                         failed = true
                         break
                     }
                     guard value <= UInt64(ZoneText.maxTTL) else {
-                        fail("TTL \(value) exceeds \(ZoneText.maxTTL) (RFC 2181 §8)", token, entry, &errors)
+                        fail("TTL \(value) exceeds \(ZoneText.maxTTL) (RFC 2181 §8)", token, entry)
                         failed = true
                         break
                     }
@@ -145,20 +149,20 @@ public struct ZoneFileParser {
             }
             if failed { continue }
             guard index < entry.tokens.count else {
-                fail("expected a record type after the owner, found the end of the record", entry.tokens.last, entry, &errors)
+                fail("expected a record type after the owner, found the end of the record", entry.tokens.last, entry)
                 continue
             }
             let typeToken = entry.tokens[index]
             guard !typeToken.quoted, let type = RRType(mnemonicBytes: typeToken.bytes) else {
-                fail("expected a record type, found \"\(typeToken.string)\"", typeToken, entry, &errors)
+                fail("expected a record type, found \"\(typeToken.string)\"", typeToken, entry)
                 continue
             }
             if type == .OPT || type.isMetaType {
-                fail("\(type) is not a type a zone can hold", typeToken, entry, &errors)
+                fail("\(type) is not a type a zone can hold", typeToken, entry)
                 continue
             }
             if let rrClass, rrClass != .IN {
-                fail("only class IN is served, found \(rrClass)", entry.tokens[index - 1], entry, &errors)
+                fail("only class IN is served, found \(rrClass)", entry.tokens[index - 1], entry)
                 continue
             }
             var parser = RDataParser(
@@ -167,7 +171,7 @@ public struct ZoneFileParser {
             do {
                 rdata = try parser.parse()
             } catch {
-                fail(error.message, error.token, entry, &errors)
+                fail(error.message, error.token, entry)
                 continue
             }
             // TTL: explicit, else $TTL, else the last explicit TTL (RFC 1035 §5.1), else for the SOA its
@@ -175,7 +179,7 @@ public struct ZoneFileParser {
             var resolvedTTL = ttl ?? state.defaultTTL ?? state.lastTTL
             if resolvedTTL == nil, case .soa(let soa) = rdata { resolvedTTL = min(soa.minimum, ZoneText.maxTTL) }
             guard let finalTTL = resolvedTTL else {
-                fail("no TTL given and no $TTL in force", typeToken, entry, &errors)
+                fail("no TTL given and no $TTL in force", typeToken, entry)
                 continue
             }
             if ttl != nil { state.lastTTL = ttl }
@@ -189,42 +193,42 @@ public struct ZoneFileParser {
 
     private func directive(
         _ entry: ZoneEntry, file: String, state: inout State, errors: inout [ZoneFileError], record: (ParsedRecord) -> Void,
-        includeStack: [String], fail: (String, ZoneToken?, ZoneEntry, inout [ZoneFileError]) -> Void
+        includeStack: [String], fail: (String, ZoneToken?, ZoneEntry) -> Void
     ) {
         let keyword = entry.tokens[0]
         let args = entry.tokens.dropFirst()
         switch keyword.string.uppercased() {
         case "$ORIGIN":
             guard args.count == 1, let token = args.first else {
-                fail("$ORIGIN takes exactly one name", keyword, entry, &errors)
+                fail("$ORIGIN takes exactly one name", keyword, entry)
                 return
             }
             do {
                 state.origin = try parseName(token, origin: state.origin)
             } catch {
-                fail("invalid $ORIGIN \"\(token.string)\": \(describe(error))", token, entry, &errors)
+                fail("invalid $ORIGIN \"\(token.string)\": \(describe(error))", token, entry)
             }
         case "$TTL":
             guard args.count == 1, let token = args.first else {
-                fail("$TTL takes exactly one TTL", keyword, entry, &errors)
+                fail("$TTL takes exactly one TTL", keyword, entry)
                 return
             }
             guard let value = ZoneText.ttl(token.string) else {
-                fail("expected a TTL, found \"\(token.string)\"", token, entry, &errors)
+                fail("expected a TTL, found \"\(token.string)\"", token, entry)
                 return
             }
             guard value <= UInt64(ZoneText.maxTTL) else {
-                fail("TTL \(value) exceeds \(ZoneText.maxTTL) (RFC 2181 §8)", token, entry, &errors)
+                fail("TTL \(value) exceeds \(ZoneText.maxTTL) (RFC 2181 §8)", token, entry)
                 return
             }
             state.defaultTTL = UInt32(value)
         case "$INCLUDE":
             guard allowInclude else {
-                fail("$INCLUDE is not allowed here", keyword, entry, &errors)
+                fail("$INCLUDE is not allowed here", keyword, entry)
                 return
             }
             guard (1...2).contains(args.count), let pathToken = args.first else {
-                fail("$INCLUDE takes a file name and an optional origin", keyword, entry, &errors)
+                fail("$INCLUDE takes a file name and an optional origin", keyword, entry)
                 return
             }
             var includeOrigin = state.origin
@@ -233,17 +237,17 @@ public struct ZoneFileParser {
                 do {
                     includeOrigin = try parseName(originToken, origin: state.origin)
                 } catch {
-                    fail("invalid $INCLUDE origin \"\(originToken.string)\": \(describe(error))", originToken, entry, &errors)
+                    fail("invalid $INCLUDE origin \"\(originToken.string)\": \(describe(error))", originToken, entry)
                     return
                 }
             }
             let path = resolvePath(pathToken.string, against: directoryOf(file))
             guard !includeStack.contains(path) else {
-                fail("$INCLUDE cycle: \"\(path)\" is already being read", pathToken, entry, &errors)
+                fail("$INCLUDE cycle: \"\(path)\" is already being read", pathToken, entry)
                 return
             }
             guard includeStack.count < ZoneFileParser.maxIncludeDepth else {
-                fail("$INCLUDE nested deeper than \(ZoneFileParser.maxIncludeDepth) files", pathToken, entry, &errors)
+                fail("$INCLUDE nested deeper than \(ZoneFileParser.maxIncludeDepth) files", pathToken, entry)
                 return
             }
             do {
@@ -253,10 +257,10 @@ public struct ZoneFileParser {
                     text: bytes, file: path, origin: includeOrigin, errors: &errors, record: record,
                     includeStack: includeStack + [path], inheriting: state)
             } catch {
-                fail("cannot read $INCLUDE file: \(error.reason)", pathToken, entry, &errors)
+                fail("cannot read $INCLUDE file: \(error.reason)", pathToken, entry)
             }
         default:
-            fail("unknown directive \"\(keyword.string)\"", keyword, entry, &errors)
+            fail("unknown directive \"\(keyword.string)\"", keyword, entry)
         }
     }
 }
