@@ -36,8 +36,7 @@ public enum ZoneBuilder {
         if parseErrors.isEmpty { return built }
         var all = parseErrors
         if case .failure(let more) = built { all += more.errors }
-        all.sort { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }
-        return .failure(ZoneFileErrors(all))
+        return .failure(.inFileOrder(all))
     }
 }
 
@@ -153,8 +152,7 @@ public struct ZoneAssembly {
             }
         }
         if !errors.isEmpty {
-            errors.sort { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }
-            return .failure(ZoneFileErrors(errors))
+            return .failure(.inFileOrder(errors))
         }
         // The apex is always node 0.
         if nodes[0].rrsets[.SOA] == nil {

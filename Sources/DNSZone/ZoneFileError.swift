@@ -25,5 +25,10 @@ public struct ZoneFileError: Error, Sendable, Equatable, CustomStringConvertible
 public struct ZoneFileErrors: Error, Sendable, CustomStringConvertible {
     public let errors: [ZoneFileError]
     public init(_ errors: [ZoneFileError]) { self.errors = errors }
+
+    /// The errors sorted by file, line and column, as a reader goes through them.
+    static func inFileOrder(_ errors: [ZoneFileError]) -> ZoneFileErrors {
+        ZoneFileErrors(errors.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) })
+    }
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
