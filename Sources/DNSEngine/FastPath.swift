@@ -359,14 +359,16 @@ public final class FastPath: Sendable {
                 }
                 var node: NodeInfo?
                 var nodeRecord = -1
-                if record(0) >= 0, table.value(at: Int(found[0])).zone == Int32(zoneIndex) {
-                    nodeRecord = Int(found[0])
-                    node = table.value(at: nodeRecord)
+                let own = record(0)
+                if own >= 0, case let info = table.value(at: Int(own)), info.zone == Int32(zoneIndex) {
+                    nodeRecord = Int(own)
+                    node = info
                 } else {
                     var k = 1
                     while k <= apexLabel {
-                        if record(k) >= 0, table.value(at: Int(found[k])).zone == Int32(zoneIndex) {
-                            let wildcard = table.value(at: Int(found[k])).wildcard
+                        let encloser = record(k)
+                        if encloser >= 0, case let info = table.value(at: Int(encloser)), info.zone == Int32(zoneIndex) {
+                            let wildcard = info.wildcard
                             if wildcard >= 0 {
                                 nodeRecord = Int(wildcard)
                                 node = table.value(at: nodeRecord)

@@ -12,7 +12,8 @@ import DNSCore
 /// record: two cache misses on a cold table, where separate arrays for names, values and
 /// addresses cost five. Values must be plain data: a lookup retains nothing.
 struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
-    /// `hash & 0xFFFF_FFFF` in the high half, record offset + 1 in the low half; 0 is an empty slot.
+    /// The hash's high 32 bits (its low bits pick the slot) in the high half, record offset + 1 in
+    /// the low half; 0 is an empty slot.
     private var slots: [UInt64]
     /// Records back to back, each starting on 8 octets: the value, the name's wire length (one
     /// octet), the name lower-cased, the payload.
@@ -39,7 +40,7 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
         let h = name.wireHash
         let offset = arena.count
         precondition(offset < Int(Int32.max), "WireNameTable: arena beyond 2 GiB")
-        let entry = (h & 0xFFFF_FFFF) << 32 | UInt64(offset + 1)
+        let entry = (h >> 32) << 32 | UInt64(offset + 1)
         let existing = name.wire.withUnsafeBytes { probe($0, 0, $0.count, hash: h) }
         switch existing {
         case .found(let slot, _):
@@ -67,7 +68,7 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
     @inline(__always)
     private func probe(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, hash h: UInt64) -> Probe {
         let length = end - start
-        let tag = h & 0xFFFF_FFFF
+        let tag = h >> 32
         return slots.withUnsafeBufferPointer { slots in
             arena.withUnsafeBytes { arena in
                 var slot = Int(truncatingIfNeeded: h) & mask
