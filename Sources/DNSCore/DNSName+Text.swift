@@ -14,26 +14,41 @@ extension DNSName {
         try self.init(parsingBytes: input[...], origin: origin)
     }
 
-    /// Parses presentation form from raw bytes; see `init(parsing:origin:)`. Builds the wire form
-    /// in one buffer.
+    /// Parses presentation form from raw bytes; see `init(parsing:origin:)`. Builds the wire form,
+    /// origin included, on the stack and allocates the name once, at its size (a zone file makes
+    /// one of these per record).
     public init(parsingBytes text: ArraySlice<UInt8>, origin: DNSName? = nil) throws(DNSNameError) {
         if text.count == 1 && text.first == UInt8(ascii: ".") {
             self = .root
             return
         }
         guard !text.isEmpty else { throw .invalidText("empty name") }
-        var wire: [UInt8] = []
-        wire.reserveCapacity(text.count + 2 + (origin?.wire.count ?? 0))
+        self = try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { (buffer) throws(DNSNameError) in
+            try DNSName.parse(text, origin: origin, into: buffer)
+        }
+    }
+
+    /// The parse behind `init(parsingBytes:origin:)`. `n` counts every octet of the wire form even
+    /// past the buffer (only those that fit are written), so a label's or the name's true length
+    /// reaches the error.
+    private static func parse(
+        _ text: ArraySlice<UInt8>, origin: DNSName?, into buffer: UnsafeMutableBufferPointer<UInt8>
+    ) throws(DNSNameError) -> DNSName {
+        let capacity = buffer.count
+        var n = 1
         var lengthAt = 0
-        wire.append(0)
         var absolute = false
-        var i = text.startIndex
+        @inline(__always) func put(_ byte: UInt8) {
+            if n < capacity { buffer[n] = byte }
+            n += 1
+        }
         func closeLabel() throws(DNSNameError) {
-            let length = wire.count - lengthAt - 1
+            let length = n - lengthAt - 1
             guard length > 0 else { throw .invalidText("empty label") }
             guard length <= 63 else { throw .invalidLabelLength(length) }
-            wire[lengthAt] = UInt8(length)
+            if lengthAt < capacity { buffer[lengthAt] = UInt8(length) }
         }
+        var i = text.startIndex
         while i < text.endIndex {
             let c = text[i]
             if c == UInt8(ascii: "\\") {
@@ -45,10 +60,10 @@ extension DNSName {
                     }
                     let value = Int(d - 48) * 100 + Int(text[i + 2] - 48) * 10 + Int(text[i + 3] - 48)
                     guard value <= 255 else { throw .invalidText("\\DDD escape above 255") }
-                    wire.append(UInt8(value))
+                    put(UInt8(value))
                     i += 4
                 } else {
-                    wire.append(d)
+                    put(d)
                     i += 2
                 }
             } else if c == UInt8(ascii: ".") {
@@ -57,23 +72,27 @@ extension DNSName {
                 if i == text.endIndex {
                     absolute = true
                 } else {
-                    lengthAt = wire.count
-                    wire.append(0)
+                    lengthAt = n
+                    put(0)
                 }
             } else {
-                wire.append(c)
+                put(c)
                 i += 1
             }
         }
         if !absolute { try closeLabel() }
-        wire.append(0)
-        guard wire.count <= 255 else { throw .nameTooLong(wire.count) }
-        let name = DNSName(validatedWire: wire)
-        if absolute || origin == nil {
-            self = name
-        } else {
-            self = try name.appending(origin!)
+        // The root label ends an absolute name; a relative one takes the origin's labels and root.
+        let suffix = absolute || origin == nil ? DNSName.root.wire : origin!.wire
+        guard n < 255 else { throw .nameTooLong(n + 1) }
+        let total = n + suffix.count
+        guard total <= 255 else { throw .nameTooLong(total) }
+        let labels = n
+        let wire = [UInt8](unsafeUninitializedCapacity: total) { out, count in
+            out.baseAddress!.initialize(from: buffer.baseAddress!, count: labels)
+            suffix.withUnsafeBufferPointer { (out.baseAddress! + labels).initialize(from: $0.baseAddress!, count: $0.count) }
+            count = total
         }
+        return DNSName(validatedWire: wire)
     }
 
     /// Presentation form with a trailing dot, escaping as `dig` does: `. ; \ ( ) " @ $` and

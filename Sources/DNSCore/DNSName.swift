@@ -125,7 +125,11 @@ public struct DNSName: Sendable {
     public func appending(_ suffix: DNSName) throws(DNSNameError) -> DNSName {
         let total = wire.count - 1 + suffix.wire.count
         guard total <= 255 else { throw .nameTooLong(total) }
-        return DNSName(validatedWire: Array(wire.dropLast()) + suffix.wire)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(total)
+        bytes.append(contentsOf: wire[..<(wire.count - 1)])
+        bytes.append(contentsOf: suffix.wire)
+        return DNSName(validatedWire: bytes)
     }
 
     /// The wildcard `*.self`, if it fits.
@@ -141,7 +145,12 @@ public struct DNSName: Sendable {
             i += 1 + Int(wire[i])
         }
         guard i == extra else { return false }
-        return DNSName.equalIgnoringCase(wire[extra...], ancestor.wire[...])
+        return wire.withUnsafeBytes { name in
+            ancestor.wire.withUnsafeBytes { ancestor in
+                for k in 0..<ancestor.count where asciiLower(name[extra + k]) != asciiLower(ancestor[k]) { return false }
+                return true
+            }
+        }
     }
 
     /// The name with every ASCII letter lowered.

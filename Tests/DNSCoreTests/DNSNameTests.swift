@@ -40,6 +40,22 @@ import Testing
         #expect(throws: DNSNameError.self) { try DNSName(parsing: "") }
     }
 
+    /// The parser builds on a 256-octet stack buffer: what runs past it is still measured, so the
+    /// error names the true length.
+    @Test func limitsPastTheParseBuffer() throws {
+        #expect(throws: DNSNameError.invalidLabelLength(300)) { try DNSName(parsing: String(repeating: "x", count: 300)) }
+        let label62 = String(repeating: "c", count: 62)
+        let labels = [label62, label62, label62, label62, label62].joined(separator: ".")
+        #expect(throws: DNSNameError.nameTooLong(316)) { try DNSName(parsing: labels + ".") }
+        // Fits alone, not with the origin appended: 3 × 63 + 62 labels' octets + "corp." (6).
+        let origin = try DNSName(parsing: "corp.")
+        let relative = [label62, label62, label62, "d"].joined(separator: ".")
+        #expect(try DNSName(parsing: relative, origin: origin).wire.count == 197)
+        let tooLong = [label62, label62, label62, String(repeating: "d", count: 60)].joined(separator: ".")
+        #expect(throws: DNSNameError.nameTooLong(256)) { try DNSName(parsing: tooLong, origin: origin) }
+        #expect(try DNSName(parsing: "a\\.b\\065.", origin: origin).text == "a\\.bA.")
+    }
+
     /// RFC 4343 §3: ASCII case is ignored in comparisons and hashing, but kept.
     @Test func caseInsensitiveEqualityAndHash() throws {
         let a = try DNSName(parsing: "WWW.Example.COM.")
