@@ -2,6 +2,7 @@
 import CSocketBatch
 import DNSCore
 import DNSForwarder
+import DNSZone
 import EventIO
 import Foundation
 import Glibc
@@ -32,6 +33,8 @@ public final class Daemon {
     private var reloadPending = false
     private var reloadStarted = 0.0
     private let reloadResult = Mutex<Result<Snapshot, ConfigErrors>?>(nil)
+    /// Zones from the last load, for a reload to reuse where their files have not changed.
+    private let zoneFiles = ZoneFileCache()
     /// Reloads that published / failed, and when the last one ended (for metrics).
     public private(set) var reloadsOK = 0
     public private(set) var reloadsFailed = 0
@@ -44,9 +47,9 @@ public final class Daemon {
 
     /// Loads the configuration and every zone, or returns all the problems: those of the config
     /// file and those of the zone files it names, in one list.
-    public static func prepare(_ source: ConfigSource) -> Result<Snapshot, ConfigErrors> {
+    public static func prepare(_ source: ConfigSource, zoneFiles: ZoneFileCache? = nil) -> Result<Snapshot, ConfigErrors> {
         let (config, configErrors) = source.read()
-        switch SnapshotBuilder.build(config) {
+        switch SnapshotBuilder.build(config, zoneFiles: zoneFiles) {
         case .success(let snapshot):
             return configErrors.isEmpty ? .success(snapshot) : .failure(ConfigErrors(configErrors))
         case .failure(let more):
@@ -58,7 +61,7 @@ public final class Daemon {
     /// - Returns: the process exit status (0 after a clean stop, 1 when start-up failed).
     public func run() -> Int32 {
         let snapshot: Snapshot
-        switch Daemon.prepare(source) {
+        switch Daemon.prepare(source, zoneFiles: zoneFiles) {
         case .success(let s): snapshot = s
         case .failure(let errors):
             for error in errors.errors { logger.error("\(error.description)") }
@@ -186,11 +189,12 @@ public final class Daemon {
         notifier.reloading()
         logger.info("SIGHUP: reloading")
         let source = self.source
+        let zoneFiles = self.zoneFiles
         let box = ReloadBox(self)
         startThread(named: "vpcdnsd-reload") {
             // Building the snapshot must not take CPU from the workers: it yields to them.
             _ = vpcdns_background_thread()
-            let result = Daemon.prepare(source)
+            let result = Daemon.prepare(source, zoneFiles: zoneFiles)
             box.daemon?.reloadResult.withLock { $0 = result }
             done.wake()
         }
@@ -216,7 +220,9 @@ public final class Daemon {
             for domain in Daemon.changedDomains(from: previous, to: snapshot) { cache?.purge(below: domain) }
             reloadsOK += 1
             lastReload = Date()
-            logger.info("reload ok: \(snapshot.summary) in \(ms) ms")
+            let unchanged = snapshot.unchangedZoneFiles
+            let note = unchanged == 0 ? "" : "; \(unchanged) unchanged zone file\(unchanged == 1 ? "" : "s") not re-read"
+            logger.info("reload ok: \(snapshot.summary) in \(ms) ms\(note)")
             notifier.ready(status: "serving: \(snapshot.summary)")
         case .failure(let errors):
             reloadsFailed += 1

@@ -15,9 +15,15 @@ public final class Snapshot: Sendable {
     public let forwarderSettings: ForwarderSettings
     /// Origins of the zones synthesised from endpoints (for `resolved_by`).
     public let endpointOrigins: Set<DNSName>
+    /// Zone files not re-read because they had not changed since the last load.
+    public let unchangedZoneFiles: Int
 
-    init(config: Config, engine: QueryEngine, zoneCount: Int, recordCount: Int, endpointOrigins: Set<DNSName> = []) {
+    init(
+        config: Config, engine: QueryEngine, zoneCount: Int, recordCount: Int, endpointOrigins: Set<DNSName> = [],
+        unchangedZoneFiles: Int = 0
+    ) {
         self.config = config
+        self.unchangedZoneFiles = unchangedZoneFiles
         self.endpointOrigins = endpointOrigins
         self.engine = engine
         self.zoneCount = zoneCount
@@ -44,8 +50,13 @@ public final class Snapshot: Sendable {
 /// Builds a `Snapshot` from a config: reads every zone file, synthesises endpoint zones, checks
 /// that no two claim the same origin.
 public enum SnapshotBuilder {
-    public static func build(_ config: Config) -> Result<Snapshot, ConfigErrors> {
+    /// - Parameter zoneFiles: zones from earlier loads, reused where their files are unchanged
+    ///   (a reload's); without it every file is read.
+    public static func build(_ config: Config, zoneFiles: ZoneFileCache? = nil) -> Result<Snapshot, ConfigErrors> {
         var errors: [ConfigError] = []
+        var unchanged = 0
+        var loaded: [(path: String, origin: DNSName)] = []
+        defer { zoneFiles?.keep(only: loaded) }
         var zones: [Zone] = []
         var options: [DNSName: ZoneOptions] = [:]
         var owners: [DNSName: SourceLocation] = [:]
@@ -69,7 +80,16 @@ public enum SnapshotBuilder {
                 errors.append(error)
                 continue
             }
-            switch ZoneBuilder.load(file: zoneFile.path, origin: origin) {
+            loaded.append((zoneFile.path, origin))
+            let result: Result<Zone, ZoneFileErrors>
+            if let zoneFiles {
+                let load = zoneFiles.load(file: zoneFile.path, origin: origin)
+                result = load.result
+                if load.reused { unchanged += 1 }
+            } else {
+                result = ZoneBuilder.load(file: zoneFile.path, origin: origin)
+            }
+            switch result {
             case .success(let zone):
                 if claim(origin, zoneFile.location) {
                     zones.append(zone)
@@ -107,7 +127,7 @@ public enum SnapshotBuilder {
         return .success(
             Snapshot(
                 config: config, engine: engine, zoneCount: zones.count, recordCount: zones.reduce(0) { $0 + $1.recordCount },
-                endpointOrigins: endpointOrigins))
+                endpointOrigins: endpointOrigins, unchangedZoneFiles: unchanged))
     }
 
     /// Rules and default upstreams. Without `forward.upstreams` the defaults are resolv.conf's

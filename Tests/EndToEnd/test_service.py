@@ -119,6 +119,42 @@ def test_reload_under_load_loses_nothing(start_daemon, tmp_path):
     assert log.count(f'{zone}:4:10: expected an IPv4 address, found "10.0.0.999"') == 25
 
 
+def test_reload_rereads_only_changed_zone_files(start_daemon, tmp_path):
+    """A SIGHUP re-reads the zone files that changed and reuses the rest; an edit whose modification
+    time was put back is still seen. A file changed within two seconds of a load is re-read at the
+    next one whatever its stamp says, so the test waits for the files to age first."""
+    kept, edited = tmp_path / "kept.zone", tmp_path / "edited.zone"
+    kept.write_text(zone_text(1, "10.2.0.1"))
+    edited.write_text(zone_text(1, "10.3.0.1"))
+    d = start_daemon(config(zones=f"zones:\n  - file: {kept}\n    origin: kept.test\n"
+                                  f"  - file: {edited}\n    origin: edited.test\n"))
+
+    def reload(what):
+        before = d.text().count("reload ok")
+        d.signal(signal.SIGHUP)
+        wait_for(lambda: d.text().count("reload ok") > before, timeout=10, what=what)
+        return [line for line in d.text().splitlines() if "reload ok" in line][-1]
+
+    def aged():
+        return all(time.time() - os.stat(f).st_ctime >= 2.2 for f in (kept, edited))
+
+    wait_for(aged, timeout=10, what="the zone files to be older than the two-second window")
+    reload("a reload that records both files' stamps")
+    edited.write_text(zone_text(2, "10.3.0.2"))
+    line = reload("a reload after editing one file")
+    assert line.endswith("; 1 unchanged zone file not re-read"), line
+    assert dig(d.port, "host.edited.test").rdata("A") == ["10.3.0.2"]
+    assert dig(d.port, "host.kept.test").rdata("A") == ["10.2.0.1"]
+
+    # Same size, modification time put back: the change time still moves.
+    old = os.stat(kept)
+    kept.write_text(zone_text(1, "10.2.0.9"))
+    os.utime(kept, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert os.stat(kept).st_size == old.st_size and os.stat(kept).st_mtime_ns == old.st_mtime_ns
+    reload("a reload after a same-size edit with its time put back")
+    assert dig(d.port, "host.kept.test").rdata("A") == ["10.2.0.9"]
+
+
 def test_graceful_stop_answers_queries_in_flight(start_daemon, tmp_path):
     from upstreams import ScriptedUpstream
     slow = ScriptedUpstream()
