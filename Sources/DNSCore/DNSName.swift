@@ -120,18 +120,6 @@ public struct DNSName: Sendable {
         return DNSName(validatedWire: bytes)
     }
 
-    /// `self` with the labels of `suffix` appended (for relative names in zone files).
-    /// - Throws: `DNSNameError.nameTooLong` if the result exceeds 255 octets.
-    public func appending(_ suffix: DNSName) throws(DNSNameError) -> DNSName {
-        let total = wire.count - 1 + suffix.wire.count
-        guard total <= 255 else { throw .nameTooLong(total) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(total)
-        bytes.append(contentsOf: wire[..<(wire.count - 1)])
-        bytes.append(contentsOf: suffix.wire)
-        return DNSName(validatedWire: bytes)
-    }
-
     /// The wildcard `*.self`, if it fits.
     public var wildcard: DNSName? { try? prepending([UInt8(ascii: "*")]) }
 
@@ -145,12 +133,7 @@ public struct DNSName: Sendable {
             i += 1 + Int(wire[i])
         }
         guard i == extra else { return false }
-        return wire.withUnsafeBytes { name in
-            ancestor.wire.withUnsafeBytes { ancestor in
-                for k in 0..<ancestor.count where asciiLower(name[extra + k]) != asciiLower(ancestor[k]) { return false }
-                return true
-            }
-        }
+        return DNSName.equalIgnoringCase(wire[extra...], ancestor.wire[...])
     }
 
     /// The name with every ASCII letter lowered.

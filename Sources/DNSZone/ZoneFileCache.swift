@@ -37,13 +37,12 @@ public final class ZoneFileCache: Sendable {
             return (.success(entry.zone), true)
         }
         // Stamp each file before reading it: a write after the stamp shows at the next reload.
-        let files = Mutex<[(path: String, stamp: FileStamp?)]>([])
+        var read: [(path: String, stamp: FileStamp?)] = []
         let parser = ZoneFileParser { (file: String) throws(FileReadError) -> [UInt8] in
-            files.withLock { $0.append((file, FileStamp(path: file))) }
+            read.append((file, FileStamp(path: file)))
             return try readWholeFile(file)
         }
         let result = ZoneBuilder.load(file: path, origin: origin, parser: parser)
-        let read = files.withLock { $0 }
         let time = now()
         entries.withLock { entries in
             if case .success(let zone) = result, read.allSatisfy({ $0.stamp.map { !$0.isRecent(now: time) } ?? false }) {
