@@ -27,10 +27,12 @@ let package = Package(
         .target(name: "DNSCore", swiftSettings: hotPath),
         // RFC 1035 master files and the immutable Zone.
         .target(name: "DNSZone", dependencies: ["DNSCore"], swiftSettings: hotPath),
+        // Prefetch, which Swift cannot spell.
+        .target(name: "CHints"),
         // Answers: access control, private-zone answers, (later) the forward decision. Pure.
-        .target(name: "DNSEngine", dependencies: ["DNSCore", "DNSZone"], swiftSettings: hotPath),
+        .target(name: "DNSEngine", dependencies: ["DNSCore", "DNSZone", "CHints"], swiftSettings: hotPath),
         // Upstreams, health, coalescing and the shared cache, over the ForwarderIO protocol: no sockets.
-        .target(name: "DNSForwarder", dependencies: ["DNSCore", "DNSEngine"], swiftSettings: hotPath),
+        .target(name: "DNSForwarder", dependencies: ["DNSCore", "DNSEngine", "CHints"], swiftSettings: hotPath),
         // libevent, seen only by EventIO.
         .systemLibrary(
             name: "CLibevent",

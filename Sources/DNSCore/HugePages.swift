@@ -21,6 +21,37 @@ public enum HugePages {
         #endif
     }
 
+    /// `byteCount` octets of fresh anonymous memory (zero, and taking no memory until touched),
+    /// starting on a 2 MiB boundary and advised for huge pages, so a table of up to 2 MiB randomly
+    /// probed by a hot path costs one TLB entry. Nil if the kernel has no address space to give.
+    /// Free it with `unmap(_:byteCount:)`.
+    public static func map(byteCount: Int) -> UnsafeMutableRawPointer? {
+        #if os(Linux)
+        // Over-map by a huge page, then give back what lies before the boundary and after the end.
+        let span = byteCount + size
+        guard let raw = mmap(nil, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), raw != MAP_FAILED else {
+            return nil
+        }
+        let start = (Int(bitPattern: raw) + size - 1) & ~(size - 1)
+        let head = start - Int(bitPattern: raw)
+        if head > 0 { munmap(raw, head) }
+        let tail = span - head - byteCount
+        let base = raw + head
+        if tail > 0 { munmap(base + byteCount, tail) }
+        if byteCount >= size { _ = madvise(base, byteCount & ~(size - 1), MADV_HUGEPAGE) }
+        return base
+        #else
+        return nil
+        #endif
+    }
+
+    /// Returns memory from `map(byteCount:)`.
+    public static func unmap(_ base: UnsafeMutableRawPointer, byteCount: Int) {
+        #if os(Linux)
+        munmap(base, byteCount)
+        #endif
+    }
+
     /// An array of `count` zeros whose storage was advised before it was first touched (a page is
     /// made huge when it is first faulted in, not after).
     public static func zeroed<T: FixedWidthInteger>(_ type: T.Type, count: Int) -> [T] {

@@ -232,6 +232,72 @@ public final class FastPath: Sendable {
         return ForwardRequest(query: message, question: question, upstreams: upstreams, prefix: [], sizeLimit: parts.limit)
     }
 
+    /// What a prefetch needs of a query: the hashes `answer` gives its question name and the name's
+    /// parent (where a wildcard's owner hangs), its type and DO bit. Read loosely: a query `answer`
+    /// would refuse still gets one, and a hint for it costs nothing but the load.
+    public struct QuestionHashes: Sendable, BitwiseCopyable {
+        public var own: UInt64
+        public var parent: UInt64
+        public var qtype: UInt16
+        public var dnssecOK: Bool
+
+        /// Reads `query`; the root's hashes and type 0 when it has no readable question.
+        public init(_ query: UnsafeRawBufferPointer) {
+            let n = query.count
+            own = WireNameHash.seed
+            parent = own
+            qtype = 0
+            dnssecOK = false
+            guard n >= 17 else { return }
+            let hashes = withUnsafeTemporaryAllocation(of: Int16.self, capacity: 128) { starts -> (UInt64, UInt64, Int)? in
+                var count = 0
+                var p = 12
+                while true {
+                    guard p < n, count < 127 else { return nil }
+                    let length = Int(query[p])
+                    if length == 0 { break }
+                    guard length <= 63, p + 1 + length < n else { return nil }
+                    starts[count] = Int16(p)
+                    count += 1
+                    p += 1 + length
+                }
+                var h = WireNameHash.seed
+                var parent = h
+                while count > 0 {
+                    count -= 1
+                    if count == 0 { parent = h }
+                    h = WireNameHash.mix(h, query, Int(starts[count]))
+                }
+                return (h, parent, p + 1)
+            }
+            guard let (own, parent, nameEnd) = hashes, nameEnd + 4 <= n else { return }
+            self.own = own
+            self.parent = parent
+            qtype = UInt16(query[nameEnd]) << 8 | UInt16(query[nameEnd + 1])
+            // The DO bit of an OPT right after the question (RFC 6891 §6.1.3), as `answer` reads it.
+            let opt = nameEnd + 4
+            dnssecOK = query[11] == 1 && opt + 11 <= n && query[opt] == 0 && query[opt + 2] == 41 && query[opt + 7] & 0x80 != 0
+        }
+    }
+
+    /// Starts loading the name-table slots `answer` will read first for a question. With
+    /// `prefetchRecords`, run over a whole batch (all slots, then all records, then the answers),
+    /// the batch's cache misses overlap instead of stalling one answer after another. Hints only:
+    /// the answers are the same without them.
+    @inline(__always)
+    public func prefetchSlots(_ question: QuestionHashes) {
+        table.prefetchSlot(hash: question.own)
+        table.prefetchSlot(hash: question.parent)
+    }
+
+    /// Starts loading the records the slots `prefetchSlots` loaded point to. Returns whether the
+    /// question's own name is probably in the table (a private name, not one for the forward cache).
+    @inline(__always) @discardableResult
+    public func prefetchRecords(_ question: QuestionHashes) -> Bool {
+        table.prefetchRecord(hash: question.parent)
+        return table.prefetchRecord(hash: question.own)
+    }
+
     /// Answers `query` into `out` when it is a case the fast path takes.
     public func answer(
         _ query: UnsafeRawBufferPointer, client: ClientAddress, tcp: Bool, rotation: Int, into out: UnsafeMutableRawBufferPointer

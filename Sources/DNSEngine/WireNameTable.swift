@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import CHints
 import DNSCore
 
 /// Names → plain values, looked up straight from the bytes of a packet without building a
@@ -98,6 +99,29 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
 
     func find(_ name: DNSName) -> Int? {
         name.wire.withUnsafeBytes { find($0, 0, $0.count, hash: name.wireHash) }
+    }
+
+    /// Starts loading the slot a lookup of hash `h` reads first (see `prefetchRecord`).
+    @inline(__always)
+    func prefetchSlot(hash h: UInt64) {
+        slots.withUnsafeBufferPointer { vpcdns_prefetch($0.baseAddress! + (Int(truncatingIfNeeded: h) & mask)) }
+    }
+
+    /// Starts loading the record a lookup of hash `h` would verify first: the first slot on its
+    /// probe path with the same tag. A batch's lookups then wait on memory together, not one after
+    /// another: prefetch every slot, then every record, then look up. Returns whether it found one
+    /// (the name is almost surely in the table).
+    @inline(__always) @discardableResult
+    func prefetchRecord(hash h: UInt64) -> Bool {
+        let tag = h >> 32
+        let entry = slots.withUnsafeBufferPointer { slots -> UInt64 in
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while slots[slot] != 0 && slots[slot] >> 32 != tag { slot = (slot + 1) & mask }
+            return slots[slot]
+        }
+        guard entry != 0 else { return false }
+        arena.withUnsafeBytes { vpcdns_prefetch($0.baseAddress! + Int(entry & 0xFFFF_FFFF) - 1) }
+        return true
     }
 
     /// The value in the record at `offset`.

@@ -38,6 +38,22 @@ extension Forwarder {
         return length
     }
 
+    /// Whether this worker's cache holds nothing yet: then prefetching for it is wasted work.
+    public var workerCacheIsEmpty: Bool { local.isEmpty }
+
+    /// Starts loading the worker-cache slots a hit for this question reads first. With
+    /// `prefetchCachedAnswer` over a whole batch, a batch's cache misses overlap. Hints only.
+    @inline(__always)
+    public func prefetchCacheSlots(nameHash: UInt64, type: UInt16, dnssecOK: Bool) {
+        local.prefetchSets(fingerprint: CacheKey.fingerprint(nameHash: nameHash, type: type, qclass: 1, dnssecOK: dnssecOK))
+    }
+
+    /// Starts loading the cached answer the slots `prefetchCacheSlots` loaded point to.
+    @inline(__always)
+    public func prefetchCachedAnswer(nameHash: UInt64, type: UInt16, dnssecOK: Bool) {
+        local.prefetchWire(fingerprint: CacheKey.fingerprint(nameHash: nameHash, type: type, qclass: 1, dnssecOK: dnssecOK))
+    }
+
     /// Writes the response to a plain query from a cached wire form; nil when it does not fit the
     /// client (the general path then truncates).
     func write(

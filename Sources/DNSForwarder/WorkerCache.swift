@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import CHints
 import DNSCore
 import Glibc
 
@@ -40,28 +41,30 @@ struct WorkerCache: ~Copyable {
     private let table: UnsafeMutableRawPointer
     /// The shared cache's purge count when last looked at, and the use counter. Behind a pointer,
     /// like the rest: every method is non-mutating, so the owner's `let` needs no exclusivity checks.
-    private let state: UnsafeMutablePointer<(generation: UInt64, clock: UInt32)>
+    private let state: UnsafeMutablePointer<(generation: UInt64, clock: UInt32, filled: Int)>
 
     /// - Parameter size: slots (rounded up to a power of two, at least 4). The default, 32,768 slots,
-    ///   is 2 MiB of address space per worker; only the pages of filled slots take memory.
+    ///   is 2 MiB per worker: one huge page, taken when the first answer is kept (a probe then
+    ///   costs no page walk, which a prefetch of a cold 4 KiB page stalls on).
     init(size: Int = 32_768) {
         precondition(MemoryLayout<Slot>.size <= WorkerCache.slotStride)
         var count = 4
         while count < size { count <<= 1 }
         self.count = count
-        // Fresh anonymous pages: page-aligned, and zero, which is an empty `Slot`, so nothing is
-        // written (and no memory used) until a slot is filled.
-        let memory = mmap(nil, count * WorkerCache.slotStride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-        guard let memory, memory != MAP_FAILED else { fatalError("mmap of the worker cache failed: \(errno)") }
+        // Fresh anonymous memory: zero, which is an empty `Slot`, so nothing is written (and no
+        // memory used) until a slot is filled.
+        guard let memory = HugePages.map(byteCount: count * WorkerCache.slotStride) else {
+            fatalError("mmap of the worker cache failed: \(errno)")
+        }
         table = memory
         table.bindMemory(to: Slot.self, capacity: count)
         state = .allocate(capacity: 1)
-        state.initialize(to: (0, 0))
+        state.initialize(to: (0, 0, 0))
     }
 
     deinit {
         for i in 0..<count { slot(i).pointee.entry?.release() }
-        munmap(table, count * WorkerCache.slotStride)
+        HugePages.unmap(table, byteCount: count * WorkerCache.slotStride)
         state.deallocate()
     }
 
@@ -74,6 +77,7 @@ struct WorkerCache: ~Copyable {
         let current = cache.generation
         guard current != state.pointee.generation else { return }
         state.pointee.generation = current
+        state.pointee.filled = 0
         for i in 0..<count { slot(i).pointee.entry?.release() }
         // Back to zero pages: every slot empty, and the memory returned until slots fill again.
         if madvise(table, count * WorkerCache.slotStride, MADV_DONTNEED) != 0 {
@@ -94,6 +98,30 @@ struct WorkerCache: ~Copyable {
     /// The `way`th (0..<4) of the four slots a fingerprint with these `sets` may occupy.
     @inline(__always)
     private func candidate(_ way: Int, of sets: (Int, Int)) -> Int { way < 2 ? sets.0 + way : sets.1 + way - 2 }
+
+    /// Whether no answer is kept (so there is nothing worth prefetching).
+    var isEmpty: Bool { state.pointee.filled == 0 }
+
+    /// Starts loading the two sets a fingerprint may sit in (see `prefetchWire`).
+    @inline(__always)
+    func prefetchSets(fingerprint: UInt64) {
+        let sets = sets(fingerprint)
+        vpcdns_prefetch(slot(sets.0))
+        vpcdns_prefetch(slot(sets.1))
+    }
+
+    /// Starts loading the wire form of the first slot holding `fingerprint`, which a hit reads next.
+    @inline(__always)
+    func prefetchWire(fingerprint: UInt64) {
+        let sets = sets(fingerprint)
+        for way in 0..<4 {
+            let slot = slot(candidate(way, of: sets))
+            if slot.pointee.fingerprint == fingerprint, let wire = slot.pointee.wire {
+                vpcdns_prefetch(wire.base)
+                return
+            }
+        }
+    }
 
     /// Runs `body` with the fresh answer for the question whose name is `bytes[start..<end]`: its
     /// wire form, when it was stored, and its RCODE. Nil (and `body` not run) on a miss.
@@ -135,6 +163,7 @@ struct WorkerCache: ~Copyable {
             if s.used &- slot(oldest).pointee.used > UInt32.max / 2 { oldest = c }  // used before `oldest`
         }
         if i < 0 { i = free >= 0 ? free : oldest }
+        if slot(i).pointee.entry == nil { state.pointee.filled += 1 }
         slot(i).pointee.entry?.release()
         state.pointee.clock &+= 1
         slot(i).pointee = Slot(

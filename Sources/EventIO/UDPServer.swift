@@ -11,8 +11,22 @@ public final class UDPServer {
         _ request: UnsafeRawBufferPointer, _ from: SocketAddress, _ reply: UnsafeMutableRawBufferPointer, _ server: UDPServer
     ) -> Int
 
+    /// The datagrams of one receive, for `preview`.
+    public struct Batch {
+        fileprivate let slots: UnsafeMutablePointer<vpcdns_datagram>
+        public let count: Int
+
+        /// The bytes of datagram `i` (those cut short by the buffer too: a preview only looks).
+        public subscript(i: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(start: slots[i].data, count: slots[i].length)
+        }
+    }
+
     public let socket: Socket
     private let handler: Handler
+    /// Sees each batch before the handler sees its first datagram: a chance to start loading what
+    /// answering them will read, so their cache misses overlap.
+    public var preview: ((Batch) -> Void)?
     private var watcher: IOWatcher?
     private let batchSize: Int
     private let receiveSlots: UnsafeMutablePointer<vpcdns_datagram>
@@ -89,6 +103,7 @@ public final class UDPServer {
         for _ in 0..<UDPServer.batchesPerWake {
             let received = Int(vpcdns_batch_receive(socket.fd, receiveBatch))
             if received <= 0 { return }
+            preview?(Batch(slots: receiveSlots, count: received))
             var pending = 0
             for i in 0..<received {
                 let slot = receiveSlots + i

@@ -84,3 +84,18 @@ import Testing
         }
     }
 }
+
+@Suite struct HugePagesTests {
+    /// `map` gives zeroed, writable memory on a 2 MiB boundary, whatever the size asked for.
+    @Test func mapIsAlignedAndZero() throws {
+        for size in [4096, HugePages.size, 3 * HugePages.size + 123] {
+            let base = try #require(HugePages.map(byteCount: size))
+            #expect(Int(bitPattern: base) % HugePages.size == 0)
+            let bytes = UnsafeMutableRawBufferPointer(start: base, count: size)
+            #expect(bytes[0] == 0 && bytes[size - 1] == 0)
+            bytes[size - 1] = 7
+            #expect(bytes[size - 1] == 7)
+            HugePages.unmap(base, byteCount: size)
+        }
+    }
+}

@@ -153,6 +153,35 @@ import Testing
         let cname = Message(header: Header(id: 1), questions: [Question(name: name("www.flat.corp."), type: .A)]).encode()
         #expect(outcome(cname) == .slow)
     }
+
+    /// The prefetch reads a query as `answer` does: the hashes of its name and the name's parent
+    /// (any case), its type and DO bit; and the table's first slot for a name it holds points to
+    /// that name's record. A query without a readable question gets the root's hashes and type 0.
+    @Test func prefetchReadsTheQuestionAsTheLookupDoes() throws {
+        func hash(_ text: String) -> UInt64 { name(text).wire.withUnsafeBytes { WireNameHash.hash($0, 0, $0.count) } }
+        let fastPath = FastPathTests.engines[0].fastPath
+        for (text, type, dnssecOK) in [
+            ("DB.Flat.Corp.", RRType.A, false), ("p.k8s.flat.corp.", .AAAA, true), ("nope.example.", .MX, false), ("corp.", .A, true),
+        ] {
+            let query = Message(
+                header: Header(id: 7), questions: [Question(name: name(text), type: type)],
+                edns: dnssecOK ? EDNS(dnssecOK: true) : nil
+            ).encode()
+            let question = query.withUnsafeBytes { FastPath.QuestionHashes($0) }
+            #expect(question.own == hash(text.lowercased()))
+            #expect(question.parent == hash(name(text).parent!.text))
+            #expect(question.qtype == type.rawValue)
+            #expect(question.dnssecOK == dnssecOK)
+            fastPath.prefetchSlots(question)
+            let inTable = fastPath.table.find(name(text)) != nil
+            #expect(fastPath.prefetchRecords(question) == inTable, "\(text)")
+        }
+        let good = Message(header: Header(id: 7), questions: [Question(name: name("db.flat.corp."), type: .A)]).encode()
+        for bad in [Array(good.prefix(16)), Array(good.prefix(20)), Array(good[0..<12]) + [0xC0, 12, 0, 1, 0, 1]] {
+            let question = bad.withUnsafeBytes { FastPath.QuestionHashes($0) }
+            #expect(question.own == WireNameHash.seed && question.qtype == 0)
+        }
+    }
 }
 
 @Suite struct LabelCountsTests {

@@ -31,6 +31,28 @@ import Testing
         cache.remember(entry, fingerprint: fingerprint, type: type, dnssecOK: false, now: now)
     }
 
+    /// `isEmpty` (which turns the prefetch off) holds until an answer is kept and again after a
+    /// purge; prefetching any fingerprint, kept or not, changes no answer.
+    @Test func emptinessAndPrefetch() {
+        let cache = WorkerCache(size: 64)
+        let shared = ResponseCache(policy: CachePolicy())
+        cache.sync(with: shared)
+        let emptyAtFirst = cache.isEmpty
+        remember(cache, "a.example.", entry("a.example."))
+        let emptyAfter = cache.isEmpty
+        #expect(emptyAtFirst && !emptyAfter)
+        for text in ["a.example.", "b.example."] {
+            let fingerprint = CacheKey.fingerprint(nameHash: nameHash(text), type: 1, qclass: 1, dnssecOK: false)
+            cache.prefetchSets(fingerprint: fingerprint)
+            cache.prefetchWire(fingerprint: fingerprint)
+        }
+        #expect(hit(cache, "a.example.") && !hit(cache, "b.example."))
+        shared.purge(below: name("other."))
+        cache.sync(with: shared)
+        let emptyAfterPurge = cache.isEmpty
+        #expect(emptyAfterPurge && !hit(cache, "a.example."))
+    }
+
     @Test func findsWhatItKeptWhateverTheCase() {
         let cache = WorkerCache(size: 64)
         remember(cache, "Www.Example.COM.", entry("Www.Example.COM."))

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+import Glibc
+import Testing
+
+@testable import EventIO
+
+@Suite struct UDPServerTests {
+    /// Datagrams queued before the loop runs arrive in one batch: the preview sees all of them, in
+    /// order, before the handler sees the first, and every reply goes back to its sender.
+    @Test func previewSeesTheWholeBatchFirst() throws {
+        let loop = try EventLoop()
+        var events: [String] = []
+        let server = try UDPServer(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), reusePort: false, on: loop) {
+            request, _, reply, _ in
+            events.append("handle \(request[0])")
+            reply[0] = request[0] &+ 100
+            return 1
+        }
+        server.preview = { batch in
+            events.append("preview \((0..<batch.count).map { batch[$0][0] })")
+        }
+        let client = try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: false)
+        for byte: UInt8 in [1, 2, 3] {
+            let sent = server.localAddress.withSockAddr { address, length in
+                withUnsafeBytes(of: byte) { sendto(client.fd, $0.baseAddress, 1, 0, address, length) }
+            }
+            #expect(sent == 1)
+        }
+        var replies: [UInt8] = []
+        var buffer: UInt8 = 0
+        var timedOut = false
+        let check = try Timer(after: 0.001, repeats: true, on: loop) {
+            while recv(client.fd, &buffer, 1, Int32(MSG_DONTWAIT)) == 1 { replies.append(buffer) }
+            if replies.count == 3 { loop.stop() }
+        }
+        let limit = try Timer(after: 5, on: loop) {
+            timedOut = true
+            loop.stop()
+        }
+        try loop.run()
+        _ = (check, limit)
+        #expect(!timedOut)
+        #expect(events == ["preview [1, 2, 3]", "handle 1", "handle 2", "handle 3"])
+        #expect(replies == [101, 102, 103])
+    }
+}
