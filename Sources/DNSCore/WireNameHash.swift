@@ -91,6 +91,22 @@ public enum WireNameHash {
         return word
     }
 
+    /// Copies `source` to `destination` with ASCII letters lowered, eight octets at a time.
+    @inlinable
+    public static func copyLowered(_ source: UnsafeRawBufferPointer, to destination: UnsafeMutableRawPointer) {
+        let count = source.count
+        var i = 0
+        while i + 8 <= count {
+            let word = lowered(UInt64(littleEndian: source.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+            (destination + i).storeBytes(of: word.littleEndian, as: UInt64.self)
+            i += 8
+        }
+        while i < count {
+            destination.storeBytes(of: asciiLower(source[i]), toByteOffset: i, as: UInt8.self)
+            i += 1
+        }
+    }
+
     /// ASCII 'A'...'Z' in each of the 8 octets of `x` made lower case; other octets unchanged.
     @inlinable @inline(__always)
     static func lowered(_ x: UInt64) -> UInt64 {

@@ -146,7 +146,7 @@ public final class FastPath: Sendable {
             // A name below a more specific zone belongs to that zone, not this one (checked only when
             // such a zone exists: the walk up allocates, and a million names add up).
             let hasNested = all.contains { $0 !== zone && $0.origin.isSubdomain(of: zone.origin) }
-            zone.forEachName { name, rrsets in
+            zone.forEachName { name, hash, rrsets in
                 guard !hasNested || zoneSet.zone(enclosing: name) === zone else { return }
                 var node = NodeInfo.empty(zone: Int32(index), isApex: name == zone.origin)
                 // The record's payload: A addresses, then AAAA (a type's RRset is at most one).
@@ -172,7 +172,7 @@ public final class FastPath: Sendable {
                     }
                 }
                 payload += v6
-                let at = table.insert(name, node, payload: payload)
+                let at = table.insert(name, hash: hash, node, payload: payload)
                 if name.isWildcard { wildcards.append((name, at)) }
             }
         }

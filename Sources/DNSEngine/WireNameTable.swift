@@ -17,8 +17,9 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
     /// the low half; 0 is an empty slot.
     private var slots: [UInt64]
     /// Records back to back, each starting on 8 octets: the value, the name's wire length (one
-    /// octet), the name lower-cased, the payload.
+    /// octet), the name lower-cased, the payload. Zeros past `used`, room for the next records.
     private var arena: [UInt8] = []
+    private var used = 0
     private let mask: Int
     private(set) var count = 0
 
@@ -38,8 +39,13 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
     /// gets a new record (the old one is left unused) so a payload of another size fits.
     @discardableResult
     mutating func insert(_ name: DNSName, _ value: Value, payload: [UInt8] = []) -> Int {
-        let h = name.wireHash
-        let offset = arena.count
+        insert(name, hash: name.wireHash, value, payload: payload)
+    }
+
+    /// `insert(_:_:payload:)` with the name's `wireHash` known already.
+    @discardableResult
+    mutating func insert(_ name: DNSName, hash h: UInt64, _ value: Value, payload: [UInt8] = []) -> Int {
+        let offset = used
         precondition(offset < Int(Int32.max), "WireNameTable: arena beyond 2 GiB")
         let entry = (h >> 32) << 32 | UInt64(offset + 1)
         let existing = name.wire.withUnsafeBytes { probe($0, 0, $0.count, hash: h) }
@@ -51,13 +57,21 @@ struct WireNameTable<Value: BitwiseCopyable & Sendable>: Sendable {
             slots[slot] = entry
             count += 1
         }
-        withUnsafeBytes(of: value) { arena.append(contentsOf: $0) }
-        arena.append(UInt8(name.wire.count))
-        let nameStart = arena.count
-        arena.append(contentsOf: name.wire)
-        for i in nameStart..<arena.count { arena[i] = asciiLower(arena[i]) }
-        arena.append(contentsOf: payload)
-        while arena.count & 7 != 0 { arena.append(0) }
+        // The record, padded to 8 octets, written in place: value, name length, name lowered, payload.
+        let wire = name.wire
+        used += (Self.nameOffset + wire.count + payload.count + 7) & ~7
+        // Zeros are added 64 KiB at a time: one call per several hundred records, not one per record.
+        if used > arena.count { arena.append(contentsOf: repeatElement(0, count: max(used - arena.count, 65536))) }
+        arena.withUnsafeMutableBytes { arena in
+            arena.storeBytes(of: value, toByteOffset: offset, as: Value.self)
+            arena[offset + Self.lengthOffset] = UInt8(wire.count)
+            let name = offset + Self.nameOffset
+            wire.withUnsafeBytes { WireNameHash.copyLowered($0, to: arena.baseAddress! + name) }
+            payload.withUnsafeBytes { payload in
+                guard let from = payload.baseAddress else { return }
+                (arena.baseAddress! + name + wire.count).copyMemory(from: from, byteCount: payload.count)
+            }
+        }
         return offset
     }
 

@@ -34,6 +34,10 @@ struct RRSetList: Sendable {
             return true
         }
         let set = RRSet(name: record.name, type: record.type, ttl: record.ttl, rdatas: [record.rdata])
+        if values.isEmpty {
+            values = [set]  // most names own one type: a literal skips the general insert
+            return true
+        }
         let at = values.firstIndex { $0.type.rawValue > record.type.rawValue } ?? values.endIndex
         values.insert(set, at: at)
         return true

@@ -15,6 +15,8 @@ public final class Zone: Sendable {
     /// Names and their nodes in the order they were first met (for a file, roughly the order their
     /// memory was allocated in, so a walk over every name reads memory in order), and where each is.
     let names: [DNSName]
+    /// `names[i].wireHash`.
+    let hashes: [UInt64]
     let nodes: [Node]
     let index: NameIndex
     /// Zone cuts below the apex: owner → NS RRset.
@@ -23,12 +25,14 @@ public final class Zone: Sendable {
     public let recordCount: Int
 
     init(
-        origin: DNSName, soa: RRSet, names: [DNSName], nodes: [Node], index: NameIndex, cuts: [DNSName: RRSet],
-        recordCount: Int
+        origin: DNSName, soa: RRSet, names: [DNSName], hashes: [UInt64], nodes: [Node], index: NameIndex,
+        cuts: [DNSName: RRSet], recordCount: Int
     ) {
+        precondition(hashes.count == names.count)
         self.origin = origin
         self.soa = soa
         self.names = names
+        self.hashes = hashes
         self.nodes = nodes
         self.index = index
         self.cuts = cuts
@@ -55,10 +59,10 @@ public final class Zone: Sendable {
         names.indices.sorted { names[$0] < names[$1] }.flatMap { nodes[$0].rrsets.values.flatMap(\.records) }
     }
 
-    /// Calls `body` with every name the zone holds (empty non-terminals too) and its RRsets in type
-    /// order; the arrays are shared with the zone, not copied.
-    public func forEachName(_ body: (DNSName, [RRSet]) -> Void) {
-        for at in names.indices { body(names[at], nodes[at].rrsets.values) }
+    /// Calls `body` with every name the zone holds (empty non-terminals too), its `wireHash`, and
+    /// its RRsets in type order; the arrays are shared with the zone, not copied.
+    public func forEachName(_ body: (DNSName, UInt64, [RRSet]) -> Void) {
+        for at in names.indices { body(names[at], hashes[at], nodes[at].rrsets.values) }
     }
 
     /// Names held, empty non-terminals included.

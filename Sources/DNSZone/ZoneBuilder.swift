@@ -48,6 +48,8 @@ public enum ZoneBuilder {
 public struct ZoneAssembly {
     public let origin: DNSName
     private var names: [DNSName] = []
+    /// `names[i].wireHash`, kept for the fast path's table (hashing a million names twice adds up).
+    private var hashes: [UInt64] = []
     private var nodes: [Zone.Node] = []
     private var index: NameIndex
     private var recordCount = 0
@@ -70,6 +72,7 @@ public struct ZoneAssembly {
         if let at = index.find(name, hash: hash, in: names) { return (at, false) }
         index.insert(hash: hash, position: names.count)
         names.append(name)
+        hashes.append(hash)
         nodes.append(Zone.Node())
         return (names.count - 1, true)
     }
@@ -135,7 +138,9 @@ public struct ZoneAssembly {
             put(soa)
             put(ZoneBuilder.defaultNS(origin: origin))
         }
-        return Zone(origin: origin, soa: soa, names: names, nodes: nodes, index: index, cuts: [:], recordCount: recordCount)
+        return Zone(
+            origin: origin, soa: soa, names: names, hashes: hashes, nodes: nodes, index: index, cuts: [:],
+            recordCount: recordCount)
     }
 
     public consuming func finish() -> Result<Zone, ZoneFileErrors> {
@@ -170,7 +175,7 @@ public struct ZoneAssembly {
         }
         return .success(
             Zone(
-                origin: origin, soa: nodes[0].rrsets[.SOA]!, names: names, nodes: nodes, index: index, cuts: cuts,
+                origin: origin, soa: nodes[0].rrsets[.SOA]!, names: names, hashes: hashes, nodes: nodes, index: index, cuts: cuts,
                 recordCount: recordCount))
     }
 }

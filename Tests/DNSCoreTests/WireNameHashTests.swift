@@ -85,6 +85,25 @@ import Testing
     }
 }
 
+@Suite struct CopyLoweredTests {
+    /// Every length around the word size, every octet value: the copy is `asciiLower` octet by
+    /// octet, and nothing past the end is written.
+    @Test func copiesLoweredAndStopsAtTheEnd() {
+        let octets = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        for count in 0..<20 {
+            for start in [0, 1, 7] {
+                let source = Array(octets[start..<(start + count * 13 % 300)])
+                var destination = [UInt8](repeating: 0xEE, count: source.count + 9)
+                source.withUnsafeBytes { from in
+                    destination.withUnsafeMutableBytes { WireNameHash.copyLowered(from, to: $0.baseAddress!) }
+                }
+                #expect(Array(destination[0..<source.count]) == source.map(asciiLower))
+                #expect(destination[source.count...].allSatisfy { $0 == 0xEE })
+            }
+        }
+    }
+}
+
 @Suite struct HugePagesTests {
     /// `map` gives zeroed, writable memory on a 2 MiB boundary, whatever the size asked for.
     @Test func mapIsAlignedAndZero() throws {

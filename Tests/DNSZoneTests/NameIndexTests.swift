@@ -46,7 +46,10 @@ import Testing
             B AAAA 2001:db8::2
             """, origin: "example.")
         var seen: [String] = []
-        z.forEachName { n, _ in seen.append(n.text) }
+        z.forEachName { n, hash, _ in
+            seen.append(n.text)
+            #expect(hash == n.wireHash)
+        }
         // The apex first, then b, a.x and its empty non-terminal x; "B" is "b" again.
         #expect(seen == ["example.", "b.example.", "a.x.example.", "x.example."])
         #expect(z.rrsets(at: name("B.EXAMPLE."))?.map(\.type) == [.A, .AAAA])
