@@ -127,13 +127,15 @@ public struct DNSName: Sendable {
     public func isSubdomain(of ancestor: DNSName) -> Bool {
         let extra = wire.count - ancestor.wire.count
         guard extra >= 0 else { return false }
-        // Walk to the label boundary `extra` octets in.
-        var i = 0
-        while i < extra {
-            i += 1 + Int(wire[i])
+        return wire.withUnsafeBytes { wire in
+            ancestor.wire.withUnsafeBytes { ancestor in
+                // Walk to the label boundary `extra` octets in.
+                var i = 0
+                while i < extra { i += 1 + Int(wire[i]) }
+                guard i == extra else { return false }
+                return WireNameHash.equalIgnoringCase(wire, extra, ancestor, 0, count: ancestor.count)
+            }
         }
-        guard i == extra else { return false }
-        return DNSName.equalIgnoringCase(wire[extra...], ancestor.wire[...])
     }
 
     /// The name with every ASCII letter lowered.

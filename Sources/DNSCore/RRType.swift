@@ -50,12 +50,26 @@ public struct RRType: RawRepresentable, Hashable, Sendable {
 
     /// Parses a mnemonic or `TYPEnnn` from raw octets without allocating (the zone parser's path).
     public init?(mnemonicBytes bytes: ArraySlice<UInt8>) {
-        if let key = packMnemonic(bytes), let type = RRType.packed[key] {
+        if let key = packMnemonic(bytes), let type = RRType.common(key) ?? RRType.packed[key] {
             self = type
             return
         }
         guard bytes.count > 4, bytes.count <= 9 else { return nil }
         self.init(mnemonic: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The types zone files are mostly made of, from their packed mnemonic, without a dictionary.
+    private static func common(_ key: UInt64) -> RRType? {
+        switch key {
+        case 0x41: .A
+        case 0x4141_4141: .AAAA
+        case 0x43_4E41_4D45: .CNAME
+        case 0x4E53: .NS
+        case 0x4D58: .MX
+        case 0x54_5854: .TXT
+        case 0x50_5452: .PTR
+        default: nil
+        }
     }
 
     /// Parses a mnemonic or the RFC 3597 `TYPEnnn` form, case-insensitively.

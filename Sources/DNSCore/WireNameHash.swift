@@ -91,6 +91,20 @@ public enum WireNameHash {
         return word
     }
 
+    /// Whether `a[i..<i + count]` and `b[j..<j + count]` are equal without ASCII case.
+    @inlinable
+    public static func equalIgnoringCase(
+        _ a: UnsafeRawBufferPointer, _ i: Int, _ b: UnsafeRawBufferPointer, _ j: Int, count: Int
+    ) -> Bool {
+        var k = 0
+        while k < count {
+            let n = min(8, count - k)
+            if lowered(load(a, i + k, n)) != lowered(load(b, j + k, n)) { return false }
+            k += 8
+        }
+        return true
+    }
+
     /// Copies `source` to `destination` with ASCII letters lowered, eight octets at a time.
     @inlinable
     public static func copyLowered(_ source: UnsafeRawBufferPointer, to destination: UnsafeMutableRawPointer) {

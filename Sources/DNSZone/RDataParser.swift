@@ -25,7 +25,7 @@ struct RDataParser {
     }
 
     mutating func parse() throws(FieldError) -> RData {
-        if let first = tokens.first, !first.quoted, first.bytes.elementsEqual("\\#".utf8) {
+        if let first = tokens.first, !first.quoted, first.bytes.count == 2, first.bytes.first == UInt8(ascii: "\\"), first.bytes.last == UInt8(ascii: "#") {
             index += 1
             return try generic()
         }

@@ -123,7 +123,8 @@ public struct ZoneAssembly {
     /// Every name between a new one and the apex exists, at least as an empty non-terminal (a child
     /// of the apex has none to add).
     private mutating func addAncestors(of name: DNSName) {
-        guard name.labelCount > origin.labelCount + 1 else { return }
+        // More than one label below the apex: the octets past the origin's are more than the first label's.
+        guard name.wire.count - origin.wire.count > 1 + Int(name.wire[0]) else { return }
         var ancestor = name.parent
         while let a = ancestor, a.isSubdomain(of: origin), slot(a).isNew {
             ancestor = a.parent

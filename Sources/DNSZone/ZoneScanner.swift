@@ -54,14 +54,21 @@ struct ZoneScanner {
     mutating func next(_ tokens: inout [ZoneToken], errors: inout [ZoneFileError]) -> (leadingBlank: Bool, line: Int)? {
         tokens.removeAll(keepingCapacity: true)
         if atEnd { return nil }
+        // Octets are read through a pointer (no bounds check per octet); tokens slice the array.
+        let text = self.text
+        return text.withUnsafeBufferPointer { buffer in scan(buffer, text, &tokens, errors: &errors) }
+    }
+
+    private mutating func scan(
+        _ buffer: UnsafeBufferPointer<UInt8>, _ text: [UInt8], _ tokens: inout [ZoneToken], errors: inout [ZoneFileError]
+    ) -> (leadingBlank: Bool, line: Int)? {
         var leadingBlank = false
         var entryLine = line
         var broken = false
         var depth = 0
         var openLine = 0
         var openColumn = 0
-        let text = self.text
-        let count = text.count
+        let count = buffer.count
 
         func error(_ message: String, _ at: Int) {
             errors.append(ZoneFileError(file: file, line: line, column: at - lineStart + 1, message: message))
@@ -69,7 +76,7 @@ struct ZoneScanner {
         }
 
         while i < count {
-            let c = text[i]
+            let c = buffer[i]
             if tokens.isEmpty && depth == 0 && !broken && i == lineStart {
                 leadingBlank = c == 0x20 || c == 0x09
                 entryLine = line
@@ -87,7 +94,7 @@ struct ZoneScanner {
                     broken = false
                 }
             case UInt8(ascii: ";"):
-                while i < count && text[i] != 0x0A { i += 1 }
+                while i < count && buffer[i] != 0x0A { i += 1 }
             case UInt8(ascii: "("):
                 if depth == 0 {
                     openLine = line
@@ -109,8 +116,8 @@ struct ZoneScanner {
                 var contentEnd = i
                 var closed = false
                 while i < count {
-                    let d = text[i]
-                    if d == UInt8(ascii: "\\") && i + 1 < count && text[i + 1] != 0x0A {
+                    let d = buffer[i]
+                    if d == UInt8(ascii: "\\") && i + 1 < count && buffer[i + 1] != 0x0A {
                         i += 2
                     } else if d == UInt8(ascii: "\"") {
                         closed = true
@@ -131,12 +138,12 @@ struct ZoneScanner {
             default:
                 let start = i
                 scan: while i < count {
-                    switch text[i] {
+                    switch buffer[i] {
                     case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"),
                         UInt8(ascii: "\""):
                         break scan
                     case UInt8(ascii: "\\"):
-                        i += (i + 1 < count && text[i + 1] != 0x0A) ? 2 : 1
+                        i += (i + 1 < count && buffer[i + 1] != 0x0A) ? 2 : 1
                     default:
                         i += 1
                     }
