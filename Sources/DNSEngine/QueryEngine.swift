@@ -13,6 +13,8 @@ public final class QueryEngine: Sendable {
     public let fastPath: FastPath
     /// Our EDNS UDP payload size (RFC 6891 §6.2.5; 1232 avoids fragmentation, DNS flag day 2020).
     public let udpPayloadSize: UInt16
+    /// Origins of the zones synthesised from endpoints.
+    public let endpointOrigins: Set<DNSName>
     /// CNAME hops followed inside the private zones before giving up.
     public static let maxCNAMEChain = 12
 
@@ -28,6 +30,20 @@ public final class QueryEngine: Sendable {
         self.zoneOptions = zoneOptions
         self.accessControl = accessControl
         self.udpPayloadSize = udpPayloadSize
+        self.endpointOrigins = endpointOrigins
+    }
+
+    /// Whether this engine is what `init` would build from these (the zones the very same objects,
+    /// in any order): a reload that changed none of them keeps it.
+    public func isBuilt(
+        from zones: [Zone], zoneOptions: [DNSName: ZoneOptions], accessControl: AccessControlList,
+        forwarding: ForwardingRules, endpointOrigins: Set<DNSName>, udpPayloadSize: UInt16 = 1232
+    ) -> Bool {
+        let held = self.zones.all
+        return self.udpPayloadSize == udpPayloadSize && held.count == zones.count
+            && Set(held.map(ObjectIdentifier.init)) == Set(zones.map(ObjectIdentifier.init))
+            && self.zoneOptions == zoneOptions && self.accessControl.allowed == accessControl.allowed
+            && self.forwarding == forwarding && self.endpointOrigins == endpointOrigins
     }
 
     /// Answers one query.

@@ -39,7 +39,7 @@ public struct UpstreamGroup: Hashable, Sendable {
 
 /// Per-domain forwarding rules with Route 53 Resolver semantics: the most specific domain wins;
 /// `forward` sends the domain to its own upstreams; `system` cancels a broader `forward` rule.
-public struct ForwardingRules: Sendable {
+public struct ForwardingRules: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
         case forward(UpstreamGroup)
         case system

@@ -47,9 +47,11 @@ public final class Daemon {
 
     /// Loads the configuration and every zone, or returns all the problems: those of the config
     /// file and those of the zone files it names, in one list.
-    public static func prepare(_ source: ConfigSource, zoneFiles: ZoneFileCache? = nil) -> Result<Snapshot, ConfigErrors> {
+    public static func prepare(
+        _ source: ConfigSource, zoneFiles: ZoneFileCache? = nil, previous: Snapshot? = nil
+    ) -> Result<Snapshot, ConfigErrors> {
         let (config, configErrors) = source.read()
-        switch SnapshotBuilder.build(config, zoneFiles: zoneFiles) {
+        switch SnapshotBuilder.build(config, zoneFiles: zoneFiles, previous: previous) {
         case .success(let snapshot):
             return configErrors.isEmpty ? .success(snapshot) : .failure(ConfigErrors(configErrors))
         case .failure(let more):
@@ -190,11 +192,12 @@ public final class Daemon {
         logger.info("SIGHUP: reloading")
         let source = self.source
         let zoneFiles = self.zoneFiles
+        let previous = store?.load()
         let box = ReloadBox(self)
         startThread(named: "vpcdnsd-reload") {
             // Building the snapshot must not take CPU from the workers: it yields to them.
             _ = vpcdns_background_thread()
-            let result = Daemon.prepare(source, zoneFiles: zoneFiles)
+            let result = Daemon.prepare(source, zoneFiles: zoneFiles, previous: previous)
             box.daemon?.reloadResult.withLock { $0 = result }
             done.wake()
         }
@@ -221,7 +224,8 @@ public final class Daemon {
             reloadsOK += 1
             lastReload = Date()
             let unchanged = snapshot.unchangedZoneFiles
-            let note = unchanged == 0 ? "" : "; \(unchanged) unchanged zone file\(unchanged == 1 ? "" : "s") not re-read"
+            var note = unchanged == 0 ? "" : "; \(unchanged) unchanged zone file\(unchanged == 1 ? "" : "s") not re-read"
+            if snapshot.reusedEngine { note += "; nothing to rebuild" }
             logger.info("reload ok: \(snapshot.summary) in \(ms) ms\(note)")
             notifier.ready(status: "serving: \(snapshot.summary)")
         case .failure(let errors):

@@ -15,14 +15,21 @@ public final class Snapshot: Sendable {
     public let forwarderSettings: ForwarderSettings
     /// Origins of the zones synthesised from endpoints (for `resolved_by`).
     public let endpointOrigins: Set<DNSName>
+    /// The zones synthesised from `config.endpoints`, reused by the next build if those are unchanged.
+    let endpointZones: [EndpointRecords.EndpointZone]
     /// Zone files not re-read because they had not changed since the last load.
     public let unchangedZoneFiles: Int
+    /// The engine (and its fast path's tables) is the previous snapshot's: nothing it is built
+    /// from changed.
+    public let reusedEngine: Bool
 
     init(
         config: Config, engine: QueryEngine, zoneCount: Int, recordCount: Int, endpointOrigins: Set<DNSName> = [],
-        unchangedZoneFiles: Int = 0
+        endpointZones: [EndpointRecords.EndpointZone] = [], unchangedZoneFiles: Int = 0, reusedEngine: Bool = false
     ) {
         self.config = config
+        self.endpointZones = endpointZones
+        self.reusedEngine = reusedEngine
         self.unchangedZoneFiles = unchangedZoneFiles
         self.endpointOrigins = endpointOrigins
         self.engine = engine
@@ -52,7 +59,13 @@ public final class Snapshot: Sendable {
 public enum SnapshotBuilder {
     /// - Parameter zoneFiles: zones from earlier loads, reused where their files are unchanged
     ///   (a reload's); without it every file is read.
-    public static func build(_ config: Config, zoneFiles: ZoneFileCache? = nil) -> Result<Snapshot, ConfigErrors> {
+    ///   - previous: the snapshot in force (a reload's). Its endpoint zones are reused when the
+    ///     endpoints are unchanged, and its whole engine when the zones (the same objects), their
+    ///     options, `allow_query` and the forwarding rules are all unchanged: a reload that changed
+    ///     nothing then rebuilds no table.
+    public static func build(
+        _ config: Config, zoneFiles: ZoneFileCache? = nil, previous: Snapshot? = nil
+    ) -> Result<Snapshot, ConfigErrors> {
         var errors: [ConfigError] = []
         var unchanged = 0
         var loaded: [(path: String, origin: DNSName)] = []
@@ -101,9 +114,17 @@ public enum SnapshotBuilder {
                 }
             }
         }
-        switch EndpointRecords.zones(for: config.endpoints) {
-        case .success(let endpointZones):
-            for (index, zone) in endpointZones.map({ ($0.endpointIndex, $0.zone) }) {
+        let synthesised: Result<[EndpointRecords.EndpointZone], EndpointRecords.Problems>
+        if let previous, previous.config.endpoints == config.endpoints {
+            synthesised = .success(previous.endpointZones)
+        } else {
+            synthesised = EndpointRecords.zones(for: config.endpoints)
+        }
+        var endpointZones: [EndpointRecords.EndpointZone] = []
+        switch synthesised {
+        case .success(let made):
+            endpointZones = made
+            for (index, zone) in made.map({ ($0.endpointIndex, $0.zone) }) {
                 let location = config.endpointLocations.indices.contains(index)
                     ? config.endpointLocations[index] : SourceLocation(file: config.file ?? "<command line>", line: 1)
                 if claim(zone.origin, location) {
@@ -121,13 +142,26 @@ public enum SnapshotBuilder {
         }
         let forwarding = forwardingRules(config, &errors)
         if !errors.isEmpty { return .failure(ConfigErrors(errors)) }
-        let engine = QueryEngine(
-            zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
-            endpointOrigins: endpointOrigins)
+        let engine: QueryEngine
+        let reused: Bool
+        if let previous,
+            previous.engine.isBuilt(
+                from: zones, zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
+                endpointOrigins: endpointOrigins)
+        {
+            engine = previous.engine
+            reused = true
+        } else {
+            engine = QueryEngine(
+                zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
+                endpointOrigins: endpointOrigins)
+            reused = false
+        }
         return .success(
             Snapshot(
                 config: config, engine: engine, zoneCount: zones.count, recordCount: zones.reduce(0) { $0 + $1.recordCount },
-                endpointOrigins: endpointOrigins, unchangedZoneFiles: unchanged))
+                endpointOrigins: endpointOrigins, endpointZones: endpointZones, unchangedZoneFiles: unchanged,
+                reusedEngine: reused))
     }
 
     /// Rules and default upstreams. Without `forward.upstreams` the defaults are resolv.conf's

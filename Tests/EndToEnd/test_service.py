@@ -154,6 +154,14 @@ def test_reload_rereads_only_changed_zone_files(start_daemon, tmp_path):
     reload("a reload after a same-size edit with its time put back")
     assert dig(d.port, "host.kept.test").rdata("A") == ["10.2.0.9"]
 
+    # Nothing changed: no file is read and no table rebuilt; the answers stay.
+    wait_for(aged, timeout=10, what="the edited file to age past the two-second window")
+    reload("a reload that reads its stamps again")
+    line = reload("a reload with nothing changed")
+    assert line.endswith("; 2 unchanged zone files not re-read; nothing to rebuild"), line
+    assert dig(d.port, "host.kept.test").rdata("A") == ["10.2.0.9"]
+    assert dig(d.port, "host.edited.test").rdata("A") == ["10.3.0.2"]
+
 
 def test_graceful_stop_answers_queries_in_flight(start_daemon, tmp_path):
     from upstreams import ScriptedUpstream
