@@ -291,11 +291,13 @@ public final class FastPath: Sendable {
     }
 
     /// Starts loading the records the slots `prefetchSlots` loaded point to. Returns whether the
-    /// question's own name is probably in the table (a private name, not one for the forward cache).
+    /// name or its parent is (almost surely) in the table: then the name is a private one, or a
+    /// wildcard's or a missing name's in a private zone, and not worth a look in the forward cache
+    /// (a name just below a forwarding rule's domain is counted in too: it merely goes unprefetched).
     @inline(__always) @discardableResult
     public func prefetchRecords(_ question: QuestionHashes) -> Bool {
-        table.prefetchRecord(hash: question.parent)
-        return table.prefetchRecord(hash: question.own)
+        let parent = table.prefetchRecord(hash: question.parent)
+        return table.prefetchRecord(hash: question.own) || parent
     }
 
     /// Answers `query` into `out` when it is a case the fast path takes.

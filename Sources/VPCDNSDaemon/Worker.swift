@@ -170,8 +170,9 @@ final class Worker: @unchecked Sendable {
     }
 
     /// Starts loading what answering a batch will read, in passes over the whole batch: the name
-    /// table's slots for every question, then the records they point to, then, for the names not
-    /// in the table, the worker cache's sets, then the cached answers. The batch's cache misses
+    /// table's slots for every question, then the records they point to, then, for the names
+    /// neither in the table nor just below a name in it, the worker cache's sets, then the cached
+    /// answers. The batch's cache misses
     /// then overlap instead of stalling each answer in turn (a private hit spent over half its
     /// time waiting on them). A lone datagram has nothing to overlap with.
     private func prefetch(_ batch: UDPServer.Batch) {
@@ -188,7 +189,7 @@ final class Worker: @unchecked Sendable {
                 }
                 cache._withUnsafeGuaranteedRef { cache in
                     for i in 0..<batch.count where fastPath.prefetchRecords(questions[i]) {
-                        questions[i].qtype = 0  // a private name: no cache look-up to prepare
+                        questions[i].qtype = 0  // a private zone's name: no cache look-up to prepare
                     }
                     for question in questions where question.qtype != 0 {
                         cache.prefetchCacheSlots(nameHash: question.own, type: question.qtype, dnssecOK: question.dnssecOK)

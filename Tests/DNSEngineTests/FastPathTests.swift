@@ -155,8 +155,8 @@ import Testing
     }
 
     /// The prefetch reads a query as `answer` does: the hashes of its name and the name's parent
-    /// (any case), its type and DO bit; and the table's first slot for a name it holds points to
-    /// that name's record. A query without a readable question gets the root's hashes and type 0.
+    /// (any case), its type and DO bit; and it finds the record of a name the table holds, or of
+    /// the name's parent. A query without a readable question gets the root's hashes and type 0.
     @Test func prefetchReadsTheQuestionAsTheLookupDoes() throws {
         func hash(_ text: String) -> UInt64 { name(text).wire.withUnsafeBytes { WireNameHash.hash($0, 0, $0.count) } }
         let fastPath = FastPathTests.engines[0].fastPath
@@ -173,7 +173,7 @@ import Testing
             #expect(question.qtype == type.rawValue)
             #expect(question.dnssecOK == dnssecOK)
             fastPath.prefetchSlots(question)
-            let inTable = fastPath.table.find(name(text)) != nil
+            let inTable = fastPath.table.find(name(text)) != nil || fastPath.table.find(name(text).parent!) != nil
             #expect(fastPath.prefetchRecords(question) == inTable, "\(text)")
         }
         let good = Message(header: Header(id: 7), questions: [Question(name: name("db.flat.corp."), type: .A)]).encode()
