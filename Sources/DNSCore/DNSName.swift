@@ -140,20 +140,6 @@ public struct DNSName: Sendable {
 
     /// The name with every ASCII letter lowered.
     public var lowercased: DNSName { DNSName(validatedWire: wire.map(asciiLower)) }
-
-    /// Compares two byte runs, ignoring ASCII case.
-    @inlinable
-    public static func equalIgnoringCase(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
-        guard a.count == b.count else { return false }
-        var i = a.startIndex
-        var j = b.startIndex
-        while i < a.endIndex {
-            if asciiLower(a[i]) != asciiLower(b[j]) { return false }
-            i += 1
-            j += 1
-        }
-        return true
-    }
 }
 
 /// ASCII lower-casing of one octet; other octets unchanged (RFC 4343 §3).
