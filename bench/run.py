@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -243,6 +244,38 @@ def latencies_of(out):
     return sorted(values)
 
 
+def percentile(latencies, fraction):
+    """The `fraction` quantile of sorted latencies in seconds, in milliseconds."""
+    return latencies[min(len(latencies) - 1, int(len(latencies) * fraction))] * 1000 if latencies else 0.0
+
+
+def paced_run(server, queryfile, seconds, every_second=None, count=20):
+    """dnsperf at 5,000 QPS for `seconds`; from 2 s in, calls `every_second(i)` once a second, `count`
+    times (or just waits as long). dnsperf's per-query lines go to a pipe that a thread drains: a
+    full pipe would stall dnsperf, and a file on disk adds writeback stalls to its latencies."""
+    argv = ["dnsperf", "-s", server.ip, "-p", str(PORT), "-d", str(queryfile), "-l", str(seconds),
+            "-Q", "5000", "-c", "4", "-T", "1", "-t", "2", "-v"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    chunks = []
+    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()))
+    reader.start()
+    try:
+        time.sleep(2)
+        for i in range(count):
+            if every_second:
+                every_second(i)
+            time.sleep(1)
+        proc.wait(timeout=seconds + 60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        reader.join()
+    out = chunks[0].decode() if chunks else ""
+    lost = re.search(r"Queries lost:\s+(\d+)", out)
+    return {"latencies": latencies_of(out), "lost": int(lost.group(1)) if lost else -1}
+
+
 def dnsperf(server, queryfile, seconds, qps=None, verbose=False):
     argv = ["dnsperf", "-s", server.ip, "-p", str(PORT), "-d", str(queryfile), "-l", str(seconds), "-t", "2"]
     argv += ["-Q", str(qps), "-c", "4", "-T", "1"] if qps else ["-c", "8", "-T", "2", "-q", "100"]
@@ -265,8 +298,8 @@ def dnsperf(server, queryfile, seconds, qps=None, verbose=False):
     if verbose:
         latencies = latencies_of(out)
         if latencies:
-            result["p50"] = latencies[len(latencies) // 2] * 1000
-            result["p99"] = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+            result["p50"] = percentile(latencies, 0.5)
+            result["p99"] = percentile(latencies, 0.99)
     return result
 
 
@@ -361,31 +394,25 @@ def reload_under_load(work, vpc, servers, args):
     wait_until(lambda: answers(fresh.ip, "h5.big.corp") == "10.0.0.5", what="vpcdnsd with 100k records")
     seconds = 25
     rounds = []
+
+    def reload(_):
+        # vpcdnsd re-reads only zone files that changed: touch the zone so every reload reads it.
+        big.touch()
+        fresh.process.send_signal(signal.SIGHUP)
+
     for round_ in range(min(3, max(1, args.reps))):
-        # The steady tail from a run as long as the one with reloads: a 5 s sample's p99 swings 2×.
-        steady = dnsperf(fresh, work / "q-private.txt", seconds, qps=5000, verbose=True)
-        # dnsperf writes to a file, not a pipe: a full pipe would stall dnsperf and lose replies on its side.
-        output = work / f"reload-dnsperf-{round_}.txt"
-        with output.open("w") as sink:
-            proc = subprocess.Popen(["dnsperf", "-s", fresh.ip, "-p", str(PORT), "-d", str(work / "q-private.txt"), "-l",
-                                     str(seconds), "-Q", "5000", "-c", "4", "-T", "1", "-t", "2", "-v"],
-                                    stdout=sink, stderr=subprocess.STDOUT)
-            time.sleep(2)
-            for _ in range(20):
-                # vpcdnsd re-reads only zone files that changed: touch the zone so every reload reads it.
-                big.touch()
-                fresh.process.send_signal(signal.SIGHUP)
-                time.sleep(1)
-            proc.wait(timeout=seconds + 60)
-        out = output.read_text()
-        latencies = latencies_of(out)
-        lost = re.search(r"Queries lost:\s+(\d+)", out)
+        # The steady run is the reload run without the signals: same length, same dnsperf, same
+        # output path. (A steady sample read through a pipe against a reload sample written to a
+        # file on disk made the file's writeback look like a reload's cost: 2-3x on p99 alone.)
+        steady = paced_run(fresh, work / "q-private.txt", seconds, every_second=None)
+        during = paced_run(fresh, work / "q-private.txt", seconds, every_second=reload, count=20)
+        latencies = during["latencies"]
         rounds.append({
-            "lost": int(lost.group(1)) if lost else -1,
+            "lost": during["lost"],
             "sent": len(latencies),
-            "p99": latencies[int(len(latencies) * 0.99)] * 1000 if latencies else 0,
+            "p99": percentile(latencies, 0.99),
             "max": latencies[-1] * 1000 if latencies else 0,
-            "steady_p99": steady.get("p99", 0),
+            "steady_p99": percentile(steady["latencies"], 0.99),
         })
         print(f"reload round {round_}: p99 {rounds[-1]['p99']:.3f} ms vs {rounds[-1]['steady_p99']:.3f} steady, "
               f"lost {rounds[-1]['lost']}", flush=True)
@@ -434,7 +461,7 @@ def report(results, latency, reload, targets, args):
     lost = sum(r["lost"] for r in rounds) if all(r["lost"] >= 0 for r in rounds) else -1
     ms = sorted(reload["reload_ms"])
     lines += ["", "## Reload under load", "",
-              f"vpcdnsd with a 100,000-record zone: {len(rounds)} rounds, each a 25 s steady run and then a 25 s run "
+              f"vpcdnsd with a 100,000-record zone: {len(rounds)} rounds, each a 25 s steady run and then the same 25 s run "
               f"with SIGHUP 20 times (the zone file touched before each, so every reload re-reads it), "
               f"dnsperf at 5,000 QPS throughout. **{lost} queries lost** of "
               f"{sum(r['sent'] for r in rounds)} sent during reloads; p99 during reloads / steady p99, median "
