@@ -34,6 +34,9 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// 127.0.0.0/8 or ::1 (RFC 1122 §3.2.1.3, RFC 4291 §2.5.3).
+    public var isLoopback: Bool { isIPv6 ? high == 0 && low == 1 : high >> 56 == 127 }
+
     /// Parses `1.2.3.4:53`, `[::1]:53`, or a bare address (then `defaultPort`).
     public init?(parsing text: String, defaultPort: UInt16? = nil) {
         var host = Substring(text)

@@ -74,6 +74,8 @@ public struct Config: Sendable {
     public var allowQuery: AccessControlList = .privateNetworks
     /// Worker threads; 0 means one per core.
     public var workers: Int = 0
+    /// How the kernel spreads one address's datagrams over the workers' sockets.
+    public var udpSteering: UDPSteering = .auto
     public var zones: [ZoneFile] = []
     public var endpoints: [InterfaceEndpoint] = []
     public var endpointLocations: [SourceLocation] = []

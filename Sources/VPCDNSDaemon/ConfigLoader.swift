@@ -10,8 +10,8 @@ import Yams
 /// unknown keys are errors; every problem is reported as `file:line: message`.
 public enum ConfigLoader {
     static let rootKeys = [
-        "listen", "allow_query", "workers", "user", "zones", "endpoints", "forward", "cache", "tcp", "query_log", "metrics",
-        "rate_limit",
+        "listen", "allow_query", "workers", "udp_steering", "user", "zones", "endpoints", "forward", "cache", "tcp",
+        "query_log", "metrics", "rate_limit",
     ]
 
     /// Loads and checks the file at `path`.
@@ -71,6 +71,13 @@ public enum ConfigLoader {
                     })
             case "workers":
                 config.workers = reader.int(value, "workers", range: 0...256) ?? 0
+            case "udp_steering":
+                guard let text = reader.string(value, "udp_steering") else { break }
+                guard let steering = UDPSteering(rawValue: text) else {
+                    reader.error(value, "udp_steering must be auto, cpu or hash, found \"\(text)\"")
+                    break
+                }
+                config.udpSteering = steering
             case "user":
                 config.user = reader.string(value, "user")
             case "query_log":

@@ -72,10 +72,11 @@ public final class Daemon {
             return 1
         }
         let config = snapshot.config
-        let workerCount = config.workers > 0 ? config.workers : max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let sockets: [(udp: [Socket], tcp: [Socket])]
+        let cpus = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let workerCount = config.workers > 0 ? config.workers : cpus
+        let sockets: [Listener]
         do {
-            sockets = try bindListeners(config.listen, workers: workerCount)
+            sockets = try bindListeners(config.listen, workers: workerCount, steering: config.udpSteering, cpus: cpus)
             if let user = config.user { try Privileges.drop(to: user, logger: logger) }
         } catch {
             logger.error("cannot start: \(error)")
@@ -111,8 +112,11 @@ public final class Daemon {
             stopWorkers(drain: false)
             return 1
         }
-        for pair in sockets {
-            logger.info("listening", metadata: ["udp": "\(pair.udp[0].localAddress)", "tcp": "\(pair.tcp[0].localAddress)"])
+        for listener in sockets {
+            logger.info("listening", metadata: [
+                "udp": "\(listener.udp[0].localAddress)", "tcp": "\(listener.tcp[0].localAddress)",
+                "udp_steering": "\(listener.byCPU ? "cpu" : "hash")",
+            ])
         }
         logger.info("ready: \(snapshot.summary), \(workerCount) workers")
         notifier.ready(status: "serving: \(snapshot.summary)")
@@ -130,10 +134,14 @@ public final class Daemon {
         return 0
     }
 
+    /// The sockets of one listen address, one of each kind per worker; `byCPU` when its datagrams
+    /// are steered by receiving CPU (`UDPSteering`).
+    private typealias Listener = (udp: [Socket], tcp: [Socket], byCPU: Bool)
+
     /// One UDP and one TCP socket per worker and address, all with SO_REUSEPORT. Port 0 is resolved
     /// by the first socket so every worker shares the port the kernel chose.
-    private func bindListeners(_ addresses: [SocketAddress], workers: Int) throws -> [(udp: [Socket], tcp: [Socket])] {
-        var result: [(udp: [Socket], tcp: [Socket])] = []
+    private func bindListeners(_ addresses: [SocketAddress], workers: Int, steering: UDPSteering, cpus: Int) throws -> [Listener] {
+        var result: [Listener] = []
         for requested in addresses {
             var address = requested
             var udp: [Socket] = []
@@ -144,7 +152,16 @@ public final class Daemon {
                 udp.append(socket)
                 tcp.append(try Socket(binding: address, datagram: false, reusePort: true))
             }
-            result.append((udp, tcp))
+            var byCPU = steering.steersByCPU(address, workers: workers, cpus: cpus)
+            if byCPU {
+                do {
+                    try udp[0].steerByCPU(sockets: workers)
+                } catch {
+                    byCPU = false
+                    logger.warning("udp_steering: \(error); the kernel's hash spreads \(address)'s datagrams instead")
+                }
+            }
+            result.append((udp, tcp, byCPU))
         }
         return result
     }
@@ -215,6 +232,9 @@ public final class Daemon {
             let previous = store.load()
             if snapshot.config.listen != previous.config.listen {
                 logger.warning("reload: listen addresses changed; that takes a restart")
+            }
+            if snapshot.config.udpSteering != previous.config.udpSteering {
+                logger.warning("reload: udp_steering changed; that takes a restart")
             }
             store.publish(snapshot)
             for worker in workers { worker.poke() }

@@ -23,6 +23,8 @@ enum MetricsRenderer {
             ("transport=\"udp\"", sum { $0.udp }),
             ("transport=\"tcp\"", sum { $0.tcp }),
         ])
+        family("vpcdnsd_worker_queries_total", "counter", "Queries answered by each worker thread (see udp_steering).",
+            workers.enumerated().map { i, worker in ("worker=\"\(i)\"", Double(worker.udp + worker.tcp)) })
         family("vpcdnsd_responses_total", "counter", "Responses, by RCODE.",
             (0..<WorkerMetrics.rcodeCount).compactMap { code in
                 let n = sum { $0.rcode(code) }

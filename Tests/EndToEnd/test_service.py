@@ -309,3 +309,43 @@ def test_metrics_and_health(start_daemon):
         raise AssertionError("404 expected")
     except urllib.error.HTTPError as error:
         assert error.code == 404
+
+
+def test_udp_steering_by_cpu(start_daemon):
+    """On loopback with two workers (udp_steering: auto), a query sent from the k-th CPU this test
+    may use is answered by worker k mod 2, whatever its source port; /metrics counts per worker."""
+    import socket
+    import urllib.request
+    import wire
+    from upstreams import free_port
+    port = free_port()
+    d = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra=f"metrics: 127.0.0.1:{port}\n"))
+    assert re.search(r"listening .*udp_steering=cpu", d.text()), d.text()
+
+    def per_worker():
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            samples = parse_prometheus(response.read().decode())
+        return [samples[f'vpcdnsd_worker_queries_total{{worker="{i}"}}'] for i in range(2)]
+
+    cpus = sorted(os.sched_getaffinity(0))
+    try:
+        for rank, cpu in enumerate(cpus[:2]):
+            os.sched_setaffinity(0, {cpu})
+            before = per_worker()
+            for i in range(6):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # a new source port each time
+                    s.settimeout(5)
+                    s.sendto(wire.query("execute-api.us-east-1.amazonaws.com", qid=i), ("127.0.0.1", d.port))
+                    assert s.recvfrom(4096)[0][:2] == i.to_bytes(2, "big")
+            wait_for(lambda: sum(per_worker()) - sum(before) == 6, what="the six queries counted")
+            after = per_worker()
+            expected = [6 if worker == rank % 2 else 0 for worker in range(2)]
+            assert [a - b for a, b in zip(after, before)] == expected, f"sent from CPU {cpu}"
+    finally:
+        os.sched_setaffinity(0, cpus)
+
+
+def test_udp_steering_by_hash_is_accepted(start_daemon):
+    d = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_steering: hash\n"))
+    assert re.search(r"listening .*udp_steering=hash", d.text()), d.text()
+    assert dig(d.port, "execute-api.us-east-1.amazonaws.com").rdata("A") == ["10.0.1.15"]

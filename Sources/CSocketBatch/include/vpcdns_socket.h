@@ -42,6 +42,11 @@ int vpcdns_errno(void);
 int vpcdns_socket_options(int fd, int family, int reuse_port);
 
 
+/// Makes the SO_REUSEPORT group of `fd` (sockets numbered in the order they were bound) hand each
+/// datagram to socket k mod `sockets`, where k is the rank, among the CPUs this process may run on,
+/// of the CPU that received it: the receiving CPU's worker, with no hop to another core. Replaces
+/// the kernel's 4-tuple hash for the whole group. 0 or -1 with errno set.
+int vpcdns_steer_by_cpu(int fd, unsigned sockets);
 
 /// Sets the receive buffer to `bytes` (past net.core.rmem_max when privileged). 0 or -1.
 int vpcdns_receive_buffer(int fd, int bytes);

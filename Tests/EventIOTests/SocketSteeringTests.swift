@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+import CTestSupport
+import Glibc
+import Testing
+
+@testable import EventIO
+
+@Suite struct SocketSteeringTests {
+    /// The CPUs the calling thread may run on, in order.
+    static func allowedCPUs() -> [Int] {
+        var cpus = [Int32](repeating: 0, count: 1024)
+        let count = vpcdns_test_thread_cpus(&cpus, Int32(cpus.count))
+        return count > 0 ? cpus.prefix(Int(count)).map(Int.init) : []
+    }
+
+    /// Runs the calling thread on `cpus` only.
+    static func pin(to cpus: [Int]) {
+        let list = cpus.map(Int32.init)
+        #expect(vpcdns_test_pin_thread(list, Int32(list.count)) == 0)
+    }
+
+    /// On loopback the sender's CPU receives the datagram: sent from the k-th allowed CPU, it
+    /// reaches socket k mod 2 of the group, whichever source port it came from.
+    @Test func datagramsGoToTheSocketOfTheReceivingCPU() throws {
+        let cpus = Self.allowedCPUs()
+        try #require(!cpus.isEmpty)
+        defer { Self.pin(to: cpus) }
+        let first = try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: true)
+        let second = try Socket(binding: first.localAddress, datagram: true, reusePort: true)
+        try first.steerByCPU(sockets: 2)
+        let group = [first, second]
+        for (rank, cpu) in cpus.prefix(2).enumerated() {
+            Self.pin(to: [cpu])
+            for attempt in 0..<4 {
+                // A fresh client socket each time: a new source port, which the hash would spread.
+                let client = try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: false)
+                let byte = UInt8(rank * 10 + attempt)
+                let sent = first.localAddress.withSockAddr { address, length in
+                    withUnsafeBytes(of: byte) { sendto(client.fd, $0.baseAddress, 1, 0, address, length) }
+                }
+                #expect(sent == 1)
+                let expected = group[rank % 2]
+                let other = group[1 - rank % 2]
+                var ready = pollfd(fd: expected.fd, events: Int16(POLLIN), revents: 0)
+                #expect(poll(&ready, 1, 5000) == 1, "sent from CPU \(cpu), nothing reached socket \(rank % 2)")
+                var received: UInt8 = 0
+                #expect(recv(expected.fd, &received, 1, Int32(MSG_DONTWAIT)) == 1)
+                #expect(received == byte)
+                #expect(recv(other.fd, &received, 1, Int32(MSG_DONTWAIT)) == -1, "socket \(1 - rank % 2) got a datagram")
+            }
+        }
+    }
+}
