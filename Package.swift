@@ -68,7 +68,8 @@ let package = Package(
         // glibc calls the tests need that Swift's Glibc module hides (thread CPU affinity).
         .target(name: "CTestSupport", path: "Tests/CTestSupport"),
         .testTarget(name: "EventIOTests", dependencies: ["EventIO", "CTestSupport"]),
-        .testTarget(name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine", "EventIO"]),
+        .testTarget(
+            name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine", "EventIO", "CTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

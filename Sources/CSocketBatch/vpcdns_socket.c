@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -135,6 +136,32 @@ int vpcdns_background_thread(void) {
     struct sched_param param = { .sched_priority = 0 };
     if (sched_setscheduler(tid, SCHED_IDLE, &param) == 0) return 0;
     return setpriority(PRIO_PROCESS, (id_t)tid, 19);
+}
+
+int vpcdns_thread_id(void) { return (int)syscall(SYS_gettid); }
+
+int vpcdns_thread_clock(clockid_t *clock) { return pthread_getcpuclockid(pthread_self(), clock); }
+
+double vpcdns_clock_seconds(clockid_t clock) {
+    struct timespec now;
+    if (clock_gettime(clock, &now) != 0) return -1;
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+int vpcdns_foreground_thread(int tid) {
+    // Leaving SCHED_IDLE, like lowering a nice value, takes CAP_SYS_NICE or an RLIMIT_NICE of 20.
+    struct sched_param param = { .sched_priority = 0 };
+    if (sched_setscheduler(tid, SCHED_OTHER, &param) != 0) return -1;
+    return setpriority(PRIO_PROCESS, (id_t)tid, 0);
+}
+
+int vpcdns_allow_normal_priority(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NICE, &limit) != 0) return -1;
+    if (limit.rlim_cur >= 20) return 0;
+    if (limit.rlim_max < 20) limit.rlim_max = 20;
+    limit.rlim_cur = 20;
+    return setrlimit(RLIMIT_NICE, &limit);
 }
 
 int vpcdns_name_thread(const char *name) {

@@ -27,6 +27,10 @@ public final class Daemon {
     /// no worker stalls freeing a whole zone set).
     private var retired: [Snapshot] = []
     private var retireTimer: EventIO.Timer?
+    /// Reload and freeing threads still running, and the timer that checks they are not starved.
+    private var background: [BackgroundThread] = []
+    private var backgroundWatch: EventIO.Timer?
+    private var watchingBackground = false
     private var mainLoop: EventLoop?
     private var lastReload = Date()
     private var reloading = false
@@ -211,9 +215,8 @@ public final class Daemon {
         let zoneFiles = self.zoneFiles
         let previous = store?.load()
         let box = ReloadBox(self)
-        startThread(named: "vpcdnsd-reload") {
+        startBackground(named: "vpcdnsd-reload") {
             // Building the snapshot must not take CPU from the workers: it yields to them.
-            _ = vpcdns_background_thread()
             let result = Daemon.prepare(source, zoneFiles: zoneFiles, previous: previous)
             box.daemon?.reloadResult.withLock { $0 = result }
             done.wake()
@@ -291,11 +294,44 @@ public final class Daemon {
         retireTimer = try? EventIO.Timer(after: 1, on: loop) { [unowned self] in
             let garbage = Garbage(self.retired)
             self.retired.removeAll()
-            startThread(named: "vpcdnsd-free") {
-                _ = vpcdns_background_thread()
+            self.startBackground(named: "vpcdnsd-free") {
                 garbage.drop()
                 _ = vpcdns_malloc_trim()
             }
+        }
+    }
+
+    /// Starts `body` on a `BackgroundThread` and watches, while any runs, that none starves.
+    private func startBackground(named name: String, _ body: @escaping @Sendable () -> Void) {
+        background.append(BackgroundThread.start(named: name, body))
+        guard !watchingBackground, let loop = mainLoop else { return }
+        watchingBackground = true
+        backgroundWatch = try? EventIO.Timer(after: BackgroundThread.checkInterval, repeats: true, on: loop) {
+            [unowned self] in self.checkBackground()
+        }
+    }
+
+    private func checkBackground() {
+        let interval = BackgroundThread.checkInterval
+        background.removeAll { thread in
+            switch thread.check(interval: interval) {
+            case .finished:
+                return true
+            case .running:
+                return false
+            case .raised(let got):
+                logger.warning(
+                    "\(thread.name): \(Int(got * 1000)) ms of CPU in \(interval) s at idle priority (the machine is busy); it runs at normal priority now")
+                return false
+            case .refused(let got, let error):
+                logger.warning(
+                    "\(thread.name): \(Int(got * 1000)) ms of CPU in \(interval) s at idle priority, and it may not be raised (\(String(cString: strerror(error)))); it goes on when CPU is free")
+                return false
+            }
+        }
+        if background.isEmpty {
+            backgroundWatch?.cancel()  // not dropped here: this is its own callback
+            watchingBackground = false
         }
     }
 

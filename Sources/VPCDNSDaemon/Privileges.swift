@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import CSocketBatch
 import Glibc
 import Logging
 
@@ -17,6 +18,8 @@ enum Privileges {
         guard let entry = getpwnam(user) else { throw Failure(description: "user \"\(user)\" does not exist") }
         let uid = entry.pointee.pw_uid
         let gid = entry.pointee.pw_gid
+        // So that a starved background thread may still be put back to normal priority.
+        _ = vpcdns_allow_normal_priority()
         guard setgroups(0, nil) == 0 else { throw Failure(description: "setgroups: \(String(cString: strerror(errno)))") }
         guard setgid(gid) == 0 else { throw Failure(description: "setgid(\(gid)): \(String(cString: strerror(errno)))") }
         guard setuid(uid) == 0 else { throw Failure(description: "setuid(\(uid)): \(String(cString: strerror(errno)))") }

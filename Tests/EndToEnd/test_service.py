@@ -349,3 +349,25 @@ def test_udp_steering_by_hash_is_accepted(start_daemon):
     d = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_steering: hash\n"))
     assert re.search(r"listening .*udp_steering=hash", d.text()), d.text()
     assert dig(d.port, "execute-api.us-east-1.amazonaws.com").rdata("A") == ["10.0.1.15"]
+
+
+def test_a_starved_reload_still_finishes(start_daemon, tmp_path):
+    """The reload thread runs at idle priority. With the daemon and a busy loop on one CPU it gets
+    almost nothing; after half a second the daemon sees it and puts it back to normal priority, and
+    the reload finishes (at idle priority alone, this zone would take about a minute)."""
+    zone = tmp_path / "big.zone"
+    zone.write_text(zone_text(1, "10.8.0.1") + "".join(f"h{i} A 10.9.{i >> 8 & 255}.{i & 255}\n" for i in range(20000)))
+    d = start_daemon(config(zones=f"zones:\n  - file: {zone}\n    origin: big.test\n"))
+    cpu = str(min(os.sched_getaffinity(0)))
+    subprocess.run(["taskset", "-a", "-p", "-c", cpu, str(d.process.pid)], check=True, capture_output=True)
+    hog = subprocess.Popen(["taskset", "-c", cpu, "timeout", "60", "python3", "-c", "while True: pass"])
+    try:
+        zone.write_text(zone.read_text().replace("host A 10.8.0.1\n", "host A 10.8.0.2\n"))
+        d.signal(signal.SIGHUP)
+        d.wait_log(r"vpcdnsd-reload: \d+ ms of CPU in 0.5 s at idle priority \(the machine is busy\); "
+                   r"it runs at normal priority now", timeout=20)
+        d.wait_log(r"reload ok: .*20[0-9]{3} records", timeout=20)
+    finally:
+        hog.kill()
+        hog.wait()
+    assert dig(d.port, "host.big.test").rdata("A") == ["10.8.0.2"]

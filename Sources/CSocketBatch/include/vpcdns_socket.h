@@ -5,6 +5,7 @@
 #define VPCDNS_SOCKET_H
 #include <stddef.h>
 #include <sys/socket.h>
+#include <time.h>
 
 /// One datagram slot: the caller owns `data`.
 typedef struct vpcdns_datagram {
@@ -57,6 +58,24 @@ int vpcdns_malloc_trim(void);
 /// Makes the calling thread yield the CPU to the rest (SCHED_IDLE, else nice 19): for reload
 /// building and freeing, which must not take time from the workers. 0 or -1 with errno set.
 int vpcdns_background_thread(void);
+
+/// The calling thread's kernel id (what `top -H` shows).
+int vpcdns_thread_id(void);
+
+/// The calling thread's CPU-time clock, readable from any thread of the process while it lives.
+/// 0, or an error number.
+int vpcdns_thread_clock(clockid_t *clock);
+
+/// Seconds on `clock`, or -1 (a thread's clock after the thread ended).
+double vpcdns_clock_seconds(clockid_t clock);
+
+/// Puts thread `tid` of this process back to SCHED_OTHER at nice 0 (see vpcdns_background_thread).
+/// 0 or -1 with errno set (EPERM without CAP_SYS_NICE and with an RLIMIT_NICE under 20).
+int vpcdns_foreground_thread(int tid);
+
+/// Raises RLIMIT_NICE to 20 so that, once privileges are dropped, a background thread may still be
+/// put back to normal priority. 0 or -1 with errno set.
+int vpcdns_allow_normal_priority(void);
 
 /// Names the calling thread for ps, top and /proc (the kernel keeps 15 bytes; longer is cut).
 /// 0, or an error number.

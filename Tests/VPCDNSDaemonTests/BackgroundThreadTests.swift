@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+import CTestSupport
+import Glibc
+import Synchronization
+import Testing
+
+@testable import VPCDNSDaemon
+
+@Suite struct BackgroundThreadTests {
+    /// An idle-priority thread that shares its only CPU with a busy normal thread gets almost no
+    /// CPU; the check sees it and puts it back to normal priority (root may; others are refused).
+    @Test func aStarvedThreadIsRaised() throws {
+        var cpus = [Int32](repeating: 0, count: 1024)
+        let count = Int(vpcdns_test_thread_cpus(&cpus, Int32(cpus.count)))
+        try #require(count > 0)
+        let mine = Array(cpus.prefix(count))
+        let shared = [mine[0]]
+        defer { _ = vpcdns_test_pin_thread(mine, Int32(mine.count)) }
+        let stop = Atomic<Bool>(false)
+        let started = Atomic<Bool>(false)
+        let thread = BackgroundThread.start(named: "test-starved") {
+            _ = vpcdns_test_pin_thread(shared, 1)
+            started.store(true, ordering: .releasing)
+            while !stop.load(ordering: .acquiring) {}
+        }
+        while !started.load(ordering: .acquiring) { sched_yield() }
+        #expect(vpcdns_test_pin_thread(shared, 1) == 0)
+        var begin = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &begin)
+        var now = begin
+        repeat { clock_gettime(CLOCK_MONOTONIC, &now) } while Double(now.tv_sec - begin.tv_sec) + Double(now.tv_nsec - begin.tv_nsec) / 1e9 < 0.5
+        let result = thread.check(interval: 0.5)
+        stop.store(true, ordering: .releasing)
+        switch result {
+        case .raised(let got):
+            #expect(geteuid() == 0)
+            #expect(got < 0.05)
+        case .refused(let got, let error):
+            #expect(geteuid() != 0 && error == EPERM)
+            #expect(got < 0.05)
+        default:
+            Issue.record("expected the starved thread to be raised, got \(result)")
+        }
+        _ = vpcdns_test_pin_thread(mine, Int32(mine.count))
+        var finished = false
+        for _ in 0..<1000 where !finished {
+            finished = thread.check(interval: 0.5) == .finished
+            if !finished { usleep(5000) }
+        }
+        #expect(finished)
+    }
+}
