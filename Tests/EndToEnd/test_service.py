@@ -312,14 +312,14 @@ def test_metrics_and_health(start_daemon):
 
 
 def test_udp_steering_by_cpu(start_daemon):
-    """On loopback with two workers (udp_steering: auto), a query sent from the k-th CPU this test
+    """With udp_steering: cpu and two workers, a query sent over loopback from the k-th CPU this test
     may use is answered by worker k mod 2, whatever its source port; /metrics counts per worker."""
     import socket
     import urllib.request
     import wire
     from upstreams import free_port
     port = free_port()
-    d = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra=f"metrics: 127.0.0.1:{port}\n"))
+    d = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra=f"metrics: 127.0.0.1:{port}\nudp_steering: cpu\n"))
     assert re.search(r"listening .*udp_steering=cpu", d.text()), d.text()
 
     def per_worker():
@@ -345,10 +345,15 @@ def test_udp_steering_by_cpu(start_daemon):
         os.sched_setaffinity(0, cpus)
 
 
-def test_udp_steering_by_hash_is_accepted(start_daemon):
-    d = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_steering: hash\n"))
-    assert re.search(r"listening .*udp_steering=hash", d.text()), d.text()
-    assert dig(d.port, "execute-api.us-east-1.amazonaws.com").rdata("A") == ["10.0.1.15"]
+def test_udp_steering_modes(start_daemon):
+    """auto steers a loopback address by CPU when there are no more workers (2) than CPUs; hash never."""
+    auto = start_daemon(config(endpoints=SEED_ENDPOINT_LOG))
+    mode = "cpu" if len(os.sched_getaffinity(0)) >= 2 else "hash"
+    assert re.search(rf"listening .*udp_steering={mode}", auto.text()), auto.text()
+    hashed = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_steering: hash\n"))
+    assert re.search(r"listening .*udp_steering=hash", hashed.text()), hashed.text()
+    for d in (auto, hashed):
+        assert dig(d.port, "execute-api.us-east-1.amazonaws.com").rdata("A") == ["10.0.1.15"]
 
 
 def test_a_starved_reload_still_finishes(start_daemon, tmp_path):
