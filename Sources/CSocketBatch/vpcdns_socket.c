@@ -9,8 +9,8 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -140,12 +140,31 @@ int vpcdns_background_thread(void) {
 
 int vpcdns_thread_id(void) { return (int)syscall(SYS_gettid); }
 
-int vpcdns_thread_clock(clockid_t *clock) { return pthread_getcpuclockid(pthread_self(), clock); }
-
-double vpcdns_clock_seconds(clockid_t clock) {
-    struct timespec now;
-    if (clock_gettime(clock, &now) != 0) return -1;
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+int vpcdns_thread_sched(int tid, double *running, char *state) {
+    // schedstat: nanoseconds on a CPU first. (Its second figure, time spent runnable, is only
+    // brought up to date when the thread next gets a CPU: a starved thread's does not grow.)
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", tid);
+    FILE *file = fopen(path, "re");
+    if (file == NULL) return -1;
+    unsigned long long ran = 0;
+    int fields = fscanf(file, "%llu", &ran);
+    fclose(file);
+    // stat: "tid (name) S ...": the state follows the last ')', as the name may hold one.
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    file = fopen(path, "re");
+    if (file == NULL) return -1;
+    char line[512];
+    char *read = fgets(line, sizeof line, file);
+    fclose(file);
+    char *end = read ? strrchr(line, ')') : NULL;
+    if (fields != 1 || end == NULL || end[1] != ' ' || end[2] == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    *running = (double)ran / 1e9;
+    *state = end[2];
+    return 0;
 }
 
 int vpcdns_foreground_thread(int tid) {

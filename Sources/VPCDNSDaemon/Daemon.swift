@@ -319,13 +319,13 @@ public final class Daemon {
                 return true
             case .running:
                 return false
-            case .raised(let got):
+            case .raised(let ran):
                 logger.warning(
-                    "\(thread.name): \(Int(got * 1000)) ms of CPU in \(interval) s at idle priority (the machine is busy); it runs at normal priority now")
+                    "\(thread.name): runnable but \(Int(ran * 1000)) ms on a CPU in \(interval) s at idle priority (the machine is busy); it runs at normal priority now")
                 return false
-            case .refused(let got, let error):
+            case .refused(let ran, let error):
                 logger.warning(
-                    "\(thread.name): \(Int(got * 1000)) ms of CPU in \(interval) s at idle priority, and it may not be raised (\(String(cString: strerror(error)))); it goes on when CPU is free")
+                    "\(thread.name): runnable but \(Int(ran * 1000)) ms on a CPU in \(interval) s at idle priority, and it may not be raised (\(String(cString: strerror(error)))); it goes on when a CPU is free")
                 return false
             }
         }

@@ -5,7 +5,6 @@
 #define VPCDNS_SOCKET_H
 #include <stddef.h>
 #include <sys/socket.h>
-#include <time.h>
 
 /// One datagram slot: the caller owns `data`.
 typedef struct vpcdns_datagram {
@@ -62,12 +61,9 @@ int vpcdns_background_thread(void);
 /// The calling thread's kernel id (what `top -H` shows).
 int vpcdns_thread_id(void);
 
-/// The calling thread's CPU-time clock, readable from any thread of the process while it lives.
-/// 0, or an error number.
-int vpcdns_thread_clock(clockid_t *clock);
-
-/// Seconds on `clock`, or -1 (a thread's clock after the thread ended).
-double vpcdns_clock_seconds(clockid_t clock);
+/// Seconds thread `tid` of this process has run, and its state now ('R' runnable, 'S' asleep, ...),
+/// from /proc/self/task/TID. 0, or -1 with errno set.
+int vpcdns_thread_sched(int tid, double *running, char *state);
 
 /// Puts thread `tid` of this process back to SCHED_OTHER at nice 0 (see vpcdns_background_thread).
 /// 0 or -1 with errno set (EPERM without CAP_SYS_NICE and with an RLIMIT_NICE under 20).
