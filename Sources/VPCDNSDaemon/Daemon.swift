@@ -29,8 +29,8 @@ public final class Daemon {
     private var retireTimer: EventIO.Timer?
     /// Reload and freeing threads still running, and the timer that checks they are not starved.
     private var background: [BackgroundThread] = []
+    /// Runs while `background` is not empty (cancelled by the check that empties it).
     private var backgroundWatch: EventIO.Timer?
-    private var watchingBackground = false
     private var mainLoop: EventLoop?
     private var lastReload = Date()
     private var reloading = false
@@ -303,9 +303,9 @@ public final class Daemon {
 
     /// Starts `body` on a `BackgroundThread` and watches, while any runs, that none starves.
     private func startBackground(named name: String, _ body: @escaping @Sendable () -> Void) {
+        let watching = !background.isEmpty
         background.append(BackgroundThread.start(named: name, body))
-        guard !watchingBackground, let loop = mainLoop else { return }
-        watchingBackground = true
+        guard !watching, let loop = mainLoop else { return }
         backgroundWatch = try? EventIO.Timer(after: BackgroundThread.checkInterval, repeats: true, on: loop) {
             [unowned self] in self.checkBackground()
         }
@@ -329,10 +329,7 @@ public final class Daemon {
                 return false
             }
         }
-        if background.isEmpty {
-            backgroundWatch?.cancel()  // not dropped here: this is its own callback
-            watchingBackground = false
-        }
+        if background.isEmpty { backgroundWatch?.cancel() }  // not dropped here: this is its own callback
     }
 
     /// Runs one more reload (a SIGHUP arrived during the last one).

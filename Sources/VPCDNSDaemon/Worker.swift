@@ -172,9 +172,9 @@ final class Worker: @unchecked Sendable {
     /// Starts loading what answering a batch will read, in passes over the whole batch: the name
     /// table's slots for every question, then the records they point to, then, for the names
     /// neither in the table nor just below a name in it, the worker cache's sets, then the cached
-    /// answers. The batch's cache misses
-    /// then overlap instead of stalling each answer in turn (a private hit spent over half its
-    /// time waiting on them). A lone datagram has nothing to overlap with.
+    /// answers. The batch's cache misses then overlap instead of stalling each answer in turn (a
+    /// private hit spent over half its time waiting on them). A lone datagram has nothing to
+    /// overlap with.
     private func prefetch(_ batch: UDPServer.Batch) {
         guard batch.count > 1 else { return }
         withUnsafeTemporaryAllocation(of: FastPath.QuestionHashes.self, capacity: batch.count) { questions in
