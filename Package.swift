@@ -65,11 +65,8 @@ let package = Package(
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSCore", "DNSZone"]),
         .testTarget(name: "DNSEngineTests", dependencies: ["DNSCore", "DNSZone", "DNSEngine"]),
         .testTarget(name: "DNSForwarderTests", dependencies: ["DNSCore", "DNSEngine", "DNSForwarder"]),
-        // glibc calls the tests need that Swift's Glibc module hides (thread CPU affinity).
-        .target(name: "CTestSupport", path: "Tests/CTestSupport"),
-        .testTarget(name: "EventIOTests", dependencies: ["EventIO", "CTestSupport"]),
-        .testTarget(
-            name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine", "EventIO", "CTestSupport"]),
+        .testTarget(name: "EventIOTests", dependencies: ["EventIO"]),
+        .testTarget(name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine", "EventIO"]),
     ],
     swiftLanguageModes: [.v6]
 )

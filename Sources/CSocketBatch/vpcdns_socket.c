@@ -127,6 +127,27 @@ int vpcdns_steer_by_cpu(int fd, unsigned sockets) {
     return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program);
 }
 
+int vpcdns_thread_cpus(int *cpus, int capacity) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    int n = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && n < capacity; cpu++) {
+        if (CPU_ISSET(cpu, &set)) cpus[n++] = cpu;
+    }
+    return n;
+}
+
+int vpcdns_pin_thread(const int *cpus, int count) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int i = 0; i < count; i++) {
+        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) { errno = EINVAL; return -1; }
+        CPU_SET(cpus[i], &set);
+    }
+    // On Linux, pid 0 is the calling thread, not the whole process.
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
 int vpcdns_malloc_trim(void) { return malloc_trim(0); }
 
 int vpcdns_background_thread(void) {

@@ -10,7 +10,7 @@ import Yams
 /// unknown keys are errors; every problem is reported as `file:line: message`.
 public enum ConfigLoader {
     static let rootKeys = [
-        "listen", "allow_query", "workers", "udp_steering", "user", "zones", "endpoints", "forward", "cache", "tcp",
+        "listen", "allow_query", "workers", "udp_steering", "pin_workers", "user", "zones", "endpoints", "forward", "cache", "tcp",
         "query_log", "metrics", "rate_limit",
     ]
 
@@ -78,6 +78,8 @@ public enum ConfigLoader {
                     break
                 }
                 config.udpSteering = steering
+            case "pin_workers":
+                config.pinWorkers = reader.bool(value, "pin_workers") ?? config.pinWorkers
             case "user":
                 config.user = reader.string(value, "user")
             case "query_log":

@@ -76,11 +76,15 @@ public final class Daemon {
             return 1
         }
         let config = snapshot.config
+        // Workers default to Foundation's count, which heeds a cgroup CPU quota; steering by CPU
+        // ranks the CPUs the process may run on (its affinity), as the kernel program does.
         let cpus = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let allowed = CPUAffinity.current()
         let workerCount = config.workers > 0 ? config.workers : cpus
         let sockets: [Listener]
         do {
-            sockets = try bindListeners(config.listen, workers: workerCount, steering: config.udpSteering, cpus: cpus)
+            sockets = try bindListeners(
+                config.listen, workers: workerCount, steering: config.udpSteering, cpus: allowed.isEmpty ? cpus : allowed.count)
             if let user = config.user { try Privileges.drop(to: user, logger: logger) }
         } catch {
             logger.error("cannot start: \(error)")
@@ -105,9 +109,14 @@ public final class Daemon {
         }
         let ready = DispatchSemaphore(value: 0)
         let failure = StartupFailure()
+        // Steered by CPU, a worker's datagrams arrive on its CPUs: run it there too, and the wake-up
+        // and the reply stay on the core that received the query (Knot's socket-affinity pairs
+        // sockets with CPUs the same way; NSD's cpu-affinity pins its servers).
+        let pinned = config.pinWorkers && sockets.contains { $0.byCPU }
+        let cpusOf = (0..<workerCount).map { pinned ? UDPSteering.cpus(forWorker: $0, of: workerCount, allowed: allowed) : [] }
         workers = (0..<workerCount).map { i in
             Worker(index: i, udpSockets: sockets.map { $0.udp[i] }, tcpSockets: sockets.map { $0.tcp[i] }, store: store,
-                cache: cache, queryLog: queryLog, logger: logger)
+                cache: cache, queryLog: queryLog, logger: logger, cpus: cpusOf[i])
         }
         for worker in workers { worker.start(ready: ready, failure: failure) }
         for _ in workers { ready.wait() }
@@ -121,6 +130,10 @@ public final class Daemon {
                 "udp": "\(listener.udp[0].localAddress)", "tcp": "\(listener.tcp[0].localAddress)",
                 "udp_steering": "\(listener.byCPU ? "cpu" : "hash")",
             ])
+        }
+        if pinned {
+            let list = cpusOf.enumerated().map { "w\($0.offset)=\($0.element.isEmpty ? "any" : $0.element.map(String.init).joined(separator: ","))" }
+            logger.info("workers pinned to the CPUs whose datagrams they receive", metadata: ["cpus": "\(list.joined(separator: " "))"])
         }
         logger.info("ready: \(snapshot.summary), \(workerCount) workers")
         notifier.ready(status: "serving: \(snapshot.summary)")
@@ -238,6 +251,9 @@ public final class Daemon {
             }
             if snapshot.config.udpSteering != previous.config.udpSteering {
                 logger.warning("reload: udp_steering changed; that takes a restart")
+            }
+            if snapshot.config.pinWorkers != previous.config.pinWorkers {
+                logger.warning("reload: pin_workers changed; that takes a restart")
             }
             store.publish(snapshot)
             for worker in workers { worker.poke() }

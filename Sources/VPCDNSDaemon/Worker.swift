@@ -18,6 +18,8 @@ final class Worker: @unchecked Sendable {
     private let logger: Logger
     let metrics = WorkerMetrics()
     private let queryLog: QueryLog?
+    /// The CPUs this worker's thread may run on; empty leaves it wherever the process may run.
+    private let cpus: [Int]
     /// What the main thread asked for: stop now, or drain (stop taking queries, finish those in
     /// flight, stop when idle or at the deadline).
     enum Command: Equatable {
@@ -48,9 +50,10 @@ final class Worker: @unchecked Sendable {
 
     init(
         index: Int, udpSockets: [Socket], tcpSockets: [Socket], store: SnapshotStore, cache: ResponseCache,
-        queryLog: QueryLog?, logger: Logger
+        queryLog: QueryLog?, logger: Logger, cpus: [Int] = []
     ) {
         self.index = index
+        self.cpus = cpus
         self.queryLog = queryLog
         self.udpSockets = udpSockets
         self.tcpSockets = tcpSockets
@@ -98,6 +101,14 @@ final class Worker: @unchecked Sendable {
     func join() { finished.wait() }
 
     private func run(ready: DispatchSemaphore) throws {
+        if !cpus.isEmpty {
+            // Before the loop and its buffers exist, so they are first touched on these CPUs.
+            do {
+                try CPUAffinity.pin(to: cpus)
+            } catch {
+                logger.warning("worker \(index): cannot run on CPUs \(cpus) alone (\(error)); it runs on any")
+            }
+        }
         let loop = try EventLoop()
         let io = LoopForwarderIO(loop: loop, queriesPerSocket: snapshot.config.forwarding.queriesPerSocket)
         forwarderIO = io

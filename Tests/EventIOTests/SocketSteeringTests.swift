@@ -1,28 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-import CTestSupport
 import Glibc
 import Testing
 
 @testable import EventIO
 
 @Suite struct SocketSteeringTests {
-    /// The CPUs the calling thread may run on, in order.
-    static func allowedCPUs() -> [Int] {
-        var cpus = [Int32](repeating: 0, count: 1024)
-        let count = vpcdns_test_thread_cpus(&cpus, Int32(cpus.count))
-        return count > 0 ? cpus.prefix(Int(count)).map(Int.init) : []
-    }
-
     /// Runs the calling thread on `cpus` only.
     static func pin(to cpus: [Int]) {
-        let list = cpus.map(Int32.init)
-        #expect(vpcdns_test_pin_thread(list, Int32(list.count)) == 0)
+        #expect(throws: Never.self) { try CPUAffinity.pin(to: cpus) }
     }
 
     /// On loopback the sender's CPU receives the datagram: sent from the k-th allowed CPU, it
     /// reaches socket k mod 2 of the group, whichever source port it came from.
     @Test func datagramsGoToTheSocketOfTheReceivingCPU() throws {
-        let cpus = Self.allowedCPUs()
+        let cpus = CPUAffinity.current()
         try #require(!cpus.isEmpty)
         defer { Self.pin(to: cpus) }
         let first = try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: true)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import CTestSupport
+import EventIO
 import Glibc
 import Synchronization
 import Testing
@@ -11,21 +11,19 @@ import Testing
     /// almost all the time; the check sees it and puts it back to normal priority (root may; others
     /// are refused).
     @Test func aStarvedThreadIsRaised() throws {
-        var cpus = [Int32](repeating: 0, count: 1024)
-        let count = Int(vpcdns_test_thread_cpus(&cpus, Int32(cpus.count)))
-        try #require(count > 0)
-        let mine = Array(cpus.prefix(count))
+        let mine = CPUAffinity.current()
+        try #require(!mine.isEmpty)
         let shared = [mine[0]]
-        defer { _ = vpcdns_test_pin_thread(mine, Int32(mine.count)) }
+        defer { try? CPUAffinity.pin(to: mine) }
         let stop = Atomic<Bool>(false)
         let started = Atomic<Bool>(false)
         let thread = BackgroundThread.start(named: "test-starved") {
-            _ = vpcdns_test_pin_thread(shared, 1)
+            try? CPUAffinity.pin(to: shared)
             started.store(true, ordering: .releasing)
             while !stop.load(ordering: .acquiring) {}
         }
         while !started.load(ordering: .acquiring) { sched_yield() }
-        #expect(vpcdns_test_pin_thread(shared, 1) == 0)
+        #expect(throws: Never.self) { try CPUAffinity.pin(to: shared) }
         var begin = timespec()
         clock_gettime(CLOCK_MONOTONIC, &begin)
         var now = begin
@@ -48,7 +46,7 @@ import Testing
         default:
             Issue.record("expected the starved thread to be raised, got \(result)")
         }
-        _ = vpcdns_test_pin_thread(mine, Int32(mine.count))
+        try? CPUAffinity.pin(to: mine)
         var finished = false
         for _ in 0..<1000 where !finished {
             finished = thread.check(interval: 0.5) == .finished

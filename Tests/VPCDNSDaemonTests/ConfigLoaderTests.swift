@@ -26,6 +26,7 @@ import Testing
             allow_query: [10.0.0.0/8, "fd00::/8"]
             workers: 3
             udp_steering: hash
+            pin_workers: no
             zones:
               - zones/a.zone
               - file: /abs/b.zone
@@ -53,11 +54,12 @@ import Testing
         #expect(config.zones.map(\.path) == ["/etc/vpcdnsd/zones/a.zone", "/abs/b.zone"])
         #expect(config.zones[1].origin?.text == "b.example.")
         #expect(config.zones[1].options == ZoneOptions(fallThrough: true, awsStrictNXDomain: true))
-        #expect(config.zones[1].location.line == 7)
+        #expect(config.zones[1].location.line == 8)
         #expect(config.forwarding.upstreams?.map(\.description) == ["127.0.0.53:53", "[::1]:5300"])
         #expect(config.forwarding.policy == .random)
         #expect(config.forwarding.timeout == 0.5)
         #expect(config.forwarding.queriesPerSocket == 1)
+        #expect(!config.pinWorkers && Config().pinWorkers)
         #expect(Config().forwarding.queriesPerSocket == 32)
         #expect(config.forwarding.rules.map(\.action) == [.forward, .system])
         #expect(config.forwarding.rules[0].domain.text == "corp.example.com.")
@@ -71,6 +73,7 @@ import Testing
             colour: blue
             workers: many
             udp_steering: rss
+            pin_workers: sometimes
             forward:
               policy: fastest
               rules:
@@ -82,14 +85,15 @@ import Testing
             """
         #expect(errors(yaml) == [
             "t.yaml:1: expected ADDRESS[:PORT] (e.g. 127.0.0.1:53 or [::1]:53) in listen, found \"127.0.0.1:99999\"",
-            "t.yaml:2: unknown key \"colour\" (expected one of: listen, allow_query, workers, udp_steering, user, zones, endpoints, forward, cache, tcp, query_log, metrics, rate_limit)"
+            "t.yaml:2: unknown key \"colour\" (expected one of: listen, allow_query, workers, udp_steering, pin_workers, user, zones, endpoints, forward, cache, tcp, query_log, metrics, rate_limit)"
                 .replacingOccurrences(of: "unknown key \"colour\" (", with: "unknown key \"colour\" in the configuration ("),
             "t.yaml:3: workers must be a whole number from 0 to 256, found \"many\"",
             "t.yaml:4: udp_steering must be auto, cpu or hash, found \"rss\"",
-            "t.yaml:6: policy must be ordered or random, found \"fastest\"",
-            "t.yaml:8: the forward rule for a.example. needs upstreams",
-            "t.yaml:9: the system rule for b.example. takes no upstreams",
-            "t.yaml:12: idle_timeout must be a duration from 0.1s to 3600.0s (e.g. 2s, 500ms), found \"forever\"",
+            "t.yaml:5: pin_workers must be true or false, found \"sometimes\"",
+            "t.yaml:7: policy must be ordered or random, found \"fastest\"",
+            "t.yaml:9: the forward rule for a.example. needs upstreams",
+            "t.yaml:10: the system rule for b.example. takes no upstreams",
+            "t.yaml:13: idle_timeout must be a duration from 0.1s to 3600.0s (e.g. 2s, 500ms), found \"forever\"",
         ])
     }
 

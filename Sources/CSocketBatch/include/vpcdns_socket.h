@@ -48,6 +48,13 @@ int vpcdns_socket_options(int fd, int family, int reuse_port);
 /// the kernel's 4-tuple hash for the whole group. 0 or -1 with errno set.
 int vpcdns_steer_by_cpu(int fd, unsigned sockets);
 
+/// Writes the CPUs the calling thread may run on, ascending, to `cpus` (at most `capacity`).
+/// Their count, or -1 with errno set.
+int vpcdns_thread_cpus(int *cpus, int capacity);
+
+/// Lets the calling thread run only on the `count` CPUs in `cpus`. 0 or -1 with errno set.
+int vpcdns_pin_thread(const int *cpus, int count);
+
 /// Sets the receive buffer to `bytes` (past net.core.rmem_max when privileged). 0 or -1.
 int vpcdns_receive_buffer(int fd, int bytes);
 
