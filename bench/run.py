@@ -307,11 +307,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--latency-reps", type=int, default=5, help="5 s samples per server and workload")
+    parser.add_argument("--latency-reps", type=int, default=9, help="samples per server and workload at 5,000 QPS")
+    parser.add_argument("--latency-seconds", type=int, default=3, help="length of one latency sample")
     parser.add_argument("--quick", action="store_true", help="1 rep of 3 s, for a smoke test")
     args = parser.parse_args()
     if args.quick:
-        args.reps, args.seconds, args.latency_reps = 1, 3, 1
+        args.reps, args.seconds, args.latency_reps, args.latency_seconds = 1, 3, 1, 3
     for tool in ("dnsperf", "unbound", "dnsmasq", "nsd", "dig", "cc"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: run bench/run.sh, which installs it")
@@ -361,8 +362,10 @@ def main():
                     r["rss"] = s.rss_mib()
                     results[name][s.name].append(r)
                     print(f"rep {rep} {name:28s} {s.name:8s} {r['qps']:10.0f} qps {r['cpu_us']:6.2f} us/q", flush=True)
-        # One 5 s sample's p99 swings 2–5× on a shared 2-core machine: take the median of `reps`
-        # samples per server, alternating servers like the throughput runs.
+        # One sample's p99 swings 2–10× on a shared 2-core machine: the host stalls a virtual CPU for
+        # tens of milliseconds now and then, and one stall holds up more than 1% of a sample's
+        # queries. Take the median of many short samples per server, alternating servers like the
+        # throughput runs, so a stall spoils one sample, not the result.
         samples = {w: {s.name: [] for s in targets} for w, _ in workloads}
         for rep in range(args.latency_reps):
             for name, path in workloads:
@@ -370,11 +373,13 @@ def main():
                     qfile = path or miss_file(work, f"{s.name}-lat{rep}", 60_000)
                     if name == "forwarded, cache hit":
                         dnsperf(s, qfile, 2)
-                    samples[name][s.name].append(dnsperf(s, qfile, 5, qps=5000, verbose=True))
+                    r = dnsperf(s, qfile, args.latency_seconds, qps=5000, verbose=True)
+                    samples[name][s.name].append(r)
+                    print(f"lat {rep} {name:28s} {s.name:8s} p50 {r.get('p50', 0):.3f} p99 {r.get('p99', 0):.3f} ms", flush=True)
         latency = {w: {n: {k: statistics.median(r.get(k, 0.0) for r in runs) for k in ("p50", "p99")}
                        for n, runs in per.items()} for w, per in samples.items()}
         reload = reload_under_load(work, targets[0], servers, args)
-        report(results, latency, reload, targets, args)
+        report(results, latency, samples, reload, targets, args)
     finally:
         for s in reversed(servers):
             s.stop()
@@ -421,7 +426,7 @@ def reload_under_load(work, vpc, servers, args):
     return {"rounds": rounds, "reload_ms": reload_ms, "rss": fresh.rss_mib()}
 
 
-def report(results, latency, reload, targets, args):
+def report(results, latency, samples, reload, targets, args):
     med = lambda xs: statistics.median(xs) if xs else 0.0
     lines = ["# Benchmark results", "",
              f"Machine: {platform.node()}, {os.cpu_count()} cores, {platform.platform()}; "
@@ -431,7 +436,7 @@ def report(results, latency, reload, targets, args):
                  sh("unbound", "-V").stdout.splitlines()[0], sh("dnsmasq", "--version").stdout.splitlines()[0],
                  sh("dnsperf", "-h").stdout.splitlines()[-1] if False else "dnsperf 2.10.0"] if v) + ".",
              f"Parameters: dnsperf -c 8 -T 2 -q 100, {args.seconds} s saturating runs, {args.reps} repetitions "
-             f"alternating server order; latency at a fixed 5,000 QPS (dnsperf -Q 5000 -v, 5 s, median of {args.latency_reps} "
+             f"alternating server order; latency at a fixed 5,000 QPS (dnsperf -Q 5000 -v, {args.latency_seconds} s, median of {args.latency_reps} "
              "samples per server); all servers with 2 "
              "threads (dnsmasq has one) on loopback; NSD upstream with RRL off.", "",
              "| workload | server | median QPS | ratio to Unbound | CPU µs/query | CPU ratio | p50 ms @5k | p99 ms @5k | RSS MiB |",
@@ -456,6 +461,13 @@ def report(results, latency, reload, targets, args):
     lines += ["", "Per-repetition QPS ratios, vpcdnsd / Unbound: " + "; ".join(
         f"{w} " + ", ".join(f"{a['qps'] / b['qps']:.2f}" for a, b in zip(per["vpcdnsd"], per["unbound"]) if b["qps"])
         for w, per in results.items()) + "."]
+    # The p99 samples themselves, and how often vpcdnsd's was at or below Unbound's taken next to it.
+    lines += ["", "p99 @5k per sample, ms, sorted, vpcdnsd | Unbound:"]
+    for w, per in samples.items():
+        ours, theirs = [r.get("p99", 0.0) for r in per["vpcdnsd"]], [r.get("p99", 0.0) for r in per["unbound"]]
+        wins = sum(a <= b for a, b in zip(ours, theirs))
+        lines.append(f"- {w}: " + ", ".join(f"{x:.3f}" for x in sorted(ours)) + " | " +
+                     ", ".join(f"{x:.3f}" for x in sorted(theirs)) + f" (vpcdnsd at or below in {wins} of {len(ours)} pairs)")
     rounds = reload["rounds"]
     ratios = [r["p99"] / r["steady_p99"] for r in rounds if r["steady_p99"]]
     lost = sum(r["lost"] for r in rounds) if all(r["lost"] >= 0 for r in rounds) else -1
