@@ -77,7 +77,7 @@ public struct Config: Sendable {
     /// How the kernel spreads one address's datagrams over the workers' sockets.
     public var udpSteering: UDPSteering = .auto
     /// With datagrams steered by CPU, each worker runs only on the CPUs whose datagrams it gets.
-    public var pinWorkers = true
+    public var pinWorkers = false
     public var zones: [ZoneFile] = []
     public var endpoints: [InterfaceEndpoint] = []
     public var endpointLocations: [SourceLocation] = []

@@ -372,11 +372,11 @@ def thread_cpus(pid):
 
 def test_workers_run_on_the_cpus_steered_to_them(start_daemon):
     """Steered by CPU, worker k may run only on the CPUs at ranks k, k + 2, … of those the daemon
-    may use (the ones whose datagrams it gets); the main thread keeps them all. pin_workers: false
-    leaves every worker free."""
+    may use (the ones whose datagrams it gets); the main thread keeps them all. By default every
+    worker is free."""
     cpus = sorted(os.sched_getaffinity(0))
-    pinned = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_steering: cpu\n"))
-    free = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_steering: cpu\npin_workers: false\n"))
+    pinned = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_steering: cpu\npin_workers: true\n"))
+    free = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_steering: cpu\n"))
     expected = [set(cpus[k::2]) or set(cpus) for k in range(2)]
     threads = thread_cpus(pinned.process.pid)
     assert [threads[f"vpcdnsd-w{k}"] for k in range(2)] == expected, threads

@@ -26,7 +26,7 @@ import Testing
             allow_query: [10.0.0.0/8, "fd00::/8"]
             workers: 3
             udp_steering: hash
-            pin_workers: no
+            pin_workers: yes
             zones:
               - zones/a.zone
               - file: /abs/b.zone
@@ -59,7 +59,7 @@ import Testing
         #expect(config.forwarding.policy == .random)
         #expect(config.forwarding.timeout == 0.5)
         #expect(config.forwarding.queriesPerSocket == 1)
-        #expect(!config.pinWorkers && Config().pinWorkers)
+        #expect(config.pinWorkers && !Config().pinWorkers)
         #expect(Config().forwarding.queriesPerSocket == 32)
         #expect(config.forwarding.rules.map(\.action) == [.forward, .system])
         #expect(config.forwarding.rules[0].domain.text == "corp.example.com.")
