@@ -109,9 +109,9 @@ public final class Daemon {
         }
         let ready = DispatchSemaphore(value: 0)
         let failure = StartupFailure()
-        // Steered by CPU, a worker's datagrams arrive on its CPUs: run it there too, and the wake-up
-        // and the reply stay on the core that received the query (Knot's socket-affinity pairs
-        // sockets with CPUs the same way; NSD's cpu-affinity pins its servers).
+        // Steered by CPU, a worker's datagrams arrive on its CPUs; with pin_workers it runs there
+        // too, and the wake-up and the reply stay on the core that received the query (off by
+        // default: see the README for what it did and did not buy).
         let pinned = config.pinWorkers && sockets.contains { $0.byCPU }
         let cpusOf = (0..<workerCount).map { pinned ? UDPSteering.cpus(forWorker: $0, of: workerCount, allowed: allowed) : [] }
         workers = (0..<workerCount).map { i in

@@ -188,6 +188,7 @@ final class Worker: @unchecked Sendable {
     /// overlap with.
     private func prefetch(_ batch: UDPServer.Batch) {
         guard batch.count > 1 else { return }
+        refreshSnapshot()  // the first batch after a reload reads the new tables, not the old
         withUnsafeTemporaryAllocation(of: FastPath.QuestionHashes.self, capacity: batch.count) { questions in
             fastPath._withUnsafeGuaranteedRef { fastPath in
                 for i in 0..<batch.count {
