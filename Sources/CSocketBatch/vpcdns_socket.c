@@ -103,23 +103,19 @@ int vpcdns_socket_options(int fd, int family, int reuse_port) {
     return 0;
 }
 
-int vpcdns_steer_by_cpu(int fd, unsigned sockets) {
-    if (sockets == 0) { errno = EINVAL; return -1; }
-    // The CPUs this process may run on, in order: the k-th goes to socket k mod `sockets`, so a
-    // cpuset like {3, 7} still spreads over two workers. A CPU outside the set (another process's
-    // sender on loopback, an interrupt elsewhere) goes to socket cpu mod `sockets`.
-    cpu_set_t allowed;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) CPU_ZERO(&allowed);
+int vpcdns_steer_by_cpu(int fd, unsigned sockets, const int *cpus, int count) {
+    if (sockets == 0 || count < 0) { errno = EINVAL; return -1; }
+    // The k-th of `cpus` goes to socket k mod `sockets`, so a cpuset like {3, 7} still spreads
+    // over two workers. A CPU not listed (another process's sender on loopback, an interrupt
+    // elsewhere) goes to socket cpu mod `sockets`.
     enum { most = (BPF_MAXINSNS - 3) / 2 };
     struct sock_filter code[3 + 2 * most];
-    unsigned n = 0, k = 0;
+    unsigned n = 0;
     code[n++] = (struct sock_filter){ BPF_LD | BPF_W | BPF_ABS, 0, 0, (unsigned)(SKF_AD_OFF + SKF_AD_CPU) };
-    for (unsigned cpu = 0; cpu < CPU_SETSIZE && k < most; cpu++) {
-        if (!CPU_ISSET(cpu, &allowed)) continue;
+    for (int k = 0; k < count && k < most; k++) {
         // if A == cpu: return k mod sockets (the next instruction); else skip it.
-        code[n++] = (struct sock_filter){ BPF_JMP | BPF_JEQ | BPF_K, 0, 1, cpu };
-        code[n++] = (struct sock_filter){ BPF_RET | BPF_K, 0, 0, k % sockets };
-        k++;
+        code[n++] = (struct sock_filter){ BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (unsigned)cpus[k] };
+        code[n++] = (struct sock_filter){ BPF_RET | BPF_K, 0, 0, (unsigned)k % sockets };
     }
     code[n++] = (struct sock_filter){ BPF_ALU | BPF_MOD | BPF_K, 0, 0, sockets };
     code[n++] = (struct sock_filter){ BPF_RET | BPF_A, 0, 0, 0 };

@@ -60,11 +60,13 @@ public final class Socket: @unchecked Sendable {
     deinit { close(fd) }
 
     /// Makes this datagram socket's SO_REUSEPORT group (`sockets` of them, numbered in the order
-    /// they were bound) hand each datagram to the socket of the CPU that received it, by that CPU's
-    /// rank among those the process may run on, mod `sockets`; the kernel's 4-tuple hash otherwise.
+    /// they were bound) hand each datagram to the socket of the CPU that received it: that CPU's
+    /// rank in `cpus` (the process's, `CPUAffinity.current()`), mod `sockets`; a CPU not in `cpus`,
+    /// its number mod `sockets`.
     /// - Throws: `EventIOError` when the kernel refuses the program (before Linux 4.5, or no BPF).
-    public func steerByCPU(sockets: Int) throws(EventIOError) {
-        guard vpcdns_steer_by_cpu(fd, UInt32(sockets)) == 0 else {
+    public func steerByCPU(sockets: Int, cpus: [Int]) throws(EventIOError) {
+        let list = cpus.map { Int32(clamping: $0) }
+        guard vpcdns_steer_by_cpu(fd, UInt32(sockets), list, Int32(list.count)) == 0 else {
             throw EventIOError(call: "setsockopt SO_ATTACH_REUSEPORT_CBPF", errno: errno)
         }
     }

@@ -77,14 +77,15 @@ public final class Daemon {
         }
         let config = snapshot.config
         // Workers default to Foundation's count, which heeds a cgroup CPU quota; steering by CPU
-        // ranks the CPUs the process may run on (its affinity), as the kernel program does.
+        // ranks the CPUs the process may run on (its affinity), for the kernel program and pinning.
         let cpus = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let allowed = CPUAffinity.current()
         let workerCount = config.workers > 0 ? config.workers : cpus
         let sockets: [Listener]
         do {
             sockets = try bindListeners(
-                config.listen, workers: workerCount, steering: config.udpSteering, cpus: allowed.isEmpty ? cpus : allowed.count)
+                config.listen, workers: workerCount, steering: config.udpSteering, cpus: allowed.isEmpty ? cpus : allowed.count,
+                ranked: allowed)
             if let user = config.user { try Privileges.drop(to: user, logger: logger) }
         } catch {
             logger.error("cannot start: \(error)")
@@ -157,7 +158,10 @@ public final class Daemon {
 
     /// One UDP and one TCP socket per worker and address, all with SO_REUSEPORT. Port 0 is resolved
     /// by the first socket so every worker shares the port the kernel chose.
-    private func bindListeners(_ addresses: [SocketAddress], workers: Int, steering: UDPSteering, cpus: Int) throws -> [Listener] {
+    /// Steering by CPU ranks the CPUs as in `ranked`, the list that pins workers too.
+    private func bindListeners(
+        _ addresses: [SocketAddress], workers: Int, steering: UDPSteering, cpus: Int, ranked: [Int]
+    ) throws -> [Listener] {
         var result: [Listener] = []
         for requested in addresses {
             var address = requested
@@ -172,7 +176,7 @@ public final class Daemon {
             var byCPU = steering.steersByCPU(address, workers: workers, cpus: cpus)
             if byCPU {
                 do {
-                    try udp[0].steerByCPU(sockets: workers)
+                    try udp[0].steerByCPU(sockets: workers, cpus: ranked)
                 } catch {
                     byCPU = false
                     logger.warning("udp_steering: \(error); the kernel's hash spreads \(address)'s datagrams instead")

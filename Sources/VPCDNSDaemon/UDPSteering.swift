@@ -28,8 +28,8 @@ public enum UDPSteering: String, Sendable, CaseIterable {
     }
 
     /// The CPUs whose datagrams steering by CPU hands to worker `index` of `workers`: the CPUs at
-    /// ranks index, index + workers, … in `allowed` (the process's CPUs, ascending), as
-    /// `vpcdns_steer_by_cpu` numbers them. Empty for a worker past the last CPU.
+    /// ranks index, index + workers, … in `allowed` (the process's CPUs, ascending: the list
+    /// `Socket.steerByCPU` was given). Empty for a worker past the last CPU.
     public static func cpus(forWorker index: Int, of workers: Int, allowed: [Int]) -> [Int] {
         guard workers > 0 else { return [] }
         return allowed.enumerated().filter { $0.offset % workers == index }.map(\.element)

@@ -18,7 +18,7 @@ import Testing
         defer { Self.pin(to: cpus) }
         let first = try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: true)
         let second = try Socket(binding: first.localAddress, datagram: true, reusePort: true)
-        try first.steerByCPU(sockets: 2)
+        try first.steerByCPU(sockets: 2, cpus: cpus)
         let group = [first, second]
         for (rank, cpu) in cpus.prefix(2).enumerated() {
             Self.pin(to: [cpu])

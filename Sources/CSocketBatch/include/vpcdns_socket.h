@@ -43,10 +43,10 @@ int vpcdns_socket_options(int fd, int family, int reuse_port);
 
 
 /// Makes the SO_REUSEPORT group of `fd` (sockets numbered in the order they were bound) hand each
-/// datagram to socket k mod `sockets`, where k is the rank, among the CPUs this process may run on,
-/// of the CPU that received it: the receiving CPU's worker, with no hop to another core. Replaces
-/// the kernel's 4-tuple hash for the whole group. 0 or -1 with errno set.
-int vpcdns_steer_by_cpu(int fd, unsigned sockets);
+/// datagram to socket k mod `sockets`, where k is the rank in `cpus` (`count` of them) of the CPU
+/// that received it: the receiving CPU's worker, with no hop to another core. Replaces the kernel's
+/// 4-tuple hash for the whole group. 0 or -1 with errno set.
+int vpcdns_steer_by_cpu(int fd, unsigned sockets, const int *cpus, int count);
 
 /// Writes the CPUs the calling thread may run on, ascending, to `cpus` (at most `capacity`).
 /// Their count, or -1 with errno set.
