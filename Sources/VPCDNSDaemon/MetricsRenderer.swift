@@ -30,6 +30,10 @@ enum MetricsRenderer {
                 let n = sum { $0.rcode(code) }
                 return n > 0 || code <= 5 ? ("rcode=\"\(RCode(UInt16(code)))\"", n) : nil
             })
+        family("vpcdnsd_rate_limited_total", "counter", "UDP queries response rate limiting did not answer: dropped, or slipped (an empty TC=1 reply).", [
+            ("action=\"drop\"", sum { $0.rateLimitedDropped }),
+            ("action=\"slip\"", sum { $0.rateLimitedSlipped }),
+        ])
         var typeSamples = WorkerMetrics.trackedTypes.enumerated().map { i, type in
             ("qtype=\"\(type)\"", sum { $0.type(i) })
         }

@@ -224,8 +224,12 @@ final class Worker: @unchecked Sendable {
         let client = ClientAddress(high: from.high, low: from.low, isIPv6: from.isIPv6)
         switch limiter.check(client, now: monotonicSeconds()) {
         case .allow: break
-        case .drop: return 0
-        case .slip: return Worker.slipReply(request, into: out)
+        case .drop:
+            metrics.countRateLimited(slipped: false)
+            return 0
+        case .slip:
+            metrics.countRateLimited(slipped: true)
+            return Worker.slipReply(request, into: out)
         }
         let outcome = fastPath._withUnsafeGuaranteedRef {
             $0.answer(request, client: client, tcp: false, rotation: rotation, into: out)

@@ -14,11 +14,13 @@ final class WorkerMetrics: @unchecked Sendable {
     static let paths = ResolvedBy.allCases
     static let rcodeCount = 24
 
-    // The block: UDP, TCP, then each RCODE, each tracked type and `other`, each path.
+    // The block: UDP, TCP, then each RCODE, each tracked type and `other`, each path, then the
+    // datagrams response rate limiting dropped and slipped.
     private static let rcodeBase = 2
     private static let typeBase = rcodeBase + rcodeCount
     private static let pathBase = typeBase + trackedTypes.count + 1
-    private static let size = pathBase + paths.count
+    private static let limitedBase = pathBase + paths.count
+    private static let size = limitedBase + 2
     private let counters: UnsafeMutablePointer<UnsafeAtomic<Int>.Storage>
 
     /// The forwarder's counters and down upstreams, copied by the worker once a second.
@@ -47,6 +49,12 @@ final class WorkerMetrics: @unchecked Sendable {
         bump(WorkerMetrics.pathBase + (WorkerMetrics.paths.firstIndex(of: path) ?? 0))
     }
 
+    /// A UDP query that response rate limiting did not answer: dropped, or slipped (an empty TC=1
+    /// reply). Not a query answered: `udp` leaves it out.
+    func countRateLimited(slipped: Bool) {
+        bump(WorkerMetrics.limitedBase + (slipped ? 1 : 0))
+    }
+
     // Reads, from any thread.
     var udp: Int { counter(0).load(ordering: .relaxed) }
     var tcp: Int { counter(1).load(ordering: .relaxed) }
@@ -54,4 +62,6 @@ final class WorkerMetrics: @unchecked Sendable {
     /// Index `trackedTypes.count` is `other`.
     func type(_ index: Int) -> Int { counter(WorkerMetrics.typeBase + index).load(ordering: .relaxed) }
     func path(_ index: Int) -> Int { counter(WorkerMetrics.pathBase + index).load(ordering: .relaxed) }
+    var rateLimitedDropped: Int { counter(WorkerMetrics.limitedBase).load(ordering: .relaxed) }
+    var rateLimitedSlipped: Int { counter(WorkerMetrics.limitedBase + 1).load(ordering: .relaxed) }
 }

@@ -4,8 +4,11 @@ import random
 import socket
 import struct
 import time
+import urllib.request
 
 from conftest import SEED_ENDPOINT, config, dig, wait_for
+from test_service import parse_prometheus
+from upstreams import free_port
 from wire import peer_closed, query, report, rss_kib
 
 
@@ -142,9 +145,16 @@ def test_connection_cap(start_daemon):
 
 def test_response_rate_limit_slips_and_drops(start_daemon):
     """With loopback not exempt and 20 responses/s, a flood gets ~burst answers, every 2nd excess
-    response as an empty TC=1 reply, the rest dropped; TCP still answers."""
+    response as an empty TC=1 reply, the rest dropped; TCP still answers. /metrics counts the
+    datagrams slipped and dropped, and only the answered ones as queries."""
+    port = free_port()
     d = start_daemon(config(endpoints=SEED_ENDPOINT,
-                            extra="rate_limit: {responses_per_second: 20, burst: 20, slip: 2, exempt: []}\n"))
+                            extra=f"metrics: 127.0.0.1:{port}\n"
+                                  "rate_limit: {responses_per_second: 20, burst: 20, slip: 2, exempt: []}\n"))
+
+    def metrics():
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            return parse_prometheus(response.read().decode())
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(0.5)
     for qid in range(200):
@@ -163,5 +173,9 @@ def test_response_rate_limit_slips_and_drops(start_daemon):
     assert 20 <= full <= 40, (full, slipped)
     assert 60 <= slipped <= 100, (full, slipped)
     report(test="response rate limit", sent=200, answered=full, slipped=slipped, dropped=200 - full - slipped)
+    counted = metrics()
+    assert counted['vpcdnsd_rate_limited_total{action="slip"}'] == slipped
+    assert counted['vpcdnsd_rate_limited_total{action="drop"}'] == 200 - full - slipped
+    assert counted['vpcdnsd_queries_total{transport="udp"}'] == full
     answer = dig(d.port, "execute-api.us-east-1.amazonaws.com", "A", "+tcp")
     assert answer.rdata("A") == ["10.0.1.15", "10.0.2.27"]
