@@ -505,7 +505,7 @@ def report(results, latency, samples, reload, targets, args):
     # tail is, and how many windows stalled while it served (the echo responder's count is the host's).
     lines += ["", f"The same samples outside host stalls (without the {STALL_WINDOW}-response windows, 50 ms at 5,000 QPS, "
               f"that hold a response over {STALL_SECONDS * 1000:.1f} ms): median p99 ms, and the median number of stalled windows out of "
-              f"of {med([r.get('windows', 0) for r in samples[next(iter(samples))]['vpcdnsd']]):.0f}, "
+              f"{med([r.get('windows', 0) for r in samples[next(iter(samples))]['vpcdnsd']]):.0f}, "
               "vpcdnsd / Unbound / echo. Not the target's measure: a server's own slow answers also stall a window, "
               "so compare the counts too."]
     for w, per in samples.items():
