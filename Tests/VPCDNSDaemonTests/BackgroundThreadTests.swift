@@ -56,17 +56,24 @@ import Testing
     }
 
     /// A thread that sleeps (as one blocked on a lock does) gets no CPU but is not starved: it is
-    /// left at idle priority.
-    @Test func aSleepingThreadIsLeftAlone() {
-        let stop = Atomic<Bool>(false)
+    /// left at idle priority. It blocks in one read until the test lets it go: a thread that woke
+    /// every few milliseconds would, at idle priority on a machine busy with the other tests, be
+    /// found runnable and starved at the checks, which is what it then would be.
+    @Test func aSleepingThreadIsLeftAlone() throws {
+        var fds: [Int32] = [-1, -1]
+        try #require(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let reader = fds[0]
         let thread = BackgroundThread.start(named: "test-sleeping") {
-            while !stop.load(ordering: .acquiring) { usleep(10_000) }
+            var byte: UInt8 = 0
+            while read(reader, &byte, 1) < 0 && errno == EINTR {}
         }
         for _ in 0..<3 {
             usleep(500_000)
             #expect(thread.check(interval: 0.5) == .running)
         }
-        stop.store(true, ordering: .releasing)
+        var byte: UInt8 = 1
+        try #require(write(fds[1], &byte, 1) == 1)
         var finished = false
         for _ in 0..<1000 where !finished {
             finished = thread.check(interval: 0.5) == .finished
