@@ -14,11 +14,9 @@ Workloads: hits spread over the whole zone, hits on 1,000 names of it, NXDOMAIN.
 each daemon is stopped by PID before the next starts.
 Usage: bench/lookup_scale.py [--sizes 1000,100000,1000000] [--no-callgrind] [--seconds 5] [--reps 3]"""
 import argparse
-import os
 import random
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -26,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-VPCDNSD = Path(os.environ.get("VPCDNSD", ROOT / ".build" / "release" / "vpcdnsd"))
-IP, PORT = "127.0.10.31", 5353
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run  # noqa: E402  (the bench's Server, dnsperf and binary)
+
+IP = "127.0.10.31"
 ANSWER_SYMBOL = "$s9DNSEngine8FastPathC6answer_6client3tcp8rotation4intoAA0B7OutcomeOSW_AA13ClientAddressVSbSiSwtF"
 QUERIES = 200_000
 
@@ -59,45 +57,20 @@ def write_queries(work, records):
     return paths
 
 
-class Server:
-    def __init__(self, work, zone, prefix=(), binary=VPCDNSD):
-        conf = work / "vpcdnsd.yaml"
-        conf.write_text(f'listen: ["{IP}:{PORT}"]\nworkers: 2\nallow_query: [127.0.0.0/8]\n'
-                        f"zones:\n  - file: {zone}\n    origin: big.test\n")
-        self.log = work / f"vpcdnsd-{time.monotonic_ns()}.log"
-        self.process = subprocess.Popen([*prefix, str(binary), "--config", str(conf)], stdout=self.log.open("w"),
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 900  # a million records under valgrind take minutes
-        while "ready:" not in self.log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                sys.exit(f"vpcdnsd did not start:\n{self.log.read_text()[-2000:]}")
-            time.sleep(0.2)
-
-    def cpu_ticks(self):
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-
-    def rss_mib(self):
-        return int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{self.process.pid}/status").read_text()).group(1)) / 1024
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def dnsperf(queries, seconds, qps=None):
-    argv = ["dnsperf", "-s", IP, "-p", str(PORT), "-d", str(queries), "-l", str(seconds), "-t", "2"]
-    argv += ["-Q", str(qps), "-c", "1", "-T", "1"] if qps else ["-c", "8", "-T", "2", "-q", "100"]
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60).stdout
-    completed = re.search(r"Queries completed:\s+(\d+)", out)
-    qps_seen = re.search(r"Queries per second:\s+([\d.]+)", out)
-    return int(completed.group(1)) if completed else 0, float(qps_seen.group(1)) if qps_seen else 0.0
+def start(work, zone, prefix=(), binary=run.VPCDNSD):
+    """vpcdnsd on `zone` (under `prefix`, e.g. valgrind), once it says it is ready."""
+    conf = work / "vpcdnsd.yaml"
+    conf.write_text(f'listen: ["{IP}:{run.PORT}"]\nworkers: 2\nallow_query: [127.0.0.0/8]\n'
+                    f"zones:\n  - file: {zone}\n    origin: big.test\n")
+    log = work / f"vpcdnsd-{time.monotonic_ns()}.log"
+    server = run.Server("vpcdnsd", [*prefix, str(binary), "--config", str(conf)], IP, log)
+    deadline = time.monotonic() + 900  # a million records under valgrind take minutes
+    while "ready:" not in log.read_text():
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            sys.exit(f"vpcdnsd did not start:\n{log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    return server
 
 
 def callgrind_ir(work, zone, queries):
@@ -109,15 +82,15 @@ def callgrind_ir(work, zone, queries):
     # symbols, which is all --toggle-collect needs.
     binary = work / "vpcdnsd-nodebug"
     if not binary.exists():
-        subprocess.run(["objcopy", "--strip-debug", str(VPCDNSD), str(binary)], check=True)
-    server = Server(work, zone, ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+        subprocess.run(["objcopy", "--strip-debug", str(run.VPCDNSD), str(binary)], check=True)
+    server = start(work, zone, ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
                                  f"--toggle-collect={ANSWER_SYMBOL}"], binary=binary)
     ir = {}
     try:
         pid = str(server.process.pid)
         for name, path in queries.items():
             subprocess.run(["callgrind_control", "--zero", pid], check=True, capture_output=True, timeout=120)
-            answered, _ = dnsperf(path, 5, qps=2_000)
+            answered = run.dnsperf(server, path, 5, qps=2_000)["completed"]
             before = set(work.glob(f"{out.name}*"))
             subprocess.run(["callgrind_control", "--dump", pid], check=True, capture_output=True, timeout=120)
             dumped = sorted(set(work.glob(f"{out.name}*")) - before)
@@ -142,24 +115,23 @@ def main():
     if missing:
         sys.exit(f"missing: {', '.join(missing)} (bench/run.sh installs dnsperf; apt-get install valgrind binutils, "
                  "or pass --no-callgrind)")
-    if not VPCDNSD.exists():
-        sys.exit(f"{VPCDNSD} is missing: swift build -c release --product vpcdnsd")
+    if not run.VPCDNSD.exists():
+        sys.exit(f"{run.VPCDNSD} is missing: swift build -c release --product vpcdnsd")
     work = Path(tempfile.mkdtemp(prefix="vpcdns-lookup-"))
     rows = []
     for records in sizes:
         zone = write_zone(work, records)
         queries = write_queries(work, records)
         ir = {} if args.no_callgrind else callgrind_ir(work, zone, queries)
-        server = Server(work, zone)
+        server = start(work, zone)
         try:
             runs = {name: [] for name in queries}
             for name, path in queries.items():
-                dnsperf(path, 1)  # warm up
+                run.dnsperf(server, path, 1)  # warm up
             for rep in range(args.reps):
                 for name, path in (queries.items() if rep % 2 == 0 else reversed(queries.items())):
-                    ticks = server.cpu_ticks()
-                    completed, qps = dnsperf(path, args.seconds)
-                    cpu_us = (server.cpu_ticks() - ticks) * 1e6 / CLK_TCK / completed if completed else 0.0
+                    r = run.dnsperf(server, path, args.seconds)
+                    qps, cpu_us = r["qps"], r["cpu_us"]
                     runs[name].append((qps, cpu_us))
                     print(f"{records:>9,} {name:9s} {qps:10.0f} qps {cpu_us:6.2f} us/q", flush=True)
             rss = server.rss_mib()

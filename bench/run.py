@@ -388,8 +388,8 @@ def main():
                     print(f"rep {rep} {name:28s} {s.name:8s} {r['qps']:10.0f} qps {r['cpu_us']:6.2f} us/q", flush=True)
         # One sample's p99 swings 2–10× on a shared 2-core machine: the host stalls a virtual CPU for
         # tens of milliseconds now and then, and one stall holds up more than 1% of a sample's
-        # queries. Take the median of many short samples per server, alternating servers like the
-        # throughput runs, so a stall spoils one sample, not the result.
+        # queries. Take the median of many short samples per server, the servers taking turns, so a
+        # stall spoils one sample, not the result.
         # The echo responder's p99 is the floor: the kernel's and the host's share of the tail alone.
         def latency_servers(workload):
             return targets if workload == "forwarded, cache miss" else targets + [echo]
