@@ -104,7 +104,7 @@ extension QueryEngine {
     private func glue(for ns: RRSet, in zone: Zone) -> [ResourceRecord] {
         var records: [ResourceRecord] = []
         for case .ns(let target) in ns.rdatas where target.isSubdomain(of: zone.origin) {
-            for set in zone.rrsets(at: target) ?? [] where set.type == .A || set.type == .AAAA {
+            for set in zone.rrsets(at: target) ?? RRSetList() where set.type == .A || set.type == .AAAA {
                 records += set.records
             }
         }
@@ -116,7 +116,7 @@ extension QueryEngine {
         guard set.rdatas.count > 1, set.type == .A || set.type == .AAAA else { return set }
         let shift = abs(rotation % set.rdatas.count)
         var copy = set
-        copy.rdatas = Array(set.rdatas[shift...] + set.rdatas[..<shift])
+        copy.rdatas = SmallArray(set.rdatas[shift...] + set.rdatas[..<shift])
         return copy
     }
 }

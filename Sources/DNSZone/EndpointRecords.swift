@@ -144,8 +144,8 @@ public enum EndpointRecords {
 
     private static func addresses(_ owner: DNSName, v4: [IPv4Address], v6: [IPv6Address]) -> [RRSet] {
         var sets: [RRSet] = []
-        if !v4.isEmpty { sets.append(RRSet(name: owner, type: .A, ttl: ttl, rdatas: v4.map { .a($0) })) }
-        if !v6.isEmpty { sets.append(RRSet(name: owner, type: .AAAA, ttl: ttl, rdatas: v6.map { .aaaa($0) })) }
+        if !v4.isEmpty { sets.append(RRSet(name: owner, type: .A, ttl: ttl, rdatas: SmallArray(v4.map { .a($0) }))) }
+        if !v6.isEmpty { sets.append(RRSet(name: owner, type: .AAAA, ttl: ttl, rdatas: SmallArray(v6.map { .aaaa($0) }))) }
         return sets
     }
 

@@ -6,9 +6,10 @@ public struct RRSet: Hashable, Sendable {
     public var name: DNSName
     public var type: RRType
     public var ttl: UInt32
-    public var rdatas: [RData]
+    /// The records' data; nearly every RRset holds one, kept inline.
+    public var rdatas: SmallArray<RData>
 
-    public init(name: DNSName, type: RRType, ttl: UInt32, rdatas: [RData]) {
+    public init(name: DNSName, type: RRType, ttl: UInt32, rdatas: SmallArray<RData>) {
         self.name = name
         self.type = type
         self.ttl = ttl

@@ -1,25 +1,36 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNSCore
 
-/// The RRsets of one name, kept as a small array in type order: a name rarely owns more than a few
-/// types, and an array costs one allocation where a dictionary costs several.
-struct RRSetList: Sendable {
-    private(set) var values: [RRSet] = []
+/// The RRsets of one name, in type order. Most names own a single type, so the list keeps its first
+/// RRset inline (`SmallArray`).
+public struct RRSetList: RandomAccessCollection, Sendable {
+    private var sets: SmallArray<RRSet> = []
 
-    var isEmpty: Bool { values.isEmpty }
-    var keys: [RRType] { values.map(\.type) }
+    public init() {}
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { sets.endIndex }
+    public subscript(position: Int) -> RRSet { sets[position] }
+
+    var keys: [RRType] { map(\.type) }
+
+    /// Where the RRset of `type` is, or nil.
+    private func position(of type: RRType) -> Int? {
+        sets.firstIndex { $0.type == type }
+    }
+
+    /// Where an RRset of `type` (not held) belongs in type order.
+    private func insertionPoint(for type: RRType) -> Int {
+        sets.firstIndex { $0.type.rawValue > type.rawValue } ?? sets.endIndex
+    }
 
     subscript(type: RRType) -> RRSet? {
-        get {
-            for set in values where set.type == type { return set }
-            return nil
-        }
+        get { position(of: type).map { sets[$0] } }
         set {
-            if let index = values.firstIndex(where: { $0.type == type }) {
-                if let newValue { values[index] = newValue } else { values.remove(at: index) }
+            if let at = position(of: type) {
+                if let newValue { sets[at] = newValue } else { sets.remove(at: at) }
             } else if let newValue {
-                let at = values.firstIndex { $0.type.rawValue > type.rawValue } ?? values.endIndex
-                values.insert(newValue, at: at)
+                sets.insert(newValue, at: insertionPoint(for: type))
             }
         }
     }
@@ -28,18 +39,13 @@ struct RRSetList: Sendable {
     /// and the RRset keeps the TTL of its first record (RFC 2181 §5.2). Returns whether it was added.
     @discardableResult
     mutating func add(_ record: ResourceRecord) -> Bool {
-        if let index = values.firstIndex(where: { $0.type == record.type }) {
-            if values[index].rdatas.contains(record.rdata) { return false }
-            values[index].rdatas.append(record.rdata)
+        guard let at = position(of: record.type) else {
+            let set = RRSet(name: record.name, type: record.type, ttl: record.ttl, rdatas: [record.rdata])
+            sets.insert(set, at: insertionPoint(for: record.type))
             return true
         }
-        let set = RRSet(name: record.name, type: record.type, ttl: record.ttl, rdatas: [record.rdata])
-        if values.isEmpty {
-            values = [set]  // most names own one type: a literal skips the general insert
-            return true
-        }
-        let at = values.firstIndex { $0.type.rawValue > record.type.rawValue } ?? values.endIndex
-        values.insert(set, at: at)
+        if sets[at].rdatas.contains(record.rdata) { return false }
+        sets[at].rdatas.append(record.rdata)
         return true
     }
 }

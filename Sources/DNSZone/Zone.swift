@@ -56,13 +56,13 @@ public final class Zone: Sendable {
 
     /// Every record, in canonical order (RFC 4034 §6.1) of owner, then by type number.
     public var records: [ResourceRecord] {
-        names.indices.sorted { names[$0] < names[$1] }.flatMap { nodes[$0].rrsets.values.flatMap(\.records) }
+        names.indices.sorted { names[$0] < names[$1] }.flatMap { nodes[$0].rrsets.flatMap(\.records) }
     }
 
     /// Calls `body` with every name the zone holds (empty non-terminals too), its `wireHash`, and
-    /// its RRsets in type order; the arrays are shared with the zone, not copied.
-    public func forEachName(_ body: (DNSName, UInt64, [RRSet]) -> Void) {
-        for at in names.indices { body(names[at], hashes[at], nodes[at].rrsets.values) }
+    /// its RRsets in type order; the RRsets are shared with the zone, not copied.
+    public func forEachName(_ body: (DNSName, UInt64, RRSetList) -> Void) {
+        for at in names.indices { body(names[at], hashes[at], nodes[at].rrsets) }
     }
 
     /// Names held, empty non-terminals included.
@@ -72,8 +72,8 @@ public final class Zone: Sendable {
     public var hasDelegations: Bool { !cuts.isEmpty }
 
     /// Every RRset at `name` exactly (no wildcard), or nil when the name does not exist.
-    public func rrsets(at name: DNSName) -> [RRSet]? {
-        node(name).map { $0.rrsets.values }
+    public func rrsets(at name: DNSName) -> RRSetList? {
+        node(name)?.rrsets
     }
 
     /// Looks up (name, type) per RFC 1034 §4.3.2 with RFC 4592 wildcards.

@@ -15,7 +15,7 @@ public enum ZoneBuilder {
     /// Route 53's four name servers (TTL 172800).
     public static func defaultNS(origin: DNSName) -> RRSet {
         let names = ["ns-1536.awsdns-00.co.uk.", "ns-0.awsdns-00.com.", "ns-1024.awsdns-00.org.", "ns-512.awsdns-00.net."]
-        return RRSet(name: origin, type: .NS, ttl: 172_800, rdatas: names.map { .ns(try! DNSName(parsing: $0)) })
+        return RRSet(name: origin, type: .NS, ttl: 172_800, rdatas: SmallArray(names.map { .ns(try! DNSName(parsing: $0)) }))
     }
 
     /// Builds a zone from records already parsed (see `ZoneAssembly`).
