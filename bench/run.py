@@ -78,8 +78,12 @@ class Server:
         return self.process.pid
 
     def cpu_ticks(self):
+        return sum(self.cpu_split())
+
+    def cpu_split(self):
+        """(user, kernel) clock ticks the process has used."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
+        return int(fields[11]), int(fields[12])  # utime, stime
 
     def rss_mib(self):
         m = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{self.pid}/status").read_text())
@@ -303,9 +307,10 @@ def dnsperf(server, queryfile, seconds, qps=None, verbose=False):
     argv += ["-Q", str(qps), "-c", "4", "-T", "1"] if qps else ["-c", "8", "-T", "2", "-q", "100"]
     if verbose:
         argv.append("-v")
-    ticks = server.cpu_ticks()
+    user, kernel = server.cpu_split()
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60).stdout
-    ticks = server.cpu_ticks() - ticks
+    user, kernel = (a - b for a, b in zip(server.cpu_split(), (user, kernel)))
+    ticks = user + kernel
     def number(pattern):
         m = re.search(pattern, out)
         return float(m.group(1)) if m else 0.0
@@ -315,6 +320,7 @@ def dnsperf(server, queryfile, seconds, qps=None, verbose=False):
         "completed": completed,
         "lost": number(r"Queries lost:\s+(\d+)"),
         "cpu_us": (ticks * 1e6 / CLK_TCK) / completed if completed else 0.0,
+        "user_us": (user * 1e6 / CLK_TCK) / completed if completed else 0.0,
         "max_latency": number(r"Average Latency \(s\):\s+[\d.]+ \(min [\d.]+, max ([\d.]+)\)"),
     }
     if verbose:
@@ -458,10 +464,17 @@ def reload_under_load(work, vpc, servers, args):
     return {"rounds": rounds, "reload_ms": reload_ms, "rss": fresh.rss_mib()}
 
 
+def cpu_model():
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
 def report(results, latency, samples, reload, targets, args):
     med = lambda xs: statistics.median(xs) if xs else 0.0
     lines = ["# Benchmark results", "",
-             f"Machine: {platform.node()}, {os.cpu_count()} cores, {platform.platform()}; "
+             f"Machine: {platform.node()}, {os.cpu_count()} cores ({cpu_model()}), {platform.platform()}; "
              f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
              "Versions: " + "; ".join(v for v in [
                  sh(str(VPCDNSD), "--version").stdout.strip() and f"vpcdnsd {sh(str(VPCDNSD), '--version').stdout.strip()}",
@@ -489,6 +502,12 @@ def report(results, latency, samples, reload, targets, args):
               for w, per in results.items() if ECHO in per]
     lines += ["", "CPU per query over the echo responder's (1.00 is the kernel's cost alone), vpcdnsd / Unbound: " + "; ".join(
         f"{w} {v:.2f} / {u:.2f}" for w, v, u in floors) + "."]
+    # Where each server's CPU goes: its own code (user time) or the kernel's socket and scheduling work
+    # (system time, which includes waking dnsperf on loopback).
+    lines += ["", "CPU µs per query in user space (the server's own code) + in the kernel, vpcdnsd / Unbound / echo: " + "; ".join(
+        f"{w} " + " / ".join(
+            f"{med([r['user_us'] for r in per[n]]):.2f} + {med([r['cpu_us'] - r['user_us'] for r in per[n]]):.2f}"
+            for n in ("vpcdnsd", "unbound", ECHO)) for w, per in results.items() if ECHO in per) + "."]
     # Paired ratios: each repetition's vpcdnsd run against the Unbound run next to it.
     lines += ["", "Per-repetition QPS ratios, vpcdnsd / Unbound: " + "; ".join(
         f"{w} " + ", ".join(f"{a['qps'] / b['qps']:.2f}" for a, b in zip(per["vpcdnsd"], per["unbound"]) if b["qps"])
