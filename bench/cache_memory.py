@@ -3,6 +3,7 @@
 """Measures the forward cache's memory per entry: fills the cache of a real vpcdnsd with N distinct
 forwarded names (from a local NSD serving a wildcard) and reports the RSS growth per entry.
 Loopback only; every process it starts is stopped by PID. Usage: bench/cache_memory.py [N]"""
+import os
 import socket
 import struct
 import sys
@@ -10,7 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Tests" / "EndToEnd"))
+ROOT = Path(__file__).resolve().parents[1]
+# The release build, as the rest of bench/ measures (the test helpers default to the debug one).
+os.environ.setdefault("VPCDNSD", str(ROOT / ".build" / "release" / "vpcdnsd"))
+sys.path.insert(0, str(ROOT / "Tests" / "EndToEnd"))
 from conftest import Daemon, config  # noqa: E402
 from upstreams import NSD  # noqa: E402
 
