@@ -77,9 +77,6 @@ class Server:
     def pid(self):
         return self.process.pid
 
-    def cpu_ticks(self):
-        return sum(self.cpu_split())
-
     def cpu_split(self):
         """(user, kernel) clock ticks the process has used."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
