@@ -164,15 +164,8 @@ public final class Daemon {
     ) throws -> [Listener] {
         var result: [Listener] = []
         for requested in addresses {
-            var address = requested
-            var udp: [Socket] = []
-            var tcp: [Socket] = []
-            for _ in 0..<workers {
-                let socket = try Socket(binding: address, datagram: true, reusePort: true)
-                address = socket.localAddress
-                udp.append(socket)
-                tcp.append(try Socket(binding: address, datagram: false, reusePort: true))
-            }
+            let (udp, tcp) = try Daemon.bindSockets(requested, workers: workers)
+            let address = udp[0].localAddress
             var byCPU = steering.steersByCPU(address, workers: workers, cpus: cpus)
             if byCPU {
                 do {
@@ -185,6 +178,30 @@ public final class Daemon {
             result.append((udp, tcp, byCPU))
         }
         return result
+    }
+
+    /// A UDP and a TCP socket per worker, all on `requested`'s port. For port 0 the kernel picks the
+    /// first UDP socket's port, free for UDP only; when that port is taken for TCP (another program's
+    /// connection, say), everything is closed and another is picked, as a single socket's port 0
+    /// would promise. A port asked for by number fails at once.
+    static func bindSockets(_ requested: SocketAddress, workers: Int) throws(EventIOError) -> (udp: [Socket], tcp: [Socket]) {
+        var attempts = 0
+        while true {
+            do {
+                var address = requested
+                var udp: [Socket] = []
+                var tcp: [Socket] = []
+                for _ in 0..<workers {
+                    let socket = try Socket(binding: address, datagram: true, reusePort: true)
+                    address = socket.localAddress
+                    udp.append(socket)
+                    tcp.append(try Socket(binding: address, datagram: false, reusePort: true))
+                }
+                return (udp, tcp)
+            } catch where requested.port == 0 && error.errno == EADDRINUSE && attempts < 50 {
+                attempts += 1
+            }
+        }
     }
 
     private func runMainLoop(metrics: SocketAddress?) throws {

@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -412,3 +413,45 @@ def test_a_starved_reload_still_finishes(start_daemon, tmp_path):
         hog.kill()
         hog.wait()
     assert dig(d.port, "host.big.test").rdata("A") == ["10.8.0.2"]
+
+
+# Runs inside a network namespace of its own (its own port range, which the host keeps): only
+# 40000-40002 are ephemeral there, 40000 is taken for TCP and 40002 for UDP, so a kernel-chosen UDP
+# port is 40000 (taken for TCP) or 40001 (free for both), each about half the time.
+PORT_ZERO_SCRIPT = r"""
+import re, socket, subprocess, sys, time
+open("/proc/sys/net/ipv4/ip_local_port_range", "w").write("40000 40002")
+tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp.bind(("127.0.0.1", 40000))
+tcp.listen()
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.bind(("127.0.0.1", 40002))
+binary, conf, log = sys.argv[1:4]
+for start in range(8):
+    with open(log, "w") as out:
+        daemon = subprocess.Popen([binary, "--config", conf], stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while "ready:" not in open(log).read() and daemon.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    text = open(log).read()
+    daemon.terminate()
+    daemon.wait(timeout=20)
+    print(start, re.search(r"listening (.*)", text).group(1) if "ready:" in text else "NOT READY: " + text, flush=True)
+"""
+
+
+def test_port_zero_finds_a_port_free_for_udp_and_tcp(tmp_path):
+    """`listen: 127.0.0.1:0` asks the kernel for a port. The kernel picks one free for the first UDP
+    socket only; when it is taken for TCP, the daemon picks again rather than failing to start (a
+    port asked for by number still fails at once)."""
+    if not shutil.which("unshare") or os.geteuid() != 0:
+        pytest.fail("needs root and unshare (util-linux) for a network namespace with its own port range")
+    conf = tmp_path / "vpcdnsd.yaml"
+    conf.write_text(config())
+    script = tmp_path / "port_zero.py"
+    script.write_text(PORT_ZERO_SCRIPT)
+    result = subprocess.run(["unshare", "--net", sys.executable, str(script), str(BINARY), str(conf), str(tmp_path / "d.log")],
+                            capture_output=True, text=True, timeout=300)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and len(lines) == 8, result.stdout + result.stderr
+    assert all(line.startswith(f"{i} tcp=127.0.0.1:40001 udp=127.0.0.1:40001") for i, line in enumerate(lines)), result.stdout
