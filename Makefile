@@ -4,7 +4,7 @@
 SWIFT      ?= swift
 PREFIX     ?= /usr/local
 CONFIG     ?= config/vpcdnsd.yaml
-APT_DEPS   := libevent-dev pkg-config
+APT_DEPS   := libevent-dev liburing-dev pkg-config
 TEST_DEPS  := dnsutils python3 nsd util-linux systemd
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -40,8 +40,9 @@ let package = Package(
             providers: [.apt(["libevent-dev"])]
         ),
         // The only importer of CLibevent: loops, timers, signals, sockets.
-        // recvmmsg/sendmmsg behind plain structs (the Glibc module lacks _GNU_SOURCE).
-        .target(name: "CSocketBatch"),
+        // recvmmsg/sendmmsg and io_uring sends behind plain structs (the Glibc module lacks
+        // _GNU_SOURCE). liburing is Debian's liburing-dev.
+        .target(name: "CSocketBatch", linkerSettings: [.linkedLibrary("uring")]),
         .target(name: "EventIO", dependencies: ["CLibevent", "CSocketBatch"], swiftSettings: hotPath),
         // Config, snapshots, workers, reload, signals: the daemon as a library, so tests can drive it.
         .target(
@@ -65,7 +66,7 @@ let package = Package(
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSCore", "DNSZone"]),
         .testTarget(name: "DNSEngineTests", dependencies: ["DNSCore", "DNSZone", "DNSEngine"]),
         .testTarget(name: "DNSForwarderTests", dependencies: ["DNSCore", "DNSEngine", "DNSForwarder"]),
-        .testTarget(name: "EventIOTests", dependencies: ["EventIO"]),
+        .testTarget(name: "EventIOTests", dependencies: ["EventIO", "CSocketBatch"]),
         .testTarget(name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine", "EventIO"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The bench's floor: a UDP responder that does no DNS work. Two threads, each with its own
 // SO_REUSEPORT socket, read datagrams in batches (recvmmsg), set the QR bit and send them back
-// (sendmmsg), as vpcdnsd's workers do. What it costs per query is what the kernel costs per query;
-// a server's CPU ratio to it is what its own work adds. Usage: echo ADDRESS PORT (IPv4).
+// (sendmmsg), as the reference responder does and as vpcdnsd's workers do with
+// udp_send: sendmmsg. What it costs per query is what the kernel costs per query with these calls;
+// a server's CPU ratio to it is what its own work adds (vpcdnsd's io_uring sends, the default,
+// cost the kernel less). Usage: echo ADDRESS PORT (IPv4).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -29,6 +29,9 @@ PORT = 5300
 NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP = "127.0.10.1", "127.0.10.2", "127.0.10.3", "127.0.10.4"
 # vpcdnsd with a fresh upstream socket per query (forward.queries_per_socket: 1), for the miss runs.
 VPC_OWN_SOCKET_IP, OWN_SOCKET = "127.0.10.5", "vpcdnsd, socket per query"
+# vpcdnsd sending replies with sendmmsg (udp_send: sendmmsg) rather than io_uring, for the
+# private-hit runs: what the io_uring sends buy.
+VPC_SENDMMSG_IP, SENDMMSG = "127.0.10.7", "vpcdnsd, sendmmsg"
 # The floor: bench/echo.c sends each query back as its response, doing no DNS work (hit runs only).
 ECHO_IP, ECHO = "127.0.10.6", "echo (no DNS work)"
 PRIVATE_NAMES = 1000
@@ -151,7 +154,7 @@ zone:
     return Server("nsd", ["nsd", "-d", "-c", str(conf)], NSD_IP, work / "nsd.log")
 
 
-def start_vpcdnsd(work, extra_zone=None, name="vpcdnsd", ip=VPC_IP, forward_extra=""):
+def start_vpcdnsd(work, extra_zone=None, name="vpcdnsd", ip=VPC_IP, forward_extra="", extra=""):
     zones = f"  - file: {work}/bench.corp.zone\n    origin: bench.corp\n"
     if extra_zone:
         zones += f"  - file: {extra_zone}\n    origin: big.corp\n"
@@ -170,6 +173,9 @@ forward:
 {forward_extra}cache:
   max_entries: 100000
 """)
+    if extra:
+        with (work / f"{name}.yaml").open("a") as f:
+            f.write(extra)
     return Server(name, [str(VPCDNSD), "--config", str(work / f"{name}.yaml")], ip, work / f"{name}.log")
 
 
@@ -343,7 +349,7 @@ def main():
     for tool in ("dnsperf", "unbound", "dnsmasq", "nsd", "dig", "cc"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: run bench/run.sh, which installs it")
-    for ip in (NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP, VPC_OWN_SOCKET_IP, ECHO_IP):
+    for ip in (NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP, VPC_OWN_SOCKET_IP, ECHO_IP, VPC_SENDMMSG_IP):
         assert_free(ip)
     work = Path(tempfile.mkdtemp(prefix="vpcdns-bench-"))
     write_data(work)
@@ -356,10 +362,12 @@ def main():
         own_socket = start_vpcdnsd(work, name=OWN_SOCKET.replace(", ", "-").replace(" ", "-"), ip=VPC_OWN_SOCKET_IP,
                                    forward_extra="  queries_per_socket: 1\n")
         own_socket.name = OWN_SOCKET
+        plain = start_vpcdnsd(work, name="vpcdnsd-sendmmsg", ip=VPC_SENDMMSG_IP, extra="udp_send: sendmmsg\n")
+        plain.name = SENDMMSG
         echo = start_echo(work)
-        servers += targets + [own_socket, echo]
+        servers += targets + [own_socket, plain, echo]
         wait_until(lambda: responds(ECHO_IP), what="echo")
-        for s in targets + [own_socket]:
+        for s in targets + [own_socket, plain]:
             wait_until(lambda: answers(s.ip, "host1.bench.corp") == "10.10.0.2", what=s.name)
             assert answers(s.ip, "abc.execute-api.us-east-1.amazonaws.com") == "10.0.1.15", s.name
             assert answers(s.ip, "q.fwd.test") == "198.51.100.7", s.name
@@ -373,9 +381,12 @@ def main():
             ("forwarded, cache miss", None),
         ]
         # The miss runs also measure vpcdnsd with a socket per upstream query (README: Source ports);
-        # the hit runs, the echo responder (the kernel's share alone: the floor for batched UDP I/O).
+        # the hit runs, the echo responder (the kernel's share alone: the floor for batched UDP I/O
+        # with sendmmsg); the private-hit runs, vpcdnsd sending with sendmmsg (README: udp_send).
         def servers_for(workload):
-            return targets + [own_socket] if workload == "forwarded, cache miss" else targets + [echo]
+            if workload == "forwarded, cache miss":
+                return targets + [own_socket]
+            return targets + [echo] + ([plain] if workload == "private-zone hits" else [])
         results = {w: {s.name: [] for s in servers_for(w)} for w, _ in workloads}
         for rep in range(args.reps):
             for name, path in workloads:
@@ -497,7 +508,7 @@ def report(results, latency, samples, reload, targets, args):
     floors = [(w, med([r["cpu_us"] for r in per["vpcdnsd"]]) / med([r["cpu_us"] for r in per[ECHO]]),
                med([r["cpu_us"] for r in per["unbound"]]) / med([r["cpu_us"] for r in per[ECHO]]))
               for w, per in results.items() if ECHO in per]
-    lines += ["", "CPU per query over the echo responder's (1.00 is the kernel's cost alone), vpcdnsd / Unbound: " + "; ".join(
+    lines += ["", "CPU per query over the echo responder's (1.00 is the kernel's cost alone with recvmmsg and sendmmsg; vpcdnsd sends through io_uring), vpcdnsd / Unbound: " + "; ".join(
         f"{w} {v:.2f} / {u:.2f}" for w, v, u in floors) + "."]
     # Where each server's CPU goes: its own code (user time) or the kernel's socket and scheduling work
     # (system time, which includes waking dnsperf on loopback).

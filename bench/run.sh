@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=""
-for p in dnsperf unbound dnsmasq-base nsd libevent-dev pkg-config gcc libc6-dev; do
+for p in dnsperf unbound dnsmasq-base nsd libevent-dev liburing-dev pkg-config gcc libc6-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then

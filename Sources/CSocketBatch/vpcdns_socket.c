@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <linux/filter.h>
+#include <liburing.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <netinet/in.h>
@@ -23,6 +24,9 @@ struct vpcdns_batch {
     unsigned used;
     struct mmsghdr headers[VPCDNS_MAX_BATCH];
     struct iovec vectors[VPCDNS_MAX_BATCH];
+    /// Set by vpcdns_batch_send_through_uring: sends go through `ring`.
+    int uring;
+    struct io_uring ring;
 };
 
 vpcdns_batch *vpcdns_batch_create(vpcdns_datagram *slots, unsigned count) {
@@ -44,7 +48,88 @@ vpcdns_batch *vpcdns_batch_create(vpcdns_datagram *slots, unsigned count) {
     return batch;
 }
 
-void vpcdns_batch_destroy(vpcdns_batch *batch) { free(batch); }
+void vpcdns_batch_destroy(vpcdns_batch *batch) {
+    if (batch->uring) io_uring_queue_exit(&batch->ring);
+    free(batch);
+}
+
+/// A ring with room for a whole batch. IORING_SETUP_SUBMIT_ALL (Linux 5.18) keeps submitting past
+/// a request that fails to start, as sendmmsg's caller goes past a bad destination; older kernels
+/// refuse the flag, and get a ring without it.
+static int uring_create(struct io_uring *ring) {
+    int result = io_uring_queue_init(VPCDNS_MAX_BATCH, ring, IORING_SETUP_SUBMIT_ALL);
+    if (result == -EINVAL) result = io_uring_queue_init(VPCDNS_MAX_BATCH, ring, 0);
+    if (result < 0) {
+        errno = -result;
+        return -1;
+    }
+    return 0;
+}
+
+int vpcdns_uring_available(void) {
+    struct io_uring ring;
+    if (uring_create(&ring) != 0) return -1;
+    io_uring_queue_exit(&ring);
+    return 0;
+}
+
+int vpcdns_batch_send_through_uring(vpcdns_batch *batch) {
+    if (batch->uring == 1) return 0;
+    if (batch->uring == -1) {  // taken out of use after a failed submission
+        errno = EIO;
+        return -1;
+    }
+    if (uring_create(&batch->ring) != 0) return -1;
+    batch->uring = 1;
+    return 0;
+}
+
+/// Whether a send's error loses only that datagram (the caller goes on), not the socket's room.
+static int lost_to_full_buffer(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
+
+/// The io_uring path of vpcdns_batch_send (headers already set up). Every send is one request, all
+/// submitted in one io_uring_enter that also collects them: a UDP send completes while it is
+/// submitted (MSG_DONTWAIT: a full buffer completes with EAGAIN rather than waiting), so nothing is
+/// in flight once this returns, and the slots may be reused.
+///
+/// Why not sendmmsg: on loopback each datagram sent wakes the client's receiving thread, and
+/// sendmmsg offers the CPU after every datagram (cond_resched), so a woken client on the same core
+/// takes it mid-batch, again and again. Submitted together, the batch is sent before the thread
+/// can be switched out (once, on the way back from the system call).
+static int uring_send(int fd, vpcdns_batch *batch, unsigned count) {
+    struct io_uring *ring = &batch->ring;
+    for (unsigned i = 0; i < count; i++) {
+        struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+        if (sqe == NULL) {  // cannot happen with a ring a batch long, emptied by every call
+            count = i;
+            break;
+        }
+        io_uring_prep_sendmsg(sqe, fd, &batch->headers[i].msg_hdr, MSG_DONTWAIT);
+    }
+    int submitted;
+    do {
+        submitted = io_uring_submit_and_wait(ring, count);
+    } while (submitted == -EINTR);
+    if (submitted < 0) submitted = 0;
+    // Requests not taken stay queued in the ring and would go out with the next batch's, from
+    // slots reused by then: take the ring out of use (sendmmsg from now on) rather than risk it.
+    if ((unsigned)submitted < count) batch->uring = -1;
+    int gone = 0;
+    for (int reaped = 0; reaped < submitted; reaped++) {
+        struct io_uring_cqe *cqe;
+        int waited;
+        do {
+            waited = io_uring_wait_cqe(ring, &cqe);
+        } while (waited == -EINTR);
+        if (waited < 0) {
+            batch->uring = -1;
+            break;
+        }
+        if (!lost_to_full_buffer(-cqe->res)) gone++;
+        io_uring_cqe_seen(ring, cqe);
+    }
+    return gone;
+}
 
 int vpcdns_batch_receive(int fd, vpcdns_batch *batch) {
     // The kernel wrote the address length of each datagram last received; the rest are as set.
@@ -72,12 +157,13 @@ int vpcdns_batch_send(int fd, vpcdns_batch *batch, unsigned count) {
         batch->vectors[i].iov_len = batch->slots[i].length;
         batch->headers[i].msg_hdr.msg_namelen = batch->slots[i].address_length;
     }
+    if (batch->uring == 1) return uring_send(fd, batch, count);
     unsigned sent = 0;
     while (sent < count) {
         int n = sendmmsg(fd, batch->headers + sent, count - sent, MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            if (lost_to_full_buffer(errno)) break;
             // One bad destination must not stop the rest: drop that datagram and go on.
             sent++;
             continue;

@@ -3,7 +3,8 @@ import CSocketBatch
 import Glibc
 
 /// A UDP socket on a loop that reads datagrams in batches (`recvmmsg`), hands each to a handler and
-/// sends the replies in batches (`sendmmsg`). Bytes in, bytes out: it knows nothing of DNS.
+/// sends the replies in batches (`sendmmsg`, or one `io_uring` submission after
+/// `sendThroughIOUring()`). Bytes in, bytes out: it knows nothing of DNS.
 public final class UDPServer {
     /// Writes the reply to send to the datagram's source now into `reply` and returns its length, or
     /// returns 0 for none (a later reply goes through `server.send(_:to:)`).
@@ -42,6 +43,9 @@ public final class UDPServer {
     static let sendBufferSize = 4096
     /// Batches read per wake-up before yielding to other events.
     static let batchesPerWake = 8
+
+    /// Whether replies go through an io_uring ring (`sendThroughIOUring()`) rather than `sendmmsg`.
+    public private(set) var sendsThroughIOUring = false
 
     /// Datagrams dropped because the socket buffer was full when replying.
     public private(set) var sendDrops = 0
@@ -94,6 +98,25 @@ public final class UDPServer {
     }
 
     public var localAddress: SocketAddress { socket.localAddress }
+
+    /// From now on, sends each batch of replies as one submission to an io_uring ring of this
+    /// server's own, instead of with `sendmmsg`. The datagrams and what they cost the kernel are
+    /// the same; what changes is that the thread is not switched out between them. On loopback a
+    /// reply wakes its client, and `sendmmsg` yields the CPU between datagrams, so a client woken
+    /// on the same core took it mid-batch, once every few replies (docs/design-notes.md, "UDP
+    /// replies through io_uring"). Call on the loop's thread, before it runs.
+    /// - Throws: `EventIOError` when no ring can be made (no io_uring in the kernel, turned off by
+    ///   `kernel.io_uring_disabled` or a seccomp filter, no memory); replies then stay on `sendmmsg`.
+    public func sendThroughIOUring() throws(EventIOError) {
+        guard vpcdns_batch_send_through_uring(sendBatch) == 0 else { throw EventIOError(call: "io_uring_setup", errno: errno) }
+        sendsThroughIOUring = true
+    }
+
+    /// Whether this process may make io_uring rings (see `sendThroughIOUring()`).
+    /// - Throws: `EventIOError` with the reason it may not.
+    public static func checkIOUring() throws(EventIOError) {
+        guard vpcdns_uring_available() == 0 else { throw EventIOError(call: "io_uring_setup", errno: errno) }
+    }
 
     /// Stops reading; the socket stays open until the object goes away.
     public func stopReading() { watcher?.stop() }

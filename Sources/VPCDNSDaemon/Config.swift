@@ -27,7 +27,7 @@ public struct Config: Sendable {
 
     /// A forwarding rule (Route 53 Resolver semantics).
     public struct ForwardRule: Sendable {
-        public enum Action: String, Sendable {
+        public enum Action: String, Sendable, CaseIterable {
             /// Send the domain to `upstreams`.
             case forward
             /// Cancel a broader `forward` rule: resolve as if no rule matched.
@@ -40,7 +40,7 @@ public struct Config: Sendable {
     }
 
     public struct Forwarding: Sendable {
-        public enum Policy: String, Sendable {
+        public enum Policy: String, Sendable, CaseIterable {
             case ordered, random
         }
         /// Default upstreams; nil means the `nameserver` lines of /etc/resolv.conf.
@@ -78,6 +78,8 @@ public struct Config: Sendable {
     public var udpSteering: UDPSteering = .auto
     /// With datagrams steered by CPU, each worker runs only on the CPUs whose datagrams it gets.
     public var pinWorkers = false
+    /// How workers send UDP replies: io_uring or sendmmsg.
+    public var udpSend: UDPSend = .auto
     public var zones: [ZoneFile] = []
     public var endpoints: [InterfaceEndpoint] = []
     public var endpointLocations: [SourceLocation] = []

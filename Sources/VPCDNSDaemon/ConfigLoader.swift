@@ -10,7 +10,7 @@ import Yams
 /// unknown keys are errors; every problem is reported as `file:line: message`.
 public enum ConfigLoader {
     static let rootKeys = [
-        "listen", "allow_query", "workers", "udp_steering", "pin_workers", "user", "zones", "endpoints", "forward", "cache", "tcp",
+        "listen", "allow_query", "workers", "udp_steering", "udp_send", "pin_workers", "user", "zones", "endpoints", "forward", "cache", "tcp",
         "query_log", "metrics", "rate_limit",
     ]
 
@@ -72,12 +72,9 @@ public enum ConfigLoader {
             case "workers":
                 config.workers = reader.int(value, "workers", range: 0...256) ?? 0
             case "udp_steering":
-                guard let text = reader.string(value, "udp_steering") else { break }
-                guard let steering = UDPSteering(rawValue: text) else {
-                    reader.error(value, "udp_steering must be auto, cpu or hash, found \"\(text)\"")
-                    break
-                }
-                config.udpSteering = steering
+                config.udpSteering = reader.choice(value, "udp_steering") ?? config.udpSteering
+            case "udp_send":
+                config.udpSend = reader.choice(value, "udp_send") ?? config.udpSend
             case "pin_workers":
                 config.pinWorkers = reader.bool(value, "pin_workers") ?? config.pinWorkers
             case "user":
@@ -175,12 +172,7 @@ public enum ConfigLoader {
                     address($0, &reader, "upstreams", defaultPort: 53)
                 }
             case "policy":
-                guard let text = reader.string(value, "policy") else { break }
-                guard let policy = Config.Forwarding.Policy(rawValue: text) else {
-                    reader.error(value, "policy must be ordered or random, found \"\(text)\"")
-                    break
-                }
-                forwarding.policy = policy
+                forwarding.policy = reader.choice(value, "policy") ?? forwarding.policy
             case "timeout": forwarding.timeout = reader.duration(value, "timeout", range: 0.05...30) ?? forwarding.timeout
             case "deadline": forwarding.deadline = reader.duration(value, "deadline", range: 0.1...60) ?? forwarding.deadline
             case "max_in_flight":
@@ -206,12 +198,7 @@ public enum ConfigLoader {
             switch key {
             case "domain": domain = ConfigLoader.domain(value, &reader, "domain")
             case "action":
-                guard let text = reader.string(value, "action") else { break }
-                guard let parsed = Config.ForwardRule.Action(rawValue: text) else {
-                    reader.error(value, "action must be forward or system, found \"\(text)\"")
-                    break
-                }
-                action = parsed
+                action = reader.choice(value, "action") ?? action
             case "upstreams":
                 upstreams = reader.list(value, "upstreams").compactMap { address($0, &reader, "upstreams", defaultPort: 53) }
             default: break

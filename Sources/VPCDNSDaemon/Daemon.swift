@@ -82,11 +82,13 @@ public final class Daemon {
         let allowed = CPUAffinity.current()
         let workerCount = config.workers > 0 ? config.workers : cpus
         let sockets: [Listener]
+        let ioUring: Bool
         do {
             sockets = try bindListeners(
                 config.listen, workers: workerCount, steering: config.udpSteering, cpus: allowed.isEmpty ? cpus : allowed.count,
                 ranked: allowed)
             if let user = config.user { try Privileges.drop(to: user, logger: logger) }
+            ioUring = try config.udpSend.resolve(logger: logger)
         } catch {
             logger.error("cannot start: \(error)")
             notifier.status("cannot start: \(error)")
@@ -117,7 +119,7 @@ public final class Daemon {
         let cpusOf = (0..<workerCount).map { pinned ? UDPSteering.cpus(forWorker: $0, of: workerCount, allowed: allowed) : [] }
         workers = (0..<workerCount).map { i in
             Worker(index: i, udpSockets: sockets.map { $0.udp[i] }, tcpSockets: sockets.map { $0.tcp[i] }, store: store,
-                cache: cache, queryLog: queryLog, logger: logger, cpus: cpusOf[i])
+                cache: cache, queryLog: queryLog, logger: logger, cpus: cpusOf[i], sendThroughIOUring: ioUring)
         }
         for worker in workers { worker.start(ready: ready, failure: failure) }
         for _ in workers { ready.wait() }
@@ -130,6 +132,7 @@ public final class Daemon {
             logger.info("listening", metadata: [
                 "udp": "\(listener.udp[0].localAddress)", "tcp": "\(listener.tcp[0].localAddress)",
                 "udp_steering": "\(listener.byCPU ? "cpu" : "hash")",
+                "udp_send": "\(ioUring ? "io_uring" : "sendmmsg")",
             ])
         }
         if pinned {
@@ -272,6 +275,9 @@ public final class Daemon {
             }
             if snapshot.config.udpSteering != previous.config.udpSteering {
                 logger.warning("reload: udp_steering changed; that takes a restart")
+            }
+            if snapshot.config.udpSend != previous.config.udpSend {
+                logger.warning("reload: udp_send changed; that takes a restart")
             }
             if snapshot.config.pinWorkers != previous.config.pinWorkers {
                 logger.warning("reload: pin_workers changed; that takes a restart")

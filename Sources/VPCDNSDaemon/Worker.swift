@@ -20,6 +20,8 @@ final class Worker: @unchecked Sendable {
     private let queryLog: QueryLog?
     /// The CPUs this worker's thread may run on; empty leaves it wherever the process may run.
     private let cpus: [Int]
+    /// Whether UDP replies go out through io_uring (`udp_send`) rather than sendmmsg.
+    private let sendThroughIOUring: Bool
     /// What the main thread asked for: stop now, or drain (stop taking queries, finish those in
     /// flight, stop when idle or at the deadline).
     enum Command: Equatable {
@@ -50,10 +52,11 @@ final class Worker: @unchecked Sendable {
 
     init(
         index: Int, udpSockets: [Socket], tcpSockets: [Socket], store: SnapshotStore, cache: ResponseCache,
-        queryLog: QueryLog?, logger: Logger, cpus: [Int] = []
+        queryLog: QueryLog?, logger: Logger, cpus: [Int] = [], sendThroughIOUring: Bool = false
     ) {
         self.index = index
         self.cpus = cpus
+        self.sendThroughIOUring = sendThroughIOUring
         self.queryLog = queryLog
         self.udpSockets = udpSockets
         self.tcpSockets = tcpSockets
@@ -121,6 +124,13 @@ final class Worker: @unchecked Sendable {
             }
             server.preview = { [worker = Unmanaged.passUnretained(self)] batch in
                 worker._withUnsafeGuaranteedRef { $0.prefetch(batch) }
+            }
+            if sendThroughIOUring {
+                do {
+                    try server.sendThroughIOUring()
+                } catch {
+                    logger.warning("worker \(index): \(error); its UDP replies go out with sendmmsg")
+                }
             }
             return server
         }

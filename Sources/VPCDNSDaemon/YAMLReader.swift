@@ -77,6 +77,16 @@ struct YAMLReader {
         }
     }
 
+    /// One of `T`'s cases by its name, e.g. `udp_send: io_uring`; an error names them all.
+    mutating func choice<T: CaseIterable & RawRepresentable<String>>(_ node: Node, _ what: String, as _: T.Type = T.self) -> T? {
+        guard let text = string(node, what) else { return nil }
+        if let value = T(rawValue: text) { return value }
+        let names = T.allCases.map(\.rawValue)
+        let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+        error(node, "\(what) must be \(list), found \"\(text)\"")
+        return nil
+    }
+
     mutating func int(_ node: Node, _ what: String, range: ClosedRange<Int>) -> Int? {
         guard let text = string(node, what) else { return nil }
         guard let value = Int(text.replacingOccurrences(of: "_", with: "")), range.contains(value) else {

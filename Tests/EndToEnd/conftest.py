@@ -28,12 +28,12 @@ def wait_for(condition, timeout=10.0, interval=0.02, what="condition"):
 class Daemon:
     """One vpcdnsd process with its log file."""
 
-    def __init__(self, tmp_path, args, env=None):
+    def __init__(self, tmp_path, args, env=None, preexec=None):
         self.log_path = tmp_path / f"vpcdnsd-{time.monotonic_ns()}.log"
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [str(BINARY), *args], stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})})
+            env={**os.environ, **(env or {})}, preexec_fn=preexec)
         self.port = None
 
     def text(self):
@@ -70,16 +70,17 @@ class Daemon:
 
 @pytest.fixture
 def start_daemon(tmp_path):
-    """Starts vpcdnsd with the given config text (written to tmp_path/vpcdnsd.yaml) or raw args."""
+    """Starts vpcdnsd with the given config text (written to tmp_path/vpcdnsd.yaml) or raw args;
+    `preexec` runs in the child before the binary does."""
     started = []
 
-    def start(config=None, args=(), wait=True, env=None):
+    def start(config=None, args=(), wait=True, env=None, preexec=None):
         argv = list(args)
         if config is not None:
             path = tmp_path / "vpcdnsd.yaml"
             path.write_text(config)
             argv = ["--config", str(path), *argv]
-        daemon = Daemon(tmp_path, argv, env)
+        daemon = Daemon(tmp_path, argv, env, preexec)
         started.append(daemon)
         return daemon.wait_ready() if wait else daemon
 

@@ -187,6 +187,9 @@ def test_unit_file_verifies_cleanly(tmp_path):
     assert shutil.which("systemd-analyze"), "systemd-analyze is missing (make test installs systemd)"
     unit = (ROOT / "systemd" / "vpcdnsd.service").read_text()
     assert "Type=notify" in unit and "ExecReload=/bin/kill -HUP $MAINPID" in unit
+    # A call the filter leaves out kills the process: the workers' io_uring sends must be allowed.
+    allowed = " ".join(re.findall(r"^SystemCallFilter=([^~].*)$", unit, re.M)).split()
+    assert {"io_uring_setup", "io_uring_enter"} <= set(allowed), allowed
     # Verified with ExecStart pointing at the built binary (the installed path does not exist here).
     path = tmp_path / "vpcdnsd.service"
     path.write_text(unit.replace("/usr/local/sbin/vpcdnsd", str(BINARY)))
@@ -355,6 +358,64 @@ def test_udp_steering_modes(start_daemon):
     assert re.search(r"listening .*udp_steering=hash", hashed.text()), hashed.text()
     for d in (auto, hashed):
         assert dig(d.port, "execute-api.us-east-1.amazonaws.com").rdata("A") == ["10.0.1.15"]
+
+
+def test_udp_send_modes(start_daemon):
+    """auto sends UDP replies through io_uring where the kernel allows it (CI's does); sendmmsg
+    never does. Both answer, over more than one batch of queries at once."""
+    auto = start_daemon(config(endpoints=SEED_ENDPOINT_LOG))
+    assert re.search(r"listening .*udp_send=io_uring", auto.text()), auto.text()
+    plain = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_send: sendmmsg\n"))
+    assert re.search(r"listening .*udp_send=sendmmsg", plain.text()), plain.text()
+    for d in (auto, plain):
+        assert dig(d.port, "execute-api.us-east-1.amazonaws.com").rdata("A") == ["10.0.1.15"]
+        assert answers_a_burst(d.port, 100) == 100
+
+
+def answers_a_burst(port, count):
+    """Sends `count` queries at once from one socket and counts the distinct IDs answered."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(5)
+        question = b"\x0bexecute-api\x09us-east-1\x09amazonaws\x03com\x00\x00\x01\x00\x01"
+        for i in range(count):
+            s.sendto(i.to_bytes(2, "big") + bytes([1, 0, 0, 1, 0, 0, 0, 0, 0, 0]) + question, ("127.0.0.1", port))
+        ids = set()
+        while len(ids) < count:
+            ids.add(int.from_bytes(s.recv(512)[:2], "big"))
+        return len(ids)
+
+
+def refuse_io_uring():
+    """Runs in the child before exec: a seccomp filter that fails io_uring_setup (425 on every
+    architecture) with EPERM, as a container runtime's filter or kernel.io_uring_disabled do."""
+    import ctypes
+    import struct
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    load_nr, jump_if_equal, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    program = [(load_nr, 0, 0, 0), (jump_if_equal, 0, 1, 425), (ret, 0, 0, 0x00050000 | 1), (ret, 0, 0, 0x7FFF0000)]
+    code = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *i) for i in program))
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    fprog = Program(len(program), ctypes.addressof(code))
+    # PR_SET_NO_NEW_PRIVS, then PR_SET_SECCOMP with SECCOMP_MODE_FILTER.
+    if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.addressof(fprog), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl")
+
+
+def test_io_uring_refused(start_daemon):
+    """Where io_uring is refused, auto says why and sends with sendmmsg; udp_send: io_uring does
+    not start, and says why."""
+    auto = start_daemon(config(endpoints=SEED_ENDPOINT_LOG), preexec=refuse_io_uring)
+    assert re.search(r"udp_send: io_uring_setup failed: Operation not permitted; UDP replies go out with sendmmsg",
+                     auto.text()), auto.text()
+    assert re.search(r"listening .*udp_send=sendmmsg", auto.text()), auto.text()
+    assert answers_a_burst(auto.port, 100) == 100
+    strict = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_send: io_uring\n"), wait=False,
+                          preexec=refuse_io_uring)
+    assert strict.process.wait(timeout=20) == 1, strict.text()
+    assert "cannot start: udp_send is io_uring, but io_uring_setup failed: Operation not permitted" in strict.text()
 
 
 def thread_cpus(pid):

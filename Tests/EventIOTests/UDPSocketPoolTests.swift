@@ -47,19 +47,6 @@ private func id(of bytes: [UInt8]) -> UInt16 { UInt16(bytes[0]) << 8 | UInt16(by
 private func echo(_ request: [UInt8]) -> [[UInt8]] { [request] }
 
 @Suite struct UDPSocketPoolTests {
-    /// Runs the loop until `done` holds after a callback, failing the test after 5 s instead of hanging.
-    private func run(_ loop: EventLoop, until done: @escaping () -> Bool) throws -> Bool {
-        var timedOut = false
-        let check = try Timer(after: 0.001, repeats: true, on: loop) { if done() { loop.stop() } }
-        let limit = try Timer(after: 5, on: loop) {
-            timedOut = true
-            loop.stop()
-        }
-        try loop.run()
-        _ = (check, limit)
-        return !timedOut
-    }
-
     /// Starts one exchange per ID, all at once, and records the accepted IDs and the failures.
     private func exchanges(
         _ ids: [UInt16], to upstream: ScriptedUpstream, pool: UDPSocketPool?, loop: EventLoop, timeout: Double = 2,
@@ -78,7 +65,7 @@ private func echo(_ request: [UInt8]) -> [[UInt8]] { [request] }
                         return true
                     }, onFailure: { failed.append($0) }))
         }
-        #expect(try run(loop) { accepted.count + failed.count == ids.count })
+        #expect(try loop.run { accepted.count + failed.count == ids.count })
         _ = started
         return (accepted, failed)
     }
@@ -173,7 +160,7 @@ private func echo(_ request: [UInt8]) -> [[UInt8]] { [request] }
                     to: unreachable, payload: query(qid), timeout: 2, on: loop, pool: pool, onDatagram: { _ in true },
                     onFailure: { failures.append($0) }))
         }
-        #expect(try run(loop) { failures.count == 2 })
+        #expect(try loop.run { failures.count == 2 })
         #expect(failures.allSatisfy { $0 != .timeout })
         _ = started
     }

@@ -26,6 +26,7 @@ import Testing
             allow_query: [10.0.0.0/8, "fd00::/8"]
             workers: 3
             udp_steering: hash
+            udp_send: sendmmsg
             pin_workers: yes
             zones:
               - zones/a.zone
@@ -51,10 +52,11 @@ import Testing
         #expect(config.listen.map(\.description) == ["127.0.0.1:53", "[::1]:5353", "10.0.0.2:53"])
         #expect(config.workers == 3)
         #expect(config.udpSteering == .hash && Config().udpSteering == .auto)
+        #expect(config.udpSend == .sendmmsg && Config().udpSend == .auto)
         #expect(config.zones.map(\.path) == ["/etc/vpcdnsd/zones/a.zone", "/abs/b.zone"])
         #expect(config.zones[1].origin?.text == "b.example.")
         #expect(config.zones[1].options == ZoneOptions(fallThrough: true, awsStrictNXDomain: true))
-        #expect(config.zones[1].location.line == 8)
+        #expect(config.zones[1].location.line == 9)
         #expect(config.forwarding.upstreams?.map(\.description) == ["127.0.0.53:53", "[::1]:5300"])
         #expect(config.forwarding.policy == .random)
         #expect(config.forwarding.timeout == 0.5)
@@ -74,6 +76,7 @@ import Testing
             workers: many
             udp_steering: rss
             pin_workers: sometimes
+            udp_send: epoll
             forward:
               policy: fastest
               rules:
@@ -85,15 +88,16 @@ import Testing
             """
         #expect(errors(yaml) == [
             "t.yaml:1: expected ADDRESS[:PORT] (e.g. 127.0.0.1:53 or [::1]:53) in listen, found \"127.0.0.1:99999\"",
-            "t.yaml:2: unknown key \"colour\" (expected one of: listen, allow_query, workers, udp_steering, pin_workers, user, zones, endpoints, forward, cache, tcp, query_log, metrics, rate_limit)"
+            "t.yaml:2: unknown key \"colour\" (expected one of: listen, allow_query, workers, udp_steering, udp_send, pin_workers, user, zones, endpoints, forward, cache, tcp, query_log, metrics, rate_limit)"
                 .replacingOccurrences(of: "unknown key \"colour\" (", with: "unknown key \"colour\" in the configuration ("),
             "t.yaml:3: workers must be a whole number from 0 to 256, found \"many\"",
             "t.yaml:4: udp_steering must be auto, cpu or hash, found \"rss\"",
             "t.yaml:5: pin_workers must be true or false, found \"sometimes\"",
-            "t.yaml:7: policy must be ordered or random, found \"fastest\"",
-            "t.yaml:9: the forward rule for a.example. needs upstreams",
-            "t.yaml:10: the system rule for b.example. takes no upstreams",
-            "t.yaml:13: idle_timeout must be a duration from 0.1s to 3600.0s (e.g. 2s, 500ms), found \"forever\"",
+            "t.yaml:6: udp_send must be auto, io_uring or sendmmsg, found \"epoll\"",
+            "t.yaml:8: policy must be ordered or random, found \"fastest\"",
+            "t.yaml:10: the forward rule for a.example. needs upstreams",
+            "t.yaml:11: the system rule for b.example. takes no upstreams",
+            "t.yaml:14: idle_timeout must be a duration from 0.1s to 3600.0s (e.g. 2s, 500ms), found \"forever\"",
         ])
     }
 

@@ -33,8 +33,19 @@ void vpcdns_batch_destroy(vpcdns_batch *batch);
 /// or -1 with errno set. Fills each slot's length, truncated flag and address.
 int vpcdns_batch_receive(int fd, vpcdns_batch *batch);
 
-/// Sends slots 0..<count (each its length, to its address) without blocking: how many went.
+/// Sends slots 0..<count (each its length, to its address) without blocking: how many went (a
+/// datagram the kernel refused for its destination counts as gone; one that found the socket
+/// buffer full does not).
 int vpcdns_batch_send(int fd, vpcdns_batch *batch, unsigned count);
+
+/// From now on, vpcdns_batch_send submits the batch's datagrams to an io_uring ring of the batch's
+/// own, in one io_uring_enter, instead of calling sendmmsg. 0, or -1 with errno set (ENOSYS: no
+/// io_uring in this kernel; EPERM: turned off by kernel.io_uring_disabled or a seccomp filter;
+/// ENOMEM); on failure the batch keeps sending with sendmmsg. Call it on the thread that sends.
+int vpcdns_batch_send_through_uring(vpcdns_batch *batch);
+
+/// Whether this process may create an io_uring ring: 0, or -1 with errno set as above.
+int vpcdns_uring_available(void);
 
 int vpcdns_errno(void);
 
