@@ -84,6 +84,11 @@ int vpcdns_batch_send_through_uring(vpcdns_batch *batch) {
     return 0;
 }
 
+/// The smallest batch sent through the ring. A lone datagram has no "between" for the ring to
+/// save, and sendmmsg costs less to enter: at low rates, where batches hold one, the ring cost
+/// about a microsecond of median latency (docs/design-notes.md).
+#define VPCDNS_URING_MIN 2
+
 /// Whether a send's error loses only that datagram (the caller goes on), not the socket's room.
 static int lost_to_full_buffer(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
@@ -108,7 +113,7 @@ static int uring_send(int fd, vpcdns_batch *batch, unsigned count) {
     }
     int submitted;
     do {
-        submitted = io_uring_submit_and_wait(ring, count);
+        submitted = io_uring_submit(ring);
     } while (submitted == -EINTR);
     if (submitted < 0) submitted = 0;
     // Requests not taken stay queued in the ring and would go out with the next batch's, from
@@ -157,7 +162,7 @@ int vpcdns_batch_send(int fd, vpcdns_batch *batch, unsigned count) {
         batch->vectors[i].iov_len = batch->slots[i].length;
         batch->headers[i].msg_hdr.msg_namelen = batch->slots[i].address_length;
     }
-    if (batch->uring == 1) return uring_send(fd, batch, count);
+    if (batch->uring == 1 && count >= VPCDNS_URING_MIN) return uring_send(fd, batch, count);
     unsigned sent = 0;
     while (sent < count) {
         int n = sendmmsg(fd, batch->headers + sent, count - sent, MSG_DONTWAIT);
