@@ -92,10 +92,28 @@ int vpcdns_batch_send_through_uring(vpcdns_batch *batch) {
 /// Whether a send's error loses only that datagram (the caller goes on), not the socket's room.
 static int lost_to_full_buffer(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
+/// sendmmsg from slot `from` up to `count`: how many went (see vpcdns_batch_send).
+static unsigned mmsg_send(int fd, vpcdns_batch *batch, unsigned from, unsigned count) {
+    unsigned sent = from;
+    while (sent < count) {
+        int n = sendmmsg(fd, batch->headers + sent, count - sent, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (lost_to_full_buffer(errno)) break;
+            // One bad destination must not stop the rest: drop that datagram and go on.
+            sent++;
+            continue;
+        }
+        sent += (unsigned)n;
+    }
+    return sent - from;
+}
+
 /// The io_uring path of vpcdns_batch_send (headers already set up). Every send is one request, all
-/// submitted in one io_uring_enter that also collects them: a UDP send completes while it is
-/// submitted (MSG_DONTWAIT: a full buffer completes with EAGAIN rather than waiting), so nothing is
-/// in flight once this returns, and the slots may be reused.
+/// submitted in one io_uring_enter. A UDP send completes while it is submitted (MSG_DONTWAIT: a
+/// full buffer completes with EAGAIN rather than waiting), so its completion is in the ring when
+/// the call returns: reaping them takes no further system call, nothing is left in flight, and the
+/// slots may be reused.
 ///
 /// Why not sendmmsg: on loopback each datagram sent wakes the client's receiving thread, and
 /// sendmmsg offers the CPU after every datagram (cond_resched), so a woken client on the same core
@@ -116,10 +134,13 @@ static int uring_send(int fd, vpcdns_batch *batch, unsigned count) {
         submitted = io_uring_submit(ring);
     } while (submitted == -EINTR);
     if (submitted < 0) submitted = 0;
-    // Requests not taken stay queued in the ring and would go out with the next batch's, from
-    // slots reused by then: take the ring out of use (sendmmsg from now on) rather than risk it.
-    if ((unsigned)submitted < count) batch->uring = -1;
     int gone = 0;
+    // Requests not taken stay queued in the ring and would go out with the next batch's, from
+    // slots reused by then: take the ring out of use (sendmmsg from now on, these included).
+    if ((unsigned)submitted < count) {
+        batch->uring = -1;
+        gone += (int)mmsg_send(fd, batch, (unsigned)submitted, count);
+    }
     for (int reaped = 0; reaped < submitted; reaped++) {
         struct io_uring_cqe *cqe;
         int waited;
@@ -163,19 +184,7 @@ int vpcdns_batch_send(int fd, vpcdns_batch *batch, unsigned count) {
         batch->headers[i].msg_hdr.msg_namelen = batch->slots[i].address_length;
     }
     if (batch->uring == 1 && count >= VPCDNS_URING_MIN) return uring_send(fd, batch, count);
-    unsigned sent = 0;
-    while (sent < count) {
-        int n = sendmmsg(fd, batch->headers + sent, count - sent, MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (lost_to_full_buffer(errno)) break;
-            // One bad destination must not stop the rest: drop that datagram and go on.
-            sent++;
-            continue;
-        }
-        sent += (unsigned)n;
-    }
-    return (int)sent;
+    return (int)mmsg_send(fd, batch, 0, count);
 }
 
 int vpcdns_errno(void) { return errno; }
