@@ -27,9 +27,9 @@ import Testing
             #expect(sent == 1)
         }
         var replies: [UInt8] = []
-        var buffer: UInt8 = 0
-        let done = try loop.run(until: {
-            while recv(client.fd, &buffer, 1, Int32(MSG_DONTWAIT)) == 1 { replies.append(buffer) }
+        let done = try loop.run(until: { () -> Bool in
+            var buffer: UInt8 = 0
+            while recv(client.fd, &buffer, 1, 0) == 1 { replies.append(buffer) }
             return replies.count == 3
         })
         #expect(done)
