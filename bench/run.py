@@ -172,10 +172,7 @@ forward:
   upstreams: ["{NSD_IP}:{PORT}"]
 {forward_extra}cache:
   max_entries: 100000
-""")
-    if extra:
-        with (work / f"{name}.yaml").open("a") as f:
-            f.write(extra)
+{extra}""")
     return Server(name, [str(VPCDNSD), "--config", str(work / f"{name}.yaml")], ip, work / f"{name}.log")
 
 

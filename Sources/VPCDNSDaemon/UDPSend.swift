@@ -18,24 +18,14 @@ public enum UDPSend: String, Sendable, CaseIterable {
     /// privileges are dropped: `kernel.io_uring_disabled=1` allows only privileged processes).
     /// - Throws: `Refused` for `io_uring` on a machine that refuses it.
     func resolve(logger: Logger) throws(Refused) -> Bool {
-        switch self {
-        case .sendmmsg:
-            return false
-        case .ioUring:
-            do {
-                try UDPServer.checkIOUring()
-            } catch {
-                throw Refused(reason: error)
-            }
+        guard self != .sendmmsg else { return false }
+        do {
+            try UDPServer.checkIOUring()
             return true
-        case .auto:
-            do {
-                try UDPServer.checkIOUring()
-                return true
-            } catch {
-                logger.info("udp_send: \(error); UDP replies go out with sendmmsg")
-                return false
-            }
+        } catch {
+            guard self == .auto else { throw Refused(reason: error) }
+            logger.info("udp_send: \(error); UDP replies go out with sendmmsg")
+            return false
         }
     }
 

@@ -374,11 +374,11 @@ def test_udp_send_modes(start_daemon):
 
 def answers_a_burst(port, count):
     """Sends `count` queries at once from one socket and counts the distinct IDs answered."""
+    import wire
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(5)
-        question = b"\x0bexecute-api\x09us-east-1\x09amazonaws\x03com\x00\x00\x01\x00\x01"
         for i in range(count):
-            s.sendto(i.to_bytes(2, "big") + bytes([1, 0, 0, 1, 0, 0, 0, 0, 0, 0]) + question, ("127.0.0.1", port))
+            s.sendto(wire.query("execute-api.us-east-1.amazonaws.com", qid=i), ("127.0.0.1", port))
         ids = set()
         while len(ids) < count:
             ids.add(int.from_bytes(s.recv(512)[:2], "big"))
