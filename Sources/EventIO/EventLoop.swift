@@ -19,11 +19,26 @@ public final class EventLoop {
         scratch.deallocate()
     }
 
-    /// Runs until `stop()` is called or no events remain.
+    /// Called after each turn's callbacks, before the loop waits again (`afterEachTurn`).
+    private var turnHooks: [() -> Void] = []
+
+    /// Runs until `stop()` is called or no events remain. One turn waits for events, runs their
+    /// callbacks, then the `afterEachTurn` hooks.
     /// - Throws: `EventIOError` if the dispatch fails.
     public func run() throws(EventIOError) {
-        guard event_base_dispatch(base) >= 0 else { throw EventIOError(call: "event_base_dispatch") }
+        while true {
+            let result = event_base_loop(base, EVLOOP_ONCE)
+            for hook in turnHooks { hook() }
+            guard result >= 0 else { throw EventIOError(call: "event_base_loop") }
+            // 1: no events left. A break (`stop()`, always called from a callback on this thread)
+            // is only visible until the next turn starts.
+            if result == 1 || event_base_got_break(base) != 0 { return }
+        }
     }
+
+    /// Calls `hook` after the callbacks of every turn, before the loop waits again: where work
+    /// that callbacks queued (replies, sends) goes out together.
+    public func afterEachTurn(_ hook: @escaping () -> Void) { turnHooks.append(hook) }
 
     /// Makes `run()` return after the current callbacks finish.
     public func stop() { event_base_loopbreak(base) }

@@ -37,6 +37,11 @@ public final class UDPServer {
     private let sendBatch: OpaquePointer
     private let receiveBuffers: UnsafeMutableRawPointer
     private let sendBuffers: UnsafeMutableRawPointer
+    /// Replies that complete later (`send(_:to:)`), sent together at the end of the loop's turn.
+    private let laterSlots: UnsafeMutablePointer<vpcdns_datagram>
+    private let laterBatch: OpaquePointer
+    private let laterBuffers: UnsafeMutableRawPointer
+    private var laterCount = 0
     /// Largest datagram read; a bigger one is dropped unanswered (`oversizeDrops`).
     public static let receiveBufferSize = 4096
     /// Largest reply copied into a batch slot; a bigger one is sent on its own.
@@ -71,6 +76,8 @@ public final class UDPServer {
         sendSlots = .allocate(capacity: self.batchSize)
         receiveBuffers = .allocate(byteCount: self.batchSize * UDPServer.receiveBufferSize, alignment: 16)
         sendBuffers = .allocate(byteCount: self.batchSize * UDPServer.sendBufferSize, alignment: 16)
+        laterSlots = .allocate(capacity: self.batchSize)
+        laterBuffers = .allocate(byteCount: self.batchSize * UDPServer.sendBufferSize, alignment: 16)
         for i in 0..<self.batchSize {
             (receiveSlots + i).initialize(to: vpcdns_datagram())
             receiveSlots[i].data = (receiveBuffers + i * UDPServer.receiveBufferSize).assumingMemoryBound(to: UInt8.self)
@@ -78,23 +85,32 @@ public final class UDPServer {
             (sendSlots + i).initialize(to: vpcdns_datagram())
             sendSlots[i].data = (sendBuffers + i * UDPServer.sendBufferSize).assumingMemoryBound(to: UInt8.self)
             sendSlots[i].capacity = UDPServer.sendBufferSize
+            (laterSlots + i).initialize(to: vpcdns_datagram())
+            laterSlots[i].data = (laterBuffers + i * UDPServer.sendBufferSize).assumingMemoryBound(to: UInt8.self)
+            laterSlots[i].capacity = UDPServer.sendBufferSize
         }
         guard let receiveBatch = vpcdns_batch_create(receiveSlots, UInt32(self.batchSize)),
-            let sendBatch = vpcdns_batch_create(sendSlots, UInt32(self.batchSize))
+            let sendBatch = vpcdns_batch_create(sendSlots, UInt32(self.batchSize)),
+            let laterBatch = vpcdns_batch_create(laterSlots, UInt32(self.batchSize))
         else { fatalError("out of memory for a datagram batch") }
         self.receiveBatch = receiveBatch
         self.sendBatch = sendBatch
+        self.laterBatch = laterBatch
         watcher = try IOWatcher(fd: socket.fd, events: .read, on: loop) { [unowned self] _ in self.drain() }
+        loop.afterEachTurn { [weak self] in self?.sendLater() }
     }
 
     deinit {
         watcher = nil
         vpcdns_batch_destroy(receiveBatch)
         vpcdns_batch_destroy(sendBatch)
+        vpcdns_batch_destroy(laterBatch)
         receiveSlots.deallocate()
         sendSlots.deallocate()
+        laterSlots.deallocate()
         receiveBuffers.deallocate()
         sendBuffers.deallocate()
+        laterBuffers.deallocate()
     }
 
     public var localAddress: SocketAddress { socket.localAddress }
@@ -108,7 +124,9 @@ public final class UDPServer {
     /// - Throws: `EventIOError` when no ring can be made (no io_uring in the kernel, turned off by
     ///   `kernel.io_uring_disabled` or a seccomp filter, no memory); replies then stay on `sendmmsg`.
     public func sendThroughIOUring() throws(EventIOError) {
-        guard vpcdns_batch_send_through_uring(sendBatch) == 0 else { throw EventIOError(call: "io_uring_setup", errno: errno) }
+        guard vpcdns_batch_send_through_uring(sendBatch) == 0, vpcdns_batch_send_through_uring(laterBatch) == 0 else {
+            throw EventIOError(call: "io_uring_setup", errno: errno)
+        }
         sendsThroughIOUring = true
     }
 
@@ -157,11 +175,36 @@ public final class UDPServer {
         }
     }
 
-    /// Sends one datagram now (for replies that complete later, e.g. after an upstream answers).
+    /// Sends a reply that completed later (e.g. when an upstream answered) at the end of the loop's
+    /// turn, together with the others of that turn: one submission rather than a `sendto` each,
+    /// every one of which could hand the core to the client it woke.
     public func send(_ bytes: [UInt8], to address: SocketAddress) {
-        let result = address.withSockAddr { sockaddr, length in
-            bytes.withUnsafeBytes { sendto(socket.fd, $0.baseAddress, $0.count, 0, sockaddr, length) }  // the socket is non-blocking
+        guard bytes.count <= UDPServer.sendBufferSize else {
+            let result = address.withSockAddr { sockaddr, length in
+                bytes.withUnsafeBytes { sendto(socket.fd, $0.baseAddress, $0.count, 0, sockaddr, length) }  // non-blocking
+            }
+            if result < 0 { sendDrops += 1 }
+            return
         }
-        if result < 0 { sendDrops += 1 }
+        if laterCount == batchSize { sendLater() }
+        let slot = laterSlots + laterCount
+        bytes.withUnsafeBytes { UnsafeMutableRawPointer(slot.pointee.data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        slot.pointee.length = bytes.count
+        address.withSockAddr { sockaddr, length in
+            withUnsafeMutableBytes(of: &slot.pointee.address) {
+                $0.baseAddress!.copyMemory(from: UnsafeRawPointer(sockaddr), byteCount: Int(length))
+            }
+            slot.pointee.address_length = length
+        }
+        laterCount += 1
+    }
+
+    /// Sends the replies `send(_:to:)` queued.
+    private func sendLater() {
+        guard laterCount > 0 else { return }
+        let pending = laterCount
+        laterCount = 0
+        let sent = Int(vpcdns_batch_send(socket.fd, laterBatch, UInt32(pending)))
+        if sent < pending { sendDrops += pending - max(sent, 0) }
     }
 }

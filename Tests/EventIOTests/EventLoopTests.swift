@@ -43,4 +43,22 @@ import Testing
         try loop.run()
         #expect(count == 3)
     }
+
+    /// Hooks run after each turn's callbacks, before the loop waits again, the last turn (the one
+    /// that stopped the loop) too: queued replies are never left behind.
+    @Test func hooksRunAfterEachTurn() throws {
+        let loop = try EventLoop()
+        var trace: [String] = []
+        var ticks = 0
+        loop.afterEachTurn { trace.append("hook") }
+        let timer = try Timer(after: 0.001, repeats: true, on: loop) {
+            ticks += 1
+            trace.append("tick")
+            if ticks == 3 { loop.stop() }
+        }
+        let limit = try Timer(after: 5, on: loop) { loop.stop() }
+        try loop.run()
+        #expect(trace == ["tick", "hook", "tick", "hook", "tick", "hook"])
+        _ = (timer, limit)
+    }
 }

@@ -81,4 +81,37 @@ import Testing
         while recv(receiver.fd, &byte, 1, 0) == 1 { got.append(byte) }
         #expect(got == [0, 2])
     }
+
+    /// Replies completed later (`send(_:to:)`, as when an upstream answers) leave at the end of the
+    /// turn, together: none has reached its client while the turn's callbacks run. More than one
+    /// batch's worth in one turn all arrive, in order (a full batch leaves at once).
+    @Test(arguments: [false, true]) func laterRepliesLeaveAtTheEndOfTheTurn(ioUring: Bool) throws {
+        let loop = try EventLoop()
+        let server = try UDPServer(binding: Self.loopback, reusePort: false, on: loop) { _, _, _, _ in 0 }
+        if ioUring { try server.sendThroughIOUring() }
+        let client = try Socket(binding: Self.loopback, datagram: true, reusePort: false)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        var seenDuringTurn = -1
+        let count = 70
+        let timer = try Timer(after: 0.001, on: loop) {
+            for i in 0..<10 { server.send([UInt8(i), 0xCD], to: client.localAddress) }
+            seenDuringTurn = buffer.withUnsafeMutableBytes { recv(client.fd, $0.baseAddress, $0.count, 0) } > 0 ? 1 : 0
+            for i in 10..<count { server.send([UInt8(i), 0xCD], to: client.localAddress) }
+        }
+        var received: [UInt8] = []
+        let done = try loop.run(until: { () -> Bool in
+            while true {
+                let n = buffer.withUnsafeMutableBytes { recv(client.fd, $0.baseAddress, $0.count, 0) }
+                guard n > 0 else { break }
+                #expect(n == 2 && buffer[1] == 0xCD)
+                received.append(buffer[0])
+            }
+            return received.count >= count
+        })
+        #expect(done)
+        #expect(seenDuringTurn == 0)
+        #expect(received == (0..<count).map(UInt8.init))
+        #expect(server.sendDrops == 0)
+        _ = timer
+    }
 }
