@@ -109,17 +109,19 @@ static unsigned mmsg_send(int fd, vpcdns_batch *batch, unsigned from, unsigned c
     return sent - from;
 }
 
-/// The io_uring path of vpcdns_batch_send (headers already set up). Every send is one request, all
-/// submitted in one io_uring_enter. A UDP send completes while it is submitted (MSG_DONTWAIT: a
-/// full buffer completes with EAGAIN rather than waiting), so its completion is in the ring when
-/// the call returns: reaping them takes no further system call, nothing is left in flight, and the
-/// slots may be reused.
+/// Submits sends of slots 0..<count, slot i on `fds[i]` (or `fd` when `fds` is NULL), in one
+/// io_uring_enter, and reaps them. A UDP send completes while it is submitted (MSG_DONTWAIT: a full
+/// buffer completes with EAGAIN rather than waiting), so its completion is in the ring when the
+/// call returns: reaping them takes no further system call, nothing is left in flight, and the
+/// slots may be reused. Each slot's result (bytes, or -errno) goes to `results[i]`; returns how
+/// many were submitted (the rest are the caller's to send another way, and the ring is taken out
+/// of use: requests it did not take would go out later, from slots reused by then).
 ///
-/// Why not sendmmsg: on loopback each datagram sent wakes the client's receiving thread, and
-/// sendmmsg offers the CPU after every datagram (cond_resched), so a woken client on the same core
+/// Why not sendmmsg or a send each: on loopback each datagram sent wakes its receiver, and the
+/// kernel offers the CPU after every datagram (cond_resched), so a woken receiver on the same core
 /// takes it mid-batch, again and again. Submitted together, the batch is sent before the thread
 /// can be switched out (once, on the way back from the system call).
-static int uring_send(int fd, vpcdns_batch *batch, unsigned count) {
+static unsigned uring_submit_sends(vpcdns_batch *batch, int fd, const int *fds, int *results, unsigned count) {
     struct io_uring *ring = &batch->ring;
     for (unsigned i = 0; i < count; i++) {
         struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
@@ -127,20 +129,15 @@ static int uring_send(int fd, vpcdns_batch *batch, unsigned count) {
             count = i;
             break;
         }
-        io_uring_prep_sendmsg(sqe, fd, &batch->headers[i].msg_hdr, MSG_DONTWAIT);
+        io_uring_prep_sendmsg(sqe, fds ? fds[i] : fd, &batch->headers[i].msg_hdr, MSG_DONTWAIT);
+        io_uring_sqe_set_data64(sqe, i);
     }
     int submitted;
     do {
         submitted = io_uring_submit(ring);
     } while (submitted == -EINTR);
     if (submitted < 0) submitted = 0;
-    int gone = 0;
-    // Requests not taken stay queued in the ring and would go out with the next batch's, from
-    // slots reused by then: take the ring out of use (sendmmsg from now on, these included).
-    if ((unsigned)submitted < count) {
-        batch->uring = -1;
-        gone += (int)mmsg_send(fd, batch, (unsigned)submitted, count);
-    }
+    if ((unsigned)submitted < count) batch->uring = -1;
     for (int reaped = 0; reaped < submitted; reaped++) {
         struct io_uring_cqe *cqe;
         int waited;
@@ -151,9 +148,23 @@ static int uring_send(int fd, vpcdns_batch *batch, unsigned count) {
             batch->uring = -1;
             break;
         }
-        if (!lost_to_full_buffer(-cqe->res)) gone++;
+        unsigned slot = (unsigned)io_uring_cqe_get_data64(cqe);
+        if (slot < count) results[slot] = cqe->res;
         io_uring_cqe_seen(ring, cqe);
     }
+    return (unsigned)submitted;
+}
+
+/// The io_uring path of vpcdns_batch_send (headers already set up).
+static int uring_send(int fd, vpcdns_batch *batch, unsigned count) {
+    int results[VPCDNS_MAX_BATCH];
+    for (unsigned i = 0; i < count; i++) results[i] = -EAGAIN;  // unreaped: not known to have gone
+    unsigned submitted = uring_submit_sends(batch, fd, NULL, results, count);
+    int gone = 0;
+    for (unsigned i = 0; i < submitted; i++) {
+        if (!lost_to_full_buffer(-results[i])) gone++;
+    }
+    if (submitted < count) gone += (int)mmsg_send(fd, batch, submitted, count);
     return gone;
 }
 
@@ -185,6 +196,25 @@ int vpcdns_batch_send(int fd, vpcdns_batch *batch, unsigned count) {
     }
     if (batch->uring == 1 && count >= VPCDNS_URING_MIN) return uring_send(fd, batch, count);
     return (int)mmsg_send(fd, batch, 0, count);
+}
+
+int vpcdns_batch_send_each(vpcdns_batch *batch, const int *fds, int *results, unsigned count) {
+    if (count > batch->count) count = batch->count;
+    for (unsigned i = 0; i < count; i++) {
+        batch->vectors[i].iov_len = batch->slots[i].length;
+        batch->headers[i].msg_hdr.msg_namelen = 0;  // connected: the socket's own peer
+        results[i] = -EAGAIN;
+    }
+    unsigned from = 0;
+    if (batch->uring == 1 && count >= VPCDNS_URING_MIN) from = uring_submit_sends(batch, -1, fds, results, count);
+    for (unsigned i = from; i < count; i++) {
+        ssize_t n;
+        do {
+            n = sendmsg(fds[i], &batch->headers[i].msg_hdr, MSG_DONTWAIT);
+        } while (n < 0 && errno == EINTR);
+        results[i] = n < 0 ? -errno : (int)n;
+    }
+    return 0;
 }
 
 int vpcdns_errno(void) { return errno; }

@@ -34,6 +34,7 @@ public final class UDPExchange {
     private var finished = false
     private let scratch: UnsafeMutableRawBufferPointer
     private let expires: Double
+    private let remote: SocketAddress
     /// Set when the exchange could not start; reported on the next loop turn.
     private var startError: String?
 
@@ -45,37 +46,55 @@ public final class UDPExchange {
         self.onDatagram = onDatagram
         self.onFailure = onFailure
         scratch = loop.scratch
+        self.remote = remote
         expires = monotonicSeconds() + timeout
         keepAlive = self
         var wait = timeout
         let id = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : 0
         if let pool, payload.count >= 2, let socket = pool.lease(to: remote, id: id) {
             // Replies come from the socket (`deliver`); the event is the timeout alone.
-            let sent = payload.withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if sent == payload.count {
-                lease = (socket, id)
-                socket.wait(self, for: id)
-            } else {
-                let error = "\(EventIOError(call: "send to \(remote)", errno: errno))"
-                startError = error
-                // The error is the socket's (e.g. an ICMP error an earlier query drew): it is owed to
-                // every query waiting there, on the next loop turn.
-                socket.fail(error)
-                wait = 0
+            lease = (socket, id)
+            socket.wait(self, for: id)
+            if !pool.outbox.queue(payload, on: socket.fd, for: self) {
+                let sent = payload.withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if sent != payload.count { wait = failStart(errno: errno, pooled: socket) }
             }
             startEvent(on: loop, fd: -1, events: 0, wait: wait)
             return
         }
         do {
             fd = try connectedDatagramSocket(to: remote)
-            let sent = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            guard sent == payload.count else { throw EventIOError(call: "send to \(remote)", errno: errno) }
+            if pool?.outbox.queue(payload, on: fd, for: self) != true {
+                let sent = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                guard sent == payload.count else { throw EventIOError(call: "send to \(remote)", errno: errno) }
+            }
         } catch {
             // Report on the next loop turn, never from inside init.
             startError = "\(error)"
             wait = 0
         }
         startEvent(on: loop, fd: startError == nil ? fd : -1, events: startError == nil ? Int16(EV_READ) : 0, wait: wait)
+    }
+
+    /// Whether the exchange has ended (accepted, failed or cancelled).
+    var isFinished: Bool { finished }
+
+    /// The query could not be sent (`errno`): reported on the next loop turn. An error on a pooled
+    /// socket is the socket's (e.g. an ICMP error an earlier query drew), owed to every query
+    /// waiting there. Returns the wait left: none.
+    @discardableResult
+    private func failStart(errno error: Int32, pooled socket: PooledSocket?) -> Double {
+        let why = "\(EventIOError(call: "send to \(remote)", errno: error))"
+        startError = why
+        socket?.fail(why)
+        return 0
+    }
+
+    /// The outbox could not send the query (`DatagramOutbox.flush`).
+    func sendFailed(errno error: Int32) {
+        guard !finished else { return }
+        failStart(errno: error, pooled: lease?.socket)
+        if event != nil, !arm(seconds: 0) { fail(.failed(startError ?? "send failed")) }
     }
 
     private func startEvent(on loop: EventLoop, fd: Int32, events: Int16, wait: Double) {

@@ -26,6 +26,8 @@ public final class UDPSocketPool {
     static let datagramSize = 65536
 
     let loop: EventLoop
+    /// Exchanges' queries, sent together at the end of each loop turn.
+    let outbox: DatagramOutbox
     private var remotes: [SocketAddress] = []
     private var slots: [[PooledSocket?]] = []
     let receiveSlots: UnsafeMutablePointer<vpcdns_datagram>
@@ -36,6 +38,7 @@ public final class UDPSocketPool {
         self.loop = loop
         self.queriesPerSocket = queriesPerSocket
         self.lifetime = lifetime
+        outbox = DatagramOutbox(loop: loop)
         receiveSlots = .allocate(capacity: Self.batchSize)
         // Pages the kernel never writes stay untouched: a full-size buffer per slot costs address
         // space, not memory, and no reply is ever cut.
@@ -50,6 +53,10 @@ public final class UDPSocketPool {
         }
         receiveBatch = batch
     }
+
+    /// Sends the queries through an io_uring ring (see `UDPServer.sendThroughIOUring()`).
+    /// - Throws: `EventIOError` when no ring can be made; queries then go out with `sendmsg`.
+    public func sendThroughIOUring() throws(EventIOError) { try outbox.sendThroughIOUring() }
 
     deinit {
         for row in slots { for socket in row { socket?.retire() } }

@@ -116,6 +116,13 @@ final class Worker: @unchecked Sendable {
         let io = LoopForwarderIO(loop: loop, queriesPerSocket: snapshot.config.forwarding.queriesPerSocket)
         forwarderIO = io
         forwarder = Forwarder(io: io, cache: cache, settings: snapshot.forwarderSettings)
+        if sendThroughIOUring {
+            do {
+                try io.pool.sendThroughIOUring()
+            } catch {
+                logger.warning("worker \(index): \(error); its upstream queries go out with sendmsg")
+            }
+        }
         let udp = try udpSockets.map { socket in
             // The worker outlives its loop: the handler holds it unretained, and a query then costs
             // no reference counting on it or on what it owns.

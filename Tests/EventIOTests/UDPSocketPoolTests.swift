@@ -82,6 +82,41 @@ private func echo(_ request: [UInt8]) -> [[UInt8]] { [request] }
         #expect(Set(upstream.sourcePorts).count == 1)
     }
 
+    /// Queries leave at the end of the loop's turn, through the pool's ring or a `sendmsg` each:
+    /// twenty at once, on shared sockets and on sockets of their own, all arrive and are answered.
+    @Test(arguments: [(32, false), (32, true), (1, false), (1, true)])
+    func queriesQueuedInOneTurnAllGo(queriesPerSocket: Int, ioUring: Bool) throws {
+        let loop = try EventLoop()
+        let upstream = try ScriptedUpstream(on: loop, reply: echo)
+        let pool = UDPSocketPool(loop: loop, queriesPerSocket: queriesPerSocket)
+        if ioUring { try pool.sendThroughIOUring() }
+        let ids = (1...20).map { UInt16($0) }
+        let result = try exchanges(ids, to: upstream, pool: pool, loop: loop)
+        #expect(result.accepted.sorted() == ids)
+        #expect(result.failed.isEmpty)
+        #expect(upstream.sourcePorts.count == 20)
+    }
+
+    /// An exchange cancelled in the turn that started it never sends its query (its socket may be
+    /// closed by then, its descriptor reused) and never calls back; the others go.
+    @Test(arguments: [32, 1]) func aQueryCancelledBeforeItLeavesIsNotSent(queriesPerSocket: Int) throws {
+        let loop = try EventLoop()
+        let upstream = try ScriptedUpstream(on: loop, reply: echo)
+        let pool = UDPSocketPool(loop: loop, queriesPerSocket: queriesPerSocket)
+        var calls = 0
+        let cancelled = UDPExchange(
+            to: upstream.address, payload: query(8), timeout: 0.05, on: loop, pool: pool, onDatagram: { _ in
+                calls += 1
+                return true
+            }, onFailure: { _ in calls += 1 })
+        cancelled.cancel()
+        let result = try exchanges([16], to: upstream, pool: pool, loop: loop)
+        #expect(result.accepted == [16])
+        #expect(upstream.sourcePorts.count == 1)
+        #expect(try !loop.run(until: { calls > 0 }, seconds: 0.1))
+        #expect(upstream.sourcePorts.count == 1)
+    }
+
     @Test func oneQueryPerSocketGivesEveryQueryItsOwnPort() throws {
         let loop = try EventLoop()
         let upstream = try ScriptedUpstream(on: loop, reply: echo)
@@ -146,10 +181,12 @@ private func echo(_ request: [UInt8]) -> [[UInt8]] { [request] }
     }
 
     /// A closed port answers with ICMP port unreachable: every exchange waiting on the socket fails
-    /// at once instead of waiting out its timeout.
-    @Test func portUnreachableFailsTheWaiters() throws {
+    /// at once instead of waiting out its timeout. (Both queries leave in one turn: the second send
+    /// on the socket already meets the error the first one drew.)
+    @Test(arguments: [false, true]) func portUnreachableFailsTheWaiters(ioUring: Bool) throws {
         let loop = try EventLoop()
         let pool = UDPSocketPool(loop: loop, queriesPerSocket: 32)
+        if ioUring { try pool.sendThroughIOUring() }
         // A port that was just bound and closed again.
         let unreachable = try { try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: false).localAddress }()
         var failures: [ExchangeError] = []

@@ -38,7 +38,12 @@ int vpcdns_batch_receive(int fd, vpcdns_batch *batch);
 /// buffer full does not).
 int vpcdns_batch_send(int fd, vpcdns_batch *batch, unsigned count);
 
-/// From now on, vpcdns_batch_send submits the batch's datagrams to an io_uring ring of the batch's
+/// Sends slot i (its length) on the connected socket `fds[i]`, for i in 0..<count, without
+/// blocking, and writes each one's result to `results[i]`: the bytes sent, or -errno. Through the
+/// batch's ring when it has one (one io_uring_enter for them all), else a sendmsg each. Returns 0.
+int vpcdns_batch_send_each(vpcdns_batch *batch, const int *fds, int *results, unsigned count);
+
+/// From now on, vpcdns_batch_send and vpcdns_batch_send_each submit the batch's datagrams to an io_uring ring of the batch's
 /// own, in one io_uring_enter, instead of calling sendmmsg. 0, or -1 with errno set (ENOSYS: no
 /// io_uring in this kernel; EPERM: turned off by kernel.io_uring_disabled or a seccomp filter;
 /// ENOMEM); on failure the batch keeps sending with sendmmsg. Call it on the thread that sends.
