@@ -57,7 +57,10 @@ public final class UDPExchange {
             socket.wait(self, for: id)
             if !pool.outbox.queue(payload, on: socket.fd, for: self) {
                 let sent = payload.withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-                if sent != payload.count { wait = failStart(errno: errno, pooled: socket) }
+                if sent != payload.count {
+                    failStart(errno: errno, pooled: socket)
+                    wait = 0
+                }
             }
             startEvent(on: loop, fd: -1, events: 0, wait: wait)
             return
@@ -79,18 +82,16 @@ public final class UDPExchange {
     /// Whether the exchange has ended (accepted, failed or cancelled).
     var isFinished: Bool { finished }
 
-    /// The query could not be sent (`errno`): reported on the next loop turn. An error on a pooled
-    /// socket is the socket's (e.g. an ICMP error an earlier query drew), owed to every query
-    /// waiting there. Returns the wait left: none.
-    @discardableResult
-    private func failStart(errno error: Int32, pooled socket: PooledSocket?) -> Double {
+    /// The query could not be sent (`errno`): to be reported on the next loop turn. An error on a
+    /// pooled socket is the socket's (e.g. an ICMP error an earlier query drew), owed to every query
+    /// waiting there.
+    private func failStart(errno error: Int32, pooled socket: PooledSocket?) {
         let why = "\(EventIOError(call: "send to \(remote)", errno: error))"
         startError = why
         socket?.fail(why)
-        return 0
     }
 
-    /// The outbox could not send the query (`DatagramOutbox.flush`).
+    /// The outbox could not send the query (`DatagramOutbox.flush`): the event fires at once.
     func sendFailed(errno error: Int32) {
         guard !finished else { return }
         failStart(errno: error, pooled: lease?.socket)

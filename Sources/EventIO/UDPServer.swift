@@ -30,17 +30,10 @@ public final class UDPServer {
     public var preview: ((Batch) -> Void)?
     private var watcher: IOWatcher?
     private let batchSize: Int
-    private let receiveSlots: UnsafeMutablePointer<vpcdns_datagram>
-    private let sendSlots: UnsafeMutablePointer<vpcdns_datagram>
-    /// The slots with their message headers, set up once.
-    private let receiveBatch: OpaquePointer
-    private let sendBatch: OpaquePointer
-    private let receiveBuffers: UnsafeMutableRawPointer
-    private let sendBuffers: UnsafeMutableRawPointer
+    private let received: DatagramSlots
+    private let replies: DatagramSlots
     /// Replies that complete later (`send(_:to:)`), sent together at the end of the loop's turn.
-    private let laterSlots: UnsafeMutablePointer<vpcdns_datagram>
-    private let laterBatch: OpaquePointer
-    private let laterBuffers: UnsafeMutableRawPointer
+    private let later: DatagramSlots
     private var laterCount = 0
     /// Largest datagram read; a bigger one is dropped unanswered (`oversizeDrops`).
     public static let receiveBufferSize = 4096
@@ -72,46 +65,14 @@ public final class UDPServer {
         self.socket = socket
         self.handler = handler
         self.batchSize = min(batchSize, Int(VPCDNS_MAX_BATCH))
-        receiveSlots = .allocate(capacity: self.batchSize)
-        sendSlots = .allocate(capacity: self.batchSize)
-        receiveBuffers = .allocate(byteCount: self.batchSize * UDPServer.receiveBufferSize, alignment: 16)
-        sendBuffers = .allocate(byteCount: self.batchSize * UDPServer.sendBufferSize, alignment: 16)
-        laterSlots = .allocate(capacity: self.batchSize)
-        laterBuffers = .allocate(byteCount: self.batchSize * UDPServer.sendBufferSize, alignment: 16)
-        for i in 0..<self.batchSize {
-            (receiveSlots + i).initialize(to: vpcdns_datagram())
-            receiveSlots[i].data = (receiveBuffers + i * UDPServer.receiveBufferSize).assumingMemoryBound(to: UInt8.self)
-            receiveSlots[i].capacity = UDPServer.receiveBufferSize
-            (sendSlots + i).initialize(to: vpcdns_datagram())
-            sendSlots[i].data = (sendBuffers + i * UDPServer.sendBufferSize).assumingMemoryBound(to: UInt8.self)
-            sendSlots[i].capacity = UDPServer.sendBufferSize
-            (laterSlots + i).initialize(to: vpcdns_datagram())
-            laterSlots[i].data = (laterBuffers + i * UDPServer.sendBufferSize).assumingMemoryBound(to: UInt8.self)
-            laterSlots[i].capacity = UDPServer.sendBufferSize
-        }
-        guard let receiveBatch = vpcdns_batch_create(receiveSlots, UInt32(self.batchSize)),
-            let sendBatch = vpcdns_batch_create(sendSlots, UInt32(self.batchSize)),
-            let laterBatch = vpcdns_batch_create(laterSlots, UInt32(self.batchSize))
-        else { fatalError("out of memory for a datagram batch") }
-        self.receiveBatch = receiveBatch
-        self.sendBatch = sendBatch
-        self.laterBatch = laterBatch
+        received = DatagramSlots(count: self.batchSize, bufferSize: UDPServer.receiveBufferSize)
+        replies = DatagramSlots(count: self.batchSize, bufferSize: UDPServer.sendBufferSize)
+        later = DatagramSlots(count: self.batchSize, bufferSize: UDPServer.sendBufferSize)
         watcher = try IOWatcher(fd: socket.fd, events: .read, on: loop) { [unowned self] _ in self.drain() }
         loop.afterEachTurn { [weak self] in self?.sendLater() }
     }
 
-    deinit {
-        watcher = nil
-        vpcdns_batch_destroy(receiveBatch)
-        vpcdns_batch_destroy(sendBatch)
-        vpcdns_batch_destroy(laterBatch)
-        receiveSlots.deallocate()
-        sendSlots.deallocate()
-        laterSlots.deallocate()
-        receiveBuffers.deallocate()
-        sendBuffers.deallocate()
-        laterBuffers.deallocate()
-    }
+    deinit { watcher = nil }
 
     public var localAddress: SocketAddress { socket.localAddress }
 
@@ -124,7 +85,7 @@ public final class UDPServer {
     /// - Throws: `EventIOError` when no ring can be made (no io_uring in the kernel, turned off by
     ///   `kernel.io_uring_disabled` or a seccomp filter, no memory); replies then stay on `sendmmsg`.
     public func sendThroughIOUring() throws(EventIOError) {
-        guard vpcdns_batch_send_through_uring(sendBatch) == 0, vpcdns_batch_send_through_uring(laterBatch) == 0 else {
+        guard vpcdns_batch_send_through_uring(replies.batch) == 0, vpcdns_batch_send_through_uring(later.batch) == 0 else {
             throw EventIOError(call: "io_uring_setup", errno: errno)
         }
         sendsThroughIOUring = true
@@ -142,12 +103,12 @@ public final class UDPServer {
     private func drain() {
         let handler = self.handler  // one retain of its context per wake-up, not one per datagram
         for _ in 0..<UDPServer.batchesPerWake {
-            let received = Int(vpcdns_batch_receive(socket.fd, receiveBatch))
-            if received <= 0 { return }
-            preview?(Batch(slots: receiveSlots, count: received))
+            let count = Int(vpcdns_batch_receive(socket.fd, received.batch))
+            if count <= 0 { return }
+            preview?(Batch(slots: received.slots, count: count))
             var pending = 0
-            for i in 0..<received {
-                let slot = receiveSlots + i
+            for i in 0..<count {
+                let slot = received.slots + i
                 // Longer than a receive buffer: not the whole message, so not answered (a query that
                 // size is no real client's; TCP takes up to 65535).
                 guard slot.pointee.truncated == 0 else {
@@ -158,7 +119,7 @@ public final class UDPServer {
                     SocketAddress(UnsafeRawPointer($0), length: Int(slot.pointee.address_length))
                 }) else { continue }
                 let request = UnsafeRawBufferPointer(start: slot.pointee.data, count: slot.pointee.length)
-                let out = sendSlots + pending
+                let out = replies.slots + pending
                 let length = handler(
                     request, from, UnsafeMutableRawBufferPointer(start: out.pointee.data, count: UDPServer.sendBufferSize), self)
                 guard length > 0 else { continue }
@@ -168,10 +129,10 @@ public final class UDPServer {
                 pending += 1
             }
             if pending > 0 {
-                let sent = Int(vpcdns_batch_send(socket.fd, sendBatch, UInt32(pending)))
+                let sent = Int(vpcdns_batch_send(socket.fd, replies.batch, UInt32(pending)))
                 if sent < pending { sendDrops += pending - max(sent, 0) }
             }
-            if received < batchSize { return }
+            if count < batchSize { return }
         }
     }
 
@@ -187,7 +148,7 @@ public final class UDPServer {
             return
         }
         if laterCount == batchSize { sendLater() }
-        let slot = laterSlots + laterCount
+        let slot = later.slots + laterCount
         bytes.withUnsafeBytes { UnsafeMutableRawPointer(slot.pointee.data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         slot.pointee.length = bytes.count
         address.withSockAddr { sockaddr, length in
@@ -204,7 +165,7 @@ public final class UDPServer {
         guard laterCount > 0 else { return }
         let pending = laterCount
         laterCount = 0
-        let sent = Int(vpcdns_batch_send(socket.fd, laterBatch, UInt32(pending)))
+        let sent = Int(vpcdns_batch_send(socket.fd, later.batch, UInt32(pending)))
         if sent < pending { sendDrops += pending - max(sent, 0) }
     }
 }

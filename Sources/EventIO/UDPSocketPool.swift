@@ -30,28 +30,16 @@ public final class UDPSocketPool {
     let outbox: DatagramOutbox
     private var remotes: [SocketAddress] = []
     private var slots: [[PooledSocket?]] = []
-    let receiveSlots: UnsafeMutablePointer<vpcdns_datagram>
-    let receiveBatch: OpaquePointer
-    private let receiveBuffers: UnsafeMutableRawPointer
+    /// What the sockets' replies are read into, one socket at a time.
+    let received: DatagramSlots
 
     public init(loop: EventLoop, queriesPerSocket: Int = 32, lifetime: Double = 1.0) {
         self.loop = loop
         self.queriesPerSocket = queriesPerSocket
         self.lifetime = lifetime
         outbox = DatagramOutbox(loop: loop)
-        receiveSlots = .allocate(capacity: Self.batchSize)
-        // Pages the kernel never writes stay untouched: a full-size buffer per slot costs address
-        // space, not memory, and no reply is ever cut.
-        receiveBuffers = .allocate(byteCount: Self.batchSize * Self.datagramSize, alignment: 16)
-        for i in 0..<Self.batchSize {
-            (receiveSlots + i).initialize(to: vpcdns_datagram())
-            receiveSlots[i].data = (receiveBuffers + i * Self.datagramSize).assumingMemoryBound(to: UInt8.self)
-            receiveSlots[i].capacity = Self.datagramSize
-        }
-        guard let batch = vpcdns_batch_create(receiveSlots, UInt32(Self.batchSize)) else {
-            fatalError("out of memory for a datagram batch")
-        }
-        receiveBatch = batch
+        // A full-size buffer per slot, so no reply is ever cut.
+        received = DatagramSlots(count: Self.batchSize, bufferSize: Self.datagramSize)
     }
 
     /// Sends the queries through an io_uring ring (see `UDPServer.sendThroughIOUring()`).
@@ -60,9 +48,6 @@ public final class UDPSocketPool {
 
     deinit {
         for row in slots { for socket in row { socket?.retire() } }
-        vpcdns_batch_destroy(receiveBatch)
-        receiveSlots.deallocate()
-        receiveBuffers.deallocate()
     }
 
     /// A shared socket to `remote` on which `id` is not waiting, or nil when the query should have a
@@ -161,13 +146,13 @@ final class PooledSocket {
             }
             for _ in 0..<4 {
                 guard fd >= 0 else { return }
-                let received = Int(vpcdns_batch_receive(fd, pool.receiveBatch))
+                let received = Int(vpcdns_batch_receive(fd, pool.received.batch))
                 if received < 0 {
                     failAll(String(cString: strerror(errno)))  // e.g. ICMP port unreachable
                     return
                 }
                 for i in 0..<received {
-                    let slot = pool.receiveSlots + i
+                    let slot = pool.received.slots + i
                     let bytes = Array(UnsafeRawBufferPointer(start: slot.pointee.data, count: slot.pointee.length))
                     deliver(bytes)
                 }
