@@ -14,8 +14,16 @@ case "$target" in
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 [ -e vpcdns ] || ln -s .. vpcdns
-swift build -c release --scratch-path .build-fuzz --product "$product" --sanitize fuzzer --sanitize address \
-  -Xswiftc -parse-as-library -Xswiftc -sanitize=fuzzer,address >/dev/null
+# Quiet when the build succeeds; the whole log, and a non-zero exit, when it does not.
+build_log=$(mktemp)
+if ! swift build -c release --scratch-path .build-fuzz --product "$product" --sanitize fuzzer --sanitize address \
+  -Xswiftc -parse-as-library -Xswiftc -sanitize=fuzzer,address >"$build_log" 2>&1; then
+  echo "Fuzz/run.sh: building $product failed:" >&2
+  cat "$build_log" >&2
+  rm -f "$build_log"
+  exit 1
+fi
+rm -f "$build_log"
 mkdir -p "corpus/$target" crashes
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
