@@ -16,8 +16,10 @@ final class DatagramOutbox {
     private var results: [Int32]
     private var senders: [UDPExchange?]
     private var count = 0
+    private unowned let loop: EventLoop
 
     init(loop: EventLoop) {
+        self.loop = loop
         queued = DatagramSlots(count: Int(VPCDNS_MAX_BATCH), bufferSize: Self.datagramSize)
         fds = Array(repeating: -1, count: queued.count)
         results = Array(repeating: 0, count: queued.count)
@@ -41,6 +43,7 @@ final class DatagramOutbox {
         fds[count] = fd
         senders[count] = exchange
         count += 1
+        loop.queuedWork()
         return true
     }
 

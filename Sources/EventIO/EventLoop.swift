@@ -19,8 +19,10 @@ public final class EventLoop {
         scratch.deallocate()
     }
 
-    /// Called after each turn's callbacks, before the loop waits again (`afterEachTurn`).
+    /// Called after a turn's callbacks, before the loop waits again (`afterEachTurn`).
     private var turnHooks: [() -> Void] = []
+    /// Set by `queuedWork()`: the hooks have something to do at the end of this turn.
+    private var workQueued = false
 
     /// Runs until `stop()` is called or no events remain. One turn waits for events, runs their
     /// callbacks, then the `afterEachTurn` hooks.
@@ -28,7 +30,10 @@ public final class EventLoop {
     public func run() throws(EventIOError) {
         while true {
             let result = event_base_loop(base, EVLOOP_ONCE)
-            for hook in turnHooks { hook() }
+            if workQueued {
+                workQueued = false
+                for hook in turnHooks { hook() }
+            }
             guard result >= 0 else { throw EventIOError(call: "event_base_loop") }
             // 1: no events left. A break (`stop()`, always called from a callback on this thread)
             // is only visible until the next turn starts.
@@ -36,9 +41,13 @@ public final class EventLoop {
         }
     }
 
-    /// Calls `hook` after the callbacks of every turn, before the loop waits again: where work
-    /// that callbacks queued (replies, sends) goes out together.
+    /// Calls `hook` after the callbacks of every turn that `queuedWork()` was called in, before the
+    /// loop waits again: where work that callbacks queued (replies, sends) goes out together.
     public func afterEachTurn(_ hook: @escaping () -> Void) { turnHooks.append(hook) }
+
+    /// Says that something was queued for the `afterEachTurn` hooks in this turn. (Turns without
+    /// any, nearly all at low rates, then cost no hook calls.)
+    public func queuedWork() { workQueued = true }
 
     /// Makes `run()` return after the current callbacks finish.
     public func stop() { event_base_loopbreak(base) }

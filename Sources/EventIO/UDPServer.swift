@@ -24,6 +24,7 @@ public final class UDPServer {
     }
 
     public let socket: Socket
+    private unowned let loop: EventLoop
     private let handler: Handler
     /// Sees each batch before the handler sees its first datagram: a chance to start loading what
     /// answering them will read, so their cache misses overlap.
@@ -63,6 +64,7 @@ public final class UDPServer {
     /// - Throws: `EventIOError` if the socket cannot be watched.
     public init(socket: Socket, on loop: EventLoop, batchSize: Int = 32, handler: @escaping Handler) throws(EventIOError) {
         self.socket = socket
+        self.loop = loop
         self.handler = handler
         self.batchSize = min(batchSize, Int(VPCDNS_MAX_BATCH))
         received = DatagramSlots(count: self.batchSize, bufferSize: UDPServer.receiveBufferSize)
@@ -158,6 +160,7 @@ public final class UDPServer {
             slot.pointee.address_length = length
         }
         laterCount += 1
+        loop.queuedWork()
     }
 
     /// Sends the replies `send(_:to:)` queued.
