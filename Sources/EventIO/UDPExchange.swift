@@ -55,28 +55,30 @@ public final class UDPExchange {
             // Replies come from the socket (`deliver`); the event is the timeout alone.
             lease = (socket, id)
             socket.wait(self, for: id)
-            if !pool.outbox.queue(payload, on: socket.fd, for: self) {
-                let sent = payload.withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-                if sent != payload.count {
-                    failStart(errno: errno, pooled: socket)
-                    wait = 0
-                }
+            if let error = queueOrSend(payload, on: socket.fd, pool: pool) {
+                failStart(errno: error, pooled: socket)
+                wait = 0
             }
             startEvent(on: loop, fd: -1, events: 0, wait: wait)
             return
         }
         do {
             fd = try connectedDatagramSocket(to: remote)
-            if pool?.outbox.queue(payload, on: fd, for: self) != true {
-                let sent = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-                guard sent == payload.count else { throw EventIOError(call: "send to \(remote)", errno: errno) }
-            }
+            if let error = queueOrSend(payload, on: fd, pool: pool) { throw EventIOError(call: "send to \(remote)", errno: error) }
         } catch {
             // Report on the next loop turn, never from inside init.
             startError = "\(error)"
             wait = 0
         }
         startEvent(on: loop, fd: startError == nil ? fd : -1, events: startError == nil ? Int16(EV_READ) : 0, wait: wait)
+    }
+
+    /// Queues the query in the pool's outbox, to leave at the end of the turn, or sends it now (no
+    /// pool, or too long to queue). The errno of a send that failed now, else nil.
+    private func queueOrSend(_ payload: [UInt8], on fd: Int32, pool: UDPSocketPool?) -> Int32? {
+        if pool?.outbox.queue(payload, on: fd, for: self) == true { return nil }
+        let sent = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        return sent == payload.count ? nil : errno
     }
 
     /// Whether the exchange has ended (accepted, failed or cancelled).

@@ -153,12 +153,7 @@ public final class UDPServer {
         let slot = later.slots + laterCount
         bytes.withUnsafeBytes { UnsafeMutableRawPointer(slot.pointee.data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         slot.pointee.length = bytes.count
-        address.withSockAddr { sockaddr, length in
-            withUnsafeMutableBytes(of: &slot.pointee.address) {
-                $0.baseAddress!.copyMemory(from: UnsafeRawPointer(sockaddr), byteCount: Int(length))
-            }
-            slot.pointee.address_length = length
-        }
+        slot.pointee.address_length = address.write(to: &slot.pointee.address)
         laterCount += 1
         loop.queuedWork()
     }
