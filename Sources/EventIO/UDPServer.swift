@@ -43,6 +43,22 @@ public final class UDPServer {
     /// Batches read per wake-up before yielding to other events.
     static let batchesPerWake = 8
 
+    /// When the thread gives up the CPU (`sched_yield`) after a wake-up that read one datagram and
+    /// answered it. On one host, the reply has just woken the client, usually queued on this core;
+    /// yielding lets it read the reply now rather than once this thread next sleeps in
+    /// `epoll_wait`. After a batch of several, the next batch is likely waiting: no yield.
+    public enum LoneReplyYield: Sendable {
+        case never
+        /// When the datagram came from a loopback address (127.0.0.0/8, ::1): a client on this host.
+        case toLoopback
+        case always
+    }
+
+    /// See `LoneReplyYield`; set on the loop's thread.
+    public var yieldAfterLoneReply = LoneReplyYield.never
+    /// Times the thread gave up the CPU after a lone reply.
+    public private(set) var loneReplyYields = 0
+
     /// Whether replies go through an io_uring ring (`sendThroughIOUring()`) rather than `sendmmsg`.
     public private(set) var sendsThroughIOUring = false
 
@@ -109,6 +125,7 @@ public final class UDPServer {
             if count <= 0 { return }
             preview?(Batch(slots: received.slots, count: count))
             var pending = 0
+            var yieldAfter = false
             for i in 0..<count {
                 let slot = received.slots + i
                 // Longer than a receive buffer: not the whole message, so not answered (a query that
@@ -129,10 +146,15 @@ public final class UDPServer {
                 out.pointee.address = slot.pointee.address
                 out.pointee.address_length = slot.pointee.address_length
                 pending += 1
+                if count == 1 { yieldAfter = yieldAfterLoneReply == .always || (yieldAfterLoneReply == .toLoopback && from.isLoopback) }
             }
             if pending > 0 {
                 let sent = Int(vpcdns_batch_send(socket.fd, replies.batch, UInt32(pending)))
                 if sent < pending { sendDrops += pending - max(sent, 0) }
+                if yieldAfter {
+                    loneReplyYields += 1
+                    sched_yield()
+                }
             }
             if count < batchSize { return }
         }

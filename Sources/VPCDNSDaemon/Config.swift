@@ -80,6 +80,8 @@ public struct Config: Sendable {
     public var pinWorkers = false
     /// How workers send UDP replies: io_uring or sendmmsg.
     public var udpSend: UDPSend = .auto
+    /// When a worker gives up the CPU after answering a lone datagram.
+    public var udpYield: UDPYield = .auto
     public var zones: [ZoneFile] = []
     public var endpoints: [InterfaceEndpoint] = []
     public var endpointLocations: [SourceLocation] = []

@@ -10,7 +10,7 @@ import Yams
 /// unknown keys are errors; every problem is reported as `file:line: message`.
 public enum ConfigLoader {
     static let rootKeys = [
-        "listen", "allow_query", "workers", "udp_steering", "udp_send", "pin_workers", "user", "zones", "endpoints", "forward", "cache", "tcp",
+        "listen", "allow_query", "workers", "udp_steering", "udp_send", "udp_yield", "pin_workers", "user", "zones", "endpoints", "forward", "cache", "tcp",
         "query_log", "metrics", "rate_limit",
     ]
 
@@ -75,6 +75,8 @@ public enum ConfigLoader {
                 config.udpSteering = reader.choice(value, "udp_steering") ?? config.udpSteering
             case "udp_send":
                 config.udpSend = reader.choice(value, "udp_send") ?? config.udpSend
+            case "udp_yield":
+                config.udpYield = reader.choice(value, "udp_yield") ?? config.udpYield
             case "pin_workers":
                 config.pinWorkers = reader.bool(value, "pin_workers") ?? config.pinWorkers
             case "user":

@@ -119,7 +119,8 @@ public final class Daemon {
         let cpusOf = (0..<workerCount).map { pinned ? UDPSteering.cpus(forWorker: $0, of: workerCount, allowed: allowed) : [] }
         workers = (0..<workerCount).map { i in
             Worker(index: i, udpSockets: sockets.map { $0.udp[i] }, tcpSockets: sockets.map { $0.tcp[i] }, store: store,
-                cache: cache, queryLog: queryLog, logger: logger, cpus: cpusOf[i], sendThroughIOUring: ioUring)
+                cache: cache, queryLog: queryLog, logger: logger, cpus: cpusOf[i], sendThroughIOUring: ioUring,
+                yield: config.udpYield.policy)
         }
         for worker in workers { worker.start(ready: ready, failure: failure) }
         for _ in workers { ready.wait() }
@@ -133,6 +134,7 @@ public final class Daemon {
                 "udp": "\(listener.udp[0].localAddress)", "tcp": "\(listener.tcp[0].localAddress)",
                 "udp_steering": "\(listener.byCPU ? "cpu" : "hash")",
                 "udp_send": "\(ioUring ? "io_uring" : "sendmmsg")",
+                "udp_yield": "\(config.udpYield.rawValue)",
             ])
         }
         if pinned {
@@ -278,6 +280,9 @@ public final class Daemon {
             }
             if snapshot.config.udpSend != previous.config.udpSend {
                 logger.warning("reload: udp_send changed; that takes a restart")
+            }
+            if snapshot.config.udpYield != previous.config.udpYield {
+                logger.warning("reload: udp_yield changed; that takes a restart")
             }
             if snapshot.config.pinWorkers != previous.config.pinWorkers {
                 logger.warning("reload: pin_workers changed; that takes a restart")

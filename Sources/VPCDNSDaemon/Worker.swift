@@ -22,6 +22,8 @@ final class Worker: @unchecked Sendable {
     private let cpus: [Int]
     /// Whether UDP replies go out through io_uring (`udp_send`) rather than sendmmsg.
     private let sendThroughIOUring: Bool
+    /// When the worker gives up the CPU after a lone reply (`udp_yield`).
+    private let yield: UDPServer.LoneReplyYield
     /// What the main thread asked for: stop now, or drain (stop taking queries, finish those in
     /// flight, stop when idle or at the deadline).
     enum Command: Equatable {
@@ -52,8 +54,10 @@ final class Worker: @unchecked Sendable {
 
     init(
         index: Int, udpSockets: [Socket], tcpSockets: [Socket], store: SnapshotStore, cache: ResponseCache,
-        queryLog: QueryLog?, logger: Logger, cpus: [Int] = [], sendThroughIOUring: Bool = false
+        queryLog: QueryLog?, logger: Logger, cpus: [Int] = [], sendThroughIOUring: Bool = false,
+        yield: UDPServer.LoneReplyYield = .never
     ) {
+        self.yield = yield
         self.index = index
         self.cpus = cpus
         self.sendThroughIOUring = sendThroughIOUring
@@ -129,6 +133,7 @@ final class Worker: @unchecked Sendable {
             let server = try UDPServer(socket: socket, on: loop) { [worker = Unmanaged.passUnretained(self)] request, from, out, server in
                 worker._withUnsafeGuaranteedRef { $0.serve(request, from: from, into: out, server: server) }
             }
+            server.yieldAfterLoneReply = yield
             server.preview = { [worker = Unmanaged.passUnretained(self)] batch in
                 worker._withUnsafeGuaranteedRef { $0.prefetch(batch) }
             }

@@ -190,6 +190,14 @@ def test_unit_file_verifies_cleanly(tmp_path):
     # A call the filter leaves out kills the process: the workers' io_uring sends must be allowed.
     allowed = " ".join(re.findall(r"^SystemCallFilter=([^~].*)$", unit, re.M)).split()
     assert {"io_uring_setup", "io_uring_enter"} <= set(allowed), allowed
+    # udp_yield's sched_yield comes with @system-service, and the groups denied must not take it away.
+    def group(name):
+        out = subprocess.run(["systemd-analyze", "syscall-filter", name], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        words = [w for line in out.stdout.splitlines()[1:] if not line.strip().startswith("#") for w in line.split()]
+        return set().union(*(group(w) if w.startswith("@") else {w} for w in words))
+    denied = set().union(*(group(g) for g in re.search(r"^SystemCallFilter=~(.*)$", unit, re.M).group(1).split()))
+    assert "sched_yield" in group("@system-service") and "sched_yield" not in denied
     # Verified with ExecStart pointing at the built binary (the installed path does not exist here).
     path = tmp_path / "vpcdnsd.service"
     path.write_text(unit.replace("/usr/local/sbin/vpcdnsd", str(BINARY)))
@@ -362,11 +370,12 @@ def test_udp_steering_modes(start_daemon):
 
 def test_udp_send_modes(start_daemon):
     """auto sends UDP replies through io_uring where the kernel allows it (CI's does); sendmmsg
-    never does. Both answer, over more than one batch of queries at once."""
+    never does. Both answer, over more than one batch of queries at once. The udp_yield policy
+    (yield after a lone reply) is the configured one."""
     auto = start_daemon(config(endpoints=SEED_ENDPOINT_LOG))
-    assert re.search(r"listening .*udp_send=io_uring", auto.text()), auto.text()
-    plain = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_send: sendmmsg\n"))
-    assert re.search(r"listening .*udp_send=sendmmsg", plain.text()), plain.text()
+    assert re.search(r"listening .*udp_send=io_uring.*udp_yield=auto", auto.text()), auto.text()
+    plain = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_send: sendmmsg\nudp_yield: never\n"))
+    assert re.search(r"listening .*udp_send=sendmmsg.*udp_yield=never", plain.text()), plain.text()
     for d in (auto, plain):
         assert dig(d.port, "execute-api.us-east-1.amazonaws.com").rdata("A") == ["10.0.1.15"]
         assert answers_a_burst(d.port, 100) == 100

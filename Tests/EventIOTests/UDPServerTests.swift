@@ -36,4 +36,37 @@ import Testing
         #expect(events == ["preview [1, 2, 3]", "handle 1", "handle 2", "handle 3"])
         #expect(replies == [101, 102, 103])
     }
+
+    /// A wake-up that reads one datagram and answers it yields the CPU, by the policy and the
+    /// sender's address; a batch of several does not.
+    @Test(arguments: [
+        (UDPServer.LoneReplyYield.toLoopback, [127, 0, 0, 1] as [UInt8], 1, 1),
+        (.toLoopback, [127, 0, 0, 1], 3, 0),
+        (.always, [127, 0, 0, 1], 1, 1),
+        (.never, [127, 0, 0, 1], 1, 0),
+        (.toLoopback, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 1, 1),
+    ])
+    func yieldsAfterALoneReply(policy: UDPServer.LoneReplyYield, ip: [UInt8], datagrams: Int, yields: Int) throws {
+        let loop = try EventLoop()
+        let server = try UDPServer(binding: SocketAddress(ip: ip, port: 0), reusePort: false, on: loop) { request, _, reply, _ in
+            reply[0] = request[0]
+            return 1
+        }
+        server.yieldAfterLoneReply = policy
+        let client = try Socket(binding: SocketAddress(ip: ip, port: 0), datagram: true, reusePort: false)
+        for byte in 0..<UInt8(datagrams) {
+            let sent = server.localAddress.withSockAddr { address, length in
+                withUnsafeBytes(of: byte) { sendto(client.fd, $0.baseAddress, 1, 0, address, length) }
+            }
+            #expect(sent == 1)
+        }
+        var replies = 0
+        let done = try loop.run(until: { () -> Bool in
+            var buffer: UInt8 = 0
+            while recv(client.fd, &buffer, 1, 0) == 1 { replies += 1 }
+            return replies == datagrams
+        })
+        #expect(done)
+        #expect(server.loneReplyYields == yields)
+    }
 }

@@ -27,6 +27,7 @@ import Testing
             workers: 3
             udp_steering: hash
             udp_send: sendmmsg
+            udp_yield: never
             pin_workers: yes
             zones:
               - zones/a.zone
@@ -53,10 +54,11 @@ import Testing
         #expect(config.workers == 3)
         #expect(config.udpSteering == .hash && Config().udpSteering == .auto)
         #expect(config.udpSend == .sendmmsg && Config().udpSend == .auto)
+        #expect(config.udpYield == .never && Config().udpYield == .auto)
         #expect(config.zones.map(\.path) == ["/etc/vpcdnsd/zones/a.zone", "/abs/b.zone"])
         #expect(config.zones[1].origin?.text == "b.example.")
         #expect(config.zones[1].options == ZoneOptions(fallThrough: true, awsStrictNXDomain: true))
-        #expect(config.zones[1].location.line == 9)
+        #expect(config.zones[1].location.line == 10)
         #expect(config.forwarding.upstreams?.map(\.description) == ["127.0.0.53:53", "[::1]:5300"])
         #expect(config.forwarding.policy == .random)
         #expect(config.forwarding.timeout == 0.5)
@@ -88,7 +90,7 @@ import Testing
             """
         #expect(errors(yaml) == [
             "t.yaml:1: expected ADDRESS[:PORT] (e.g. 127.0.0.1:53 or [::1]:53) in listen, found \"127.0.0.1:99999\"",
-            "t.yaml:2: unknown key \"colour\" (expected one of: listen, allow_query, workers, udp_steering, udp_send, pin_workers, user, zones, endpoints, forward, cache, tcp, query_log, metrics, rate_limit)"
+            "t.yaml:2: unknown key \"colour\" (expected one of: listen, allow_query, workers, udp_steering, udp_send, udp_yield, pin_workers, user, zones, endpoints, forward, cache, tcp, query_log, metrics, rate_limit)"
                 .replacingOccurrences(of: "unknown key \"colour\" (", with: "unknown key \"colour\" in the configuration ("),
             "t.yaml:3: workers must be a whole number from 0 to 256, found \"many\"",
             "t.yaml:4: udp_steering must be auto, cpu or hash, found \"rss\"",
