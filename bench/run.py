@@ -32,6 +32,9 @@ VPC_OWN_SOCKET_IP, OWN_SOCKET = "127.0.10.5", "vpcdnsd, socket per query"
 # vpcdnsd sending replies with sendmmsg (udp_send: sendmmsg) rather than io_uring, for the
 # private-hit runs: what the io_uring sends buy.
 VPC_SENDMMSG_IP, SENDMMSG = "127.0.10.7", "vpcdnsd, sendmmsg"
+# vpcdnsd without the yield after a lone reply (udp_yield: never), in the latency samples of the
+# hit workloads: what the yield buys at 5,000 QPS (README: udp_yield).
+VPC_NO_YIELD_IP, NO_YIELD = "127.0.10.8", "vpcdnsd, udp_yield: never"
 # The floor: bench/echo.c sends each query back as its response, doing no DNS work (hit runs only).
 ECHO_IP, ECHO = "127.0.10.6", "echo (no DNS work)"
 PRIVATE_NAMES = 1000
@@ -346,7 +349,7 @@ def main():
     for tool in ("dnsperf", "unbound", "dnsmasq", "nsd", "dig", "cc"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: run bench/run.sh, which installs it")
-    for ip in (NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP, VPC_OWN_SOCKET_IP, ECHO_IP, VPC_SENDMMSG_IP):
+    for ip in (NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP, VPC_OWN_SOCKET_IP, ECHO_IP, VPC_SENDMMSG_IP, VPC_NO_YIELD_IP):
         assert_free(ip)
     work = Path(tempfile.mkdtemp(prefix="vpcdns-bench-"))
     write_data(work)
@@ -361,10 +364,12 @@ def main():
         own_socket.name = OWN_SOCKET
         plain = start_vpcdnsd(work, name="vpcdnsd-sendmmsg", ip=VPC_SENDMMSG_IP, extra="udp_send: sendmmsg\n")
         plain.name = SENDMMSG
+        no_yield = start_vpcdnsd(work, name="vpcdnsd-no-yield", ip=VPC_NO_YIELD_IP, extra="udp_yield: never\n")
+        no_yield.name = NO_YIELD
         echo = start_echo(work)
-        servers += targets + [own_socket, plain, echo]
+        servers += targets + [own_socket, plain, no_yield, echo]
         wait_until(lambda: responds(ECHO_IP), what="echo")
-        for s in targets + [own_socket, plain]:
+        for s in targets + [own_socket, plain, no_yield]:
             wait_until(lambda: answers(s.ip, "host1.bench.corp") == "10.10.0.2", what=s.name)
             assert answers(s.ip, "abc.execute-api.us-east-1.amazonaws.com") == "10.0.1.15", s.name
             assert answers(s.ip, "q.fwd.test") == "198.51.100.7", s.name
@@ -403,7 +408,7 @@ def main():
         # stall spoils one sample, not the result.
         # The echo responder's p99 is the floor: the kernel's and the host's share of the tail alone.
         def latency_servers(workload):
-            return targets if workload == "forwarded, cache miss" else targets + [echo]
+            return targets if workload == "forwarded, cache miss" else targets + [echo, no_yield]
         # The order is shuffled (seeded, so a run can be repeated) rather than alternated: alternating
         # put vpcdnsd first and last, always next to the change of workload, and Unbound in between.
         samples = {w: {s.name: [] for s in latency_servers(w)} for w, _ in workloads}
@@ -524,7 +529,9 @@ def report(results, latency, samples, reload, targets, args):
         wins = sum(a <= b for a, b in zip(ours, theirs))
         lines.append(f"- {w}: " + ", ".join(f"{x:.3f}" for x in sorted(ours)) + " | " +
                      ", ".join(f"{x:.3f}" for x in sorted(theirs)) + f" (vpcdnsd at or below in {wins} of {len(ours)} pairs"
-                     + (f"; echo {med([r.get('p99', 0.0) for r in per[ECHO]]):.3f}" if ECHO in per else "") + ")")
+                     + (f"; echo {med([r.get('p99', 0.0) for r in per[ECHO]]):.3f}" if ECHO in per else "")
+                     + (f"; vpcdnsd with udp_yield: never {med([r.get('p99', 0.0) for r in per[NO_YIELD]]):.3f}, p50 "
+                        f"{med([r.get('p50', 0.0) for r in per[NO_YIELD]]):.3f}" if NO_YIELD in per else "") + ")")
     # The same samples with the host's stalls taken out, for every server alike: what each server's own
     # tail is, and how many windows stalled while it served (the echo responder's count is the host's).
     lines += ["", f"The same samples outside host stalls (without the {STALL_WINDOW}-response windows, 50 ms at 5,000 QPS, "
