@@ -43,7 +43,7 @@ public final class UDPServer {
     /// Batches read per wake-up before yielding to other events.
     static let batchesPerWake = 8
 
-    /// When the thread gives up the CPU (`sched_yield`) after a wake-up that read one datagram and
+    /// When the thread gives up the CPU (`sched_yield`) after a receive that read one datagram and
     /// answered it. On one host, the reply has just woken the client, usually queued on this core;
     /// yielding lets it read the reply now rather than once this thread next sleeps in
     /// `epoll_wait`. After a batch of several, the next batch is likely waiting: no yield.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import EventIO
 
-/// When a worker gives up the CPU (`sched_yield`) after a wake-up that read and answered a single
+/// When a worker gives up the CPU (`sched_yield`) after a receive that read and answered a single
 /// datagram (`udp_yield`).
 ///
 /// A reply to a client on the same host wakes that client, and the scheduler queues it on the

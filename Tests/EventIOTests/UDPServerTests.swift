@@ -37,7 +37,7 @@ import Testing
         #expect(replies == [101, 102, 103])
     }
 
-    /// A wake-up that reads one datagram and answers it yields the CPU, by the policy and the
+    /// A receive that reads one datagram and answers it yields the CPU, by the policy and the
     /// sender's address; a batch of several does not.
     @Test(arguments: [
         (UDPServer.LoneReplyYield.toLoopback, [127, 0, 0, 1] as [UInt8], 1, 1),
