@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 internal import CLibevent
+import Glibc
 
 /// One libevent `event_base`. Not `Sendable`: a loop and everything registered on it stay on the
 /// thread that runs it.
@@ -23,6 +24,10 @@ public final class EventLoop {
     private var turnHooks: [() -> Void] = []
     /// Set by `queuedWork()`: the hooks have something to do at the end of this turn.
     private var workQueued = false
+    /// Set by `yieldAtEndOfTurn()`.
+    private var yieldQueued = false
+    /// Times the loop gave up the CPU at the end of a turn (`yieldAtEndOfTurn()`).
+    public private(set) var yields = 0
 
     /// Runs until `stop()` is called or no events remain. One turn waits for events, runs their
     /// callbacks, then the `afterEachTurn` hooks.
@@ -33,6 +38,11 @@ public final class EventLoop {
             if workQueued {
                 workQueued = false
                 for hook in turnHooks { hook() }
+            }
+            if yieldQueued {
+                yieldQueued = false
+                yields += 1
+                sched_yield()
             }
             guard result >= 0 else { throw EventIOError(call: "event_base_loop") }
             // 1: no events left. A break (`stop()`, always called from a callback on this thread)
@@ -48,6 +58,12 @@ public final class EventLoop {
     /// Says that something was queued for the `afterEachTurn` hooks in this turn. (Turns without
     /// any, nearly all at low rates, then cost no hook calls.)
     public func queuedWork() { workQueued = true }
+
+    /// Gives up the CPU (`sched_yield`) at the end of this turn, after its hooks have sent what the
+    /// turn queued, before the loop waits again: for a thread whose reply has just woken a client on
+    /// the same core (`UDPServer.yieldAfterLoneReply`), so the client runs now rather than once this
+    /// thread sleeps.
+    public func yieldAtEndOfTurn() { yieldQueued = true }
 
     /// Makes `run()` return after the current callbacks finish.
     public func stop() { event_base_loopbreak(base) }

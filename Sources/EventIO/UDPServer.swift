@@ -43,10 +43,11 @@ public final class UDPServer {
     /// Batches read per wake-up before yielding to other events.
     static let batchesPerWake = 8
 
-    /// When the thread gives up the CPU (`sched_yield`) after a receive that read one datagram and
-    /// answered it. On one host, the reply has just woken the client, usually queued on this core;
-    /// yielding lets it read the reply now rather than once this thread next sleeps in
-    /// `epoll_wait`. After a batch of several, the next batch is likely waiting: no yield.
+    /// When the thread gives up the CPU (`sched_yield`, at the end of the loop's turn) after a
+    /// receive that read one datagram and answered it. On one host, the reply has just woken the
+    /// client, usually queued on this core; yielding lets it read the reply now rather than once
+    /// this thread next sleeps in `epoll_wait`. After a batch of several, the next batch is likely
+    /// waiting: no yield.
     public enum LoneReplyYield: Sendable {
         case never
         /// When the datagram came from a loopback address (127.0.0.0/8, ::1): a client on this host.
@@ -54,10 +55,8 @@ public final class UDPServer {
         case always
     }
 
-    /// See `LoneReplyYield`; set on the loop's thread.
+    /// See `LoneReplyYield`; set on the loop's thread. The loop counts the yields (`EventLoop.yields`).
     public var yieldAfterLoneReply = LoneReplyYield.never
-    /// Times the thread gave up the CPU after a lone reply.
-    public private(set) var loneReplyYields = 0
 
     /// Whether replies go through an io_uring ring (`sendThroughIOUring()`) rather than `sendmmsg`.
     public private(set) var sendsThroughIOUring = false
@@ -151,10 +150,7 @@ public final class UDPServer {
             if pending > 0 {
                 let sent = Int(vpcdns_batch_send(socket.fd, replies.batch, UInt32(pending)))
                 if sent < pending { sendDrops += pending - max(sent, 0) }
-                if yieldAfter {
-                    loneReplyYields += 1
-                    sched_yield()
-                }
+                if yieldAfter { loop.yieldAtEndOfTurn() }
             }
             if count < batchSize { return }
         }

@@ -34,6 +34,14 @@ enum MetricsRenderer {
             ("action=\"drop\"", sum { $0.rateLimitedDropped }),
             ("action=\"slip\"", sum { $0.rateLimitedSlipped }),
         ])
+        let udp = workers.map { $0.udpServers.withLock { $0 } }
+        family("vpcdnsd_udp_dropped_total", "counter",
+            "UDP datagrams dropped unanswered: replies the socket's send buffer had no room for, queries longer than 4096 octets.", [
+                ("reason=\"send_buffer_full\"", Double(udp.reduce(0) { $0 + $1.sendDrops })),
+                ("reason=\"oversize\"", Double(udp.reduce(0) { $0 + $1.oversizeDrops })),
+            ])
+        family("vpcdnsd_udp_lone_reply_yields_total", "counter", "Times a worker gave up the CPU at the end of a loop turn in which it answered a lone datagram (udp_yield).",
+            [("", Double(udp.reduce(0) { $0 + $1.yields }))])
         var typeSamples = WorkerMetrics.trackedTypes.enumerated().map { i, type in
             ("qtype=\"\(type)\"", sum { $0.type(i) })
         }

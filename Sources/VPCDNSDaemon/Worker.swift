@@ -159,7 +159,7 @@ final class Worker: @unchecked Sendable {
                 if now.isEmpty { connection.close() } else { connection.send(now) }
             }
         }
-        let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned(unsafe) self] in self.publishStats() }
+        let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned(unsafe) self] in self.publishStats(udp, loop) }
         var drainTimers: [EventIO.Timer] = []
         let onCommand = { [unowned(unsafe) self] in
             self.refreshSnapshot()
@@ -198,7 +198,7 @@ final class Worker: @unchecked Sendable {
             try loop.run()
         }
         control.withLock { $0.waker = nil }
-        publishStats()
+        publishStats(udp, loop)
         withExtendedLifetime((udp, tcp, waker, drainTimers, publish)) {}
     }
 
@@ -389,7 +389,13 @@ final class Worker: @unchecked Sendable {
         return snapshot.endpointOrigins.contains(zone.origin) ? .endpoint : .zone
     }
 
-    private func publishStats() {
+    private func publishStats(_ udp: [UDPServer], _ loop: EventLoop) {
+        var counts = udp.reduce(into: UDPServerCounts()) {
+            $0.sendDrops += $1.sendDrops
+            $0.oversizeDrops += $1.oversizeDrops
+        }
+        counts.yields = loop.yields
+        metrics.udpServers.withLock { $0 = counts }
         guard let forwarder else { return }
         let stats = (forwarder.stats, forwarder.downUpstreams, forwarder.pendingCount)
         metrics.forwarder.withLock { $0 = stats }

@@ -25,6 +25,8 @@ final class WorkerMetrics: @unchecked Sendable {
 
     /// The forwarder's counters and down upstreams, copied by the worker once a second.
     let forwarder = Mutex<(stats: ForwarderStats, down: Set<Upstream>, pending: Int)>((ForwarderStats(), [], 0))
+    /// Its UDP servers' counters, copied by the worker once a second.
+    let udpServers = Mutex(UDPServerCounts())
 
     init() {
         counters = .allocate(capacity: WorkerMetrics.size)
@@ -64,4 +66,14 @@ final class WorkerMetrics: @unchecked Sendable {
     func path(_ index: Int) -> Int { counter(WorkerMetrics.pathBase + index).load(ordering: .relaxed) }
     var rateLimitedDropped: Int { counter(WorkerMetrics.limitedBase).load(ordering: .relaxed) }
     var rateLimitedSlipped: Int { counter(WorkerMetrics.limitedBase + 1).load(ordering: .relaxed) }
+}
+
+/// What a worker's UDP servers counted: datagrams dropped unanswered, and lone-reply yields.
+struct UDPServerCounts: Sendable {
+    /// Replies the socket's send buffer had no room for.
+    var sendDrops = 0
+    /// Queries longer than the receive buffer.
+    var oversizeDrops = 0
+    /// Times a worker gave up the CPU after a lone reply (`udp_yield`).
+    var yields = 0
 }

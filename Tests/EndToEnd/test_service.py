@@ -314,6 +314,19 @@ def test_metrics_and_health(start_daemon):
     assert after['vpcdnsd_queries_by_type_total{qtype="A"}'] == 5
     assert after["vpcdnsd_zones"] == 3 and after["vpcdnsd_endpoints"] == 1
     assert 'vpcdnsd_reloads_total{result="ok"}' in after and "vpcdnsd_upstream_latency_seconds_count" in after
+    # A datagram longer than the receive buffer is dropped unanswered and counted; each of the four
+    # UDP queries above was a receive of one datagram from loopback, so the worker yielded after each
+    # reply (udp_yield: auto). Worker counters are published once a second.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(bytes(5000), ("127.0.0.1", d.port))
+    udp = {}
+
+    def udp_counted():
+        udp.update(parse_prometheus(get("/metrics")[1]))
+        return udp['vpcdnsd_udp_dropped_total{reason="oversize"}'] == 1 and udp["vpcdnsd_udp_lone_reply_yields_total"] == 4
+
+    wait_for(udp_counted, what="oversize drops 1 and lone-reply yields 4")
+    assert udp['vpcdnsd_udp_dropped_total{reason="send_buffer_full"}'] == 0
     d.signal(signal.SIGHUP)
     wait_for(lambda: parse_prometheus(get("/metrics")[1])['vpcdnsd_reloads_total{result="ok"}'] == 1, what="the reload counter")
     try:

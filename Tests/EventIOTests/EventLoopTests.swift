@@ -63,4 +63,28 @@ import Testing
         #expect(trace == ["tick", "hook", "tick", "tick", "hook"])
         _ = (timer, limit)
     }
+
+    /// A yield asked for in a turn comes once, after that turn's hooks; a turn that asks for none
+    /// yields nothing.
+    @Test func yieldsAtTheEndOfTurnsThatAskForIt() throws {
+        let loop = try EventLoop()
+        var trace: [String] = []
+        var ticks = 0
+        loop.afterEachTurn { trace.append("hook, yields \(loop.yields)") }
+        let timer = try Timer(after: 0.001, repeats: true, on: loop) {
+            ticks += 1
+            trace.append("tick, yields \(loop.yields)")
+            loop.queuedWork()
+            if ticks == 1 {
+                loop.yieldAtEndOfTurn()
+                loop.yieldAtEndOfTurn()
+            }
+            if ticks == 3 { loop.stop() }
+        }
+        let limit = try Timer(after: 5, on: loop) { loop.stop() }
+        try loop.run()
+        #expect(trace == ["tick, yields 0", "hook, yields 0", "tick, yields 1", "hook, yields 1", "tick, yields 1", "hook, yields 1"])
+        #expect(loop.yields == 1)
+        _ = (timer, limit)
+    }
 }

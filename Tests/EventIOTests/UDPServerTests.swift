@@ -67,6 +67,6 @@ import Testing
             return replies == datagrams
         })
         #expect(done)
-        #expect(server.loneReplyYields == yields)
+        #expect(loop.yields == yields)
     }
 }
