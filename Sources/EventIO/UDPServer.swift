@@ -53,6 +53,15 @@ public final class UDPServer {
         /// When the datagram came from a loopback address (127.0.0.0/8, ::1): a client on this host.
         case toLoopback
         case always
+
+        /// Whether a lone reply to `client` is followed by a yield.
+        func applies(to client: SocketAddress) -> Bool {
+            switch self {
+            case .never: false
+            case .toLoopback: client.isLoopback
+            case .always: true
+            }
+        }
     }
 
     /// See `LoneReplyYield`; set on the loop's thread. The loop counts the yields (`EventLoop.yields`).
@@ -145,7 +154,7 @@ public final class UDPServer {
                 out.pointee.address = slot.pointee.address
                 out.pointee.address_length = slot.pointee.address_length
                 pending += 1
-                if count == 1 { yieldAfter = yieldAfterLoneReply == .always || (yieldAfterLoneReply == .toLoopback && from.isLoopback) }
+                if count == 1 { yieldAfter = yieldAfterLoneReply.applies(to: from) }
             }
             if pending > 0 {
                 let sent = Int(vpcdns_batch_send(socket.fd, replies.batch, UInt32(pending)))

@@ -25,7 +25,7 @@ final class WorkerMetrics: @unchecked Sendable {
 
     /// The forwarder's counters and down upstreams, copied by the worker once a second.
     let forwarder = Mutex<(stats: ForwarderStats, down: Set<Upstream>, pending: Int)>((ForwarderStats(), [], 0))
-    /// Its UDP servers' counters, copied by the worker once a second.
+    /// Its UDP servers' and its loop's counters, copied by the worker once a second.
     let udpServers = Mutex(UDPServerCounts())
 
     init() {
@@ -68,7 +68,7 @@ final class WorkerMetrics: @unchecked Sendable {
     var rateLimitedSlipped: Int { counter(WorkerMetrics.limitedBase + 1).load(ordering: .relaxed) }
 }
 
-/// What a worker's UDP servers counted: datagrams dropped unanswered, and lone-reply yields.
+/// What a worker's UDP servers counted (datagrams dropped unanswered), and its loop's lone-reply yields.
 struct UDPServerCounts: Sendable {
     /// Replies the socket's send buffer had no room for.
     var sendDrops = 0

@@ -44,24 +44,33 @@ import Testing
         #expect(count == 3)
     }
 
+    /// Runs `loop` for three timer ticks, one a turn, calling `tick(n)` in each (n from 1); the
+    /// third stops the loop. Fails the test if the loop runs for 5 s.
+    private func runThreeTicks(_ loop: EventLoop, _ tick: @escaping (Int) -> Void) throws {
+        var ticks = 0
+        let timer = try Timer(after: 0.001, repeats: true, on: loop) {
+            ticks += 1
+            tick(ticks)
+            if ticks == 3 { loop.stop() }
+        }
+        let limit = try Timer(after: 5, on: loop) { loop.stop() }
+        try loop.run()
+        #expect(ticks == 3)
+        _ = (timer, limit)
+    }
+
     /// Hooks run after the callbacks of each turn that queued work, before the loop waits again,
     /// the last turn (the one that stopped the loop) too: queued replies are never left behind.
     /// Turns that queued nothing call no hooks.
     @Test func hooksRunAfterTurnsThatQueuedWork() throws {
         let loop = try EventLoop()
         var trace: [String] = []
-        var ticks = 0
         loop.afterEachTurn { trace.append("hook") }
-        let timer = try Timer(after: 0.001, repeats: true, on: loop) {
-            ticks += 1
+        try runThreeTicks(loop) { tick in
             trace.append("tick")
-            if ticks != 2 { loop.queuedWork() }
-            if ticks == 3 { loop.stop() }
+            if tick != 2 { loop.queuedWork() }
         }
-        let limit = try Timer(after: 5, on: loop) { loop.stop() }
-        try loop.run()
         #expect(trace == ["tick", "hook", "tick", "tick", "hook"])
-        _ = (timer, limit)
     }
 
     /// A yield asked for in a turn comes once, after that turn's hooks; a turn that asks for none
@@ -69,22 +78,16 @@ import Testing
     @Test func yieldsAtTheEndOfTurnsThatAskForIt() throws {
         let loop = try EventLoop()
         var trace: [String] = []
-        var ticks = 0
         loop.afterEachTurn { trace.append("hook, yields \(loop.yields)") }
-        let timer = try Timer(after: 0.001, repeats: true, on: loop) {
-            ticks += 1
+        try runThreeTicks(loop) { tick in
             trace.append("tick, yields \(loop.yields)")
             loop.queuedWork()
-            if ticks == 1 {
+            if tick == 1 {
                 loop.yieldAtEndOfTurn()
                 loop.yieldAtEndOfTurn()
             }
-            if ticks == 3 { loop.stop() }
         }
-        let limit = try Timer(after: 5, on: loop) { loop.stop() }
-        try loop.run()
         #expect(trace == ["tick, yields 0", "hook, yields 0", "tick, yields 1", "hook, yields 1", "tick, yields 1", "hook, yields 1"])
         #expect(loop.yields == 1)
-        _ = (timer, limit)
     }
 }
