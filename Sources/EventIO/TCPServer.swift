@@ -27,7 +27,8 @@ public final class TCPServer {
 
     public let socket: Socket
     let loop: EventLoop
-    let limits: TCPLimits
+    /// New connections take the limits in force when they are accepted (a reload may change them).
+    public var limits: TCPLimits
     let handler: Handler
     private var listener: OpaquePointer?
     var connections: [ObjectIdentifier: TCPConnection] = [:]

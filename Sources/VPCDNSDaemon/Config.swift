@@ -76,8 +76,6 @@ public struct Config: Sendable {
     public var workers: Int = 0
     /// How the kernel spreads one address's datagrams over the workers' sockets.
     public var udpSteering: UDPSteering = .auto
-    /// With datagrams steered by CPU, each worker runs only on the CPUs whose datagrams it gets.
-    public var pinWorkers = false
     /// How workers send UDP replies: io_uring or sendmmsg.
     public var udpSend: UDPSend = .auto
     /// When a worker gives up the CPU after answering a lone datagram.
@@ -96,6 +94,8 @@ public struct Config: Sendable {
     public var queryLog: String?
     /// Address of the HTTP listener for /metrics, /health and /ready; nil: off.
     public var metrics: SocketAddress?
+    /// Problems that did not stop the file from loading (a removed key), logged at start and reload.
+    public var warnings: [ConfigError] = []
 
     public init() {}
 }

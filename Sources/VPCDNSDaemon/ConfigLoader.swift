@@ -9,11 +9,6 @@ import Yams
 /// Reads the YAML configuration (DESIGN.md §5). Paths inside are relative to the config file;
 /// unknown keys are errors; every problem is reported as `file:line: message`.
 public enum ConfigLoader {
-    static let rootKeys = [
-        "listen", "allow_query", "workers", "udp_steering", "udp_send", "udp_yield", "pin_workers", "user", "zones", "endpoints", "forward", "cache", "tcp",
-        "query_log", "metrics", "rate_limit",
-    ]
-
     /// Loads and checks the file at `path`.
     public static func load(file path: String) -> Result<Config, ConfigErrors> {
         let (config, errors) = read(file: path)
@@ -53,7 +48,7 @@ public enum ConfigLoader {
         guard let root else { return (config, []) }  // an empty file: all defaults
         var reader = YAMLReader(file: file)
         let base = directoryOf(file)
-        for (key, value, line) in reader.keyedMapping(root, "the configuration", allowed: rootKeys) {
+        for (key, value, line) in reader.mapping(root, "the configuration", section: "") {
             switch key {
             case "listen":
                 let addresses = reader.list(value, "listen").compactMap { address($0, &reader, "listen", defaultPort: 53) }
@@ -70,15 +65,13 @@ public enum ConfigLoader {
                         return cidr
                     })
             case "workers":
-                config.workers = reader.int(value, "workers", range: 0...256) ?? 0
+                config.workers = reader.int(value, ConfigTable.workers) ?? 0
             case "udp_steering":
                 config.udpSteering = reader.choice(value, "udp_steering") ?? config.udpSteering
             case "udp_send":
                 config.udpSend = reader.choice(value, "udp_send") ?? config.udpSend
             case "udp_yield":
                 config.udpYield = reader.choice(value, "udp_yield") ?? config.udpYield
-            case "pin_workers":
-                config.pinWorkers = reader.bool(value, "pin_workers") ?? config.pinWorkers
             case "user":
                 config.user = reader.string(value, "user")
             case "query_log":
@@ -107,9 +100,13 @@ public enum ConfigLoader {
                 break
             }
         }
-        // In file order, as a compiler reports (stable for errors on one line).
-        let ordered = reader.errors.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
-        return (config, ordered.map(\.element))
+        config.warnings = inFileOrder(reader.warnings)
+        return (config, inFileOrder(reader.errors))
+    }
+
+    /// As a compiler reports: by line, stable for problems on one line.
+    static func inFileOrder(_ problems: [ConfigError]) -> [ConfigError] {
+        problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
     }
 
     static func yamlError(_ error: YamlError, file: String) -> ConfigError {
@@ -148,7 +145,7 @@ public enum ConfigLoader {
         var path: String?
         var origin: DNSName?
         var options = ZoneOptions()
-        for (key, value) in reader.mapping(node, "a zone", allowed: ["file", "origin", "fallthrough", "aws_strict_nxdomain"]) {
+        for (key, value, _) in reader.mapping(node, "a zone", section: "zones[]") {
             switch key {
             case "file": path = reader.string(value, "file").map { resolvePath($0, against: base) }
             case "origin": origin = domain(value, &reader, "origin")
@@ -166,8 +163,7 @@ public enum ConfigLoader {
 
     static func forwarding(_ node: Node, _ reader: inout YAMLReader) -> Config.Forwarding {
         var forwarding = Config.Forwarding()
-        let keys = ["upstreams", "policy", "timeout", "deadline", "max_in_flight", "queries_per_socket", "rules", "resolv_conf"]
-        for (key, value) in reader.mapping(node, "forward", allowed: keys) {
+        for (key, value, _) in reader.mapping(node, "forward", section: "forward") {
             switch key {
             case "upstreams":
                 forwarding.upstreams = reader.list(value, "upstreams").compactMap {
@@ -175,13 +171,12 @@ public enum ConfigLoader {
                 }
             case "policy":
                 forwarding.policy = reader.choice(value, "policy") ?? forwarding.policy
-            case "timeout": forwarding.timeout = reader.duration(value, "timeout", range: 0.05...30) ?? forwarding.timeout
-            case "deadline": forwarding.deadline = reader.duration(value, "deadline", range: 0.1...60) ?? forwarding.deadline
+            case "timeout": forwarding.timeout = reader.duration(value, ConfigTable.forwardTimeout) ?? forwarding.timeout
+            case "deadline": forwarding.deadline = reader.duration(value, ConfigTable.forwardDeadline) ?? forwarding.deadline
             case "max_in_flight":
-                forwarding.maxInFlight = reader.int(value, "max_in_flight", range: 1...1_000_000) ?? forwarding.maxInFlight
+                forwarding.maxInFlight = reader.int(value, ConfigTable.forwardMaxInFlight) ?? forwarding.maxInFlight
             case "queries_per_socket":
-                forwarding.queriesPerSocket =
-                    reader.int(value, "queries_per_socket", range: 1...1024) ?? forwarding.queriesPerSocket
+                forwarding.queriesPerSocket = reader.int(value, ConfigTable.forwardQueriesPerSocket) ?? forwarding.queriesPerSocket
             case "rules":
                 forwarding.rules = reader.list(value, "rules").compactMap { rule($0, &reader) }
             case "resolv_conf":
@@ -196,7 +191,7 @@ public enum ConfigLoader {
         var domain: DNSName?
         var action: Config.ForwardRule.Action = .forward
         var upstreams: [SocketAddress] = []
-        for (key, value) in reader.mapping(node, "a forwarding rule", allowed: ["domain", "action", "upstreams"]) {
+        for (key, value, _) in reader.mapping(node, "a forwarding rule", section: "forward.rules[]") {
             switch key {
             case "domain": domain = ConfigLoader.domain(value, &reader, "domain")
             case "action":
@@ -223,17 +218,14 @@ public enum ConfigLoader {
 
     static func cache(_ node: Node, _ reader: inout YAMLReader) -> Config.Cache {
         var cache = Config.Cache()
-        let keys = ["max_entries", "max_bytes", "min_ttl", "max_ttl", "max_negative_ttl", "serve_stale"]
-        for (key, value) in reader.mapping(node, "cache", allowed: keys) {
+        for (key, value, _) in reader.mapping(node, "cache", section: "cache") {
             switch key {
-            case "max_entries": cache.maxEntries = reader.int(value, "max_entries", range: 0...100_000_000) ?? cache.maxEntries
-            case "max_bytes": cache.maxBytes = reader.int(value, "max_bytes", range: 0...(1 << 40)) ?? cache.maxBytes
-            case "min_ttl": cache.minTTL = reader.duration(value, "min_ttl", range: 0...86400).map { UInt32($0) } ?? cache.minTTL
-            case "max_ttl":
-                cache.maxTTL = reader.duration(value, "max_ttl", range: 0...604_800).map { UInt32($0) } ?? cache.maxTTL
+            case "max_entries": cache.maxEntries = reader.int(value, ConfigTable.cacheMaxEntries) ?? cache.maxEntries
+            case "max_bytes": cache.maxBytes = reader.int(value, ConfigTable.cacheMaxBytes) ?? cache.maxBytes
+            case "min_ttl": cache.minTTL = reader.duration(value, ConfigTable.cacheMinTTL).map { UInt32($0) } ?? cache.minTTL
+            case "max_ttl": cache.maxTTL = reader.duration(value, ConfigTable.cacheMaxTTL).map { UInt32($0) } ?? cache.maxTTL
             case "max_negative_ttl":
-                cache.maxNegativeTTL =
-                    reader.duration(value, "max_negative_ttl", range: 0...86400).map { UInt32($0) } ?? cache.maxNegativeTTL
+                cache.maxNegativeTTL = reader.duration(value, ConfigTable.cacheMaxNegativeTTL).map { UInt32($0) } ?? cache.maxNegativeTTL
             case "serve_stale": cache.serveStale = reader.bool(value, "serve_stale") ?? cache.serveStale
             default: break
             }
@@ -243,12 +235,11 @@ public enum ConfigLoader {
 
     static func rateLimit(_ node: Node, _ reader: inout YAMLReader) -> ResponseRateLimiter.Settings {
         var settings = ResponseRateLimiter.Settings()
-        for (key, value) in reader.mapping(node, "rate_limit", allowed: ["responses_per_second", "burst", "slip", "exempt"]) {
+        for (key, value, _) in reader.mapping(node, "rate_limit", section: "rate_limit") {
             switch key {
-            case "responses_per_second":
-                settings.rate = Double(reader.int(value, "responses_per_second", range: 0...10_000_000) ?? Int(settings.rate))
-            case "burst": settings.burst = Double(reader.int(value, "burst", range: 1...10_000_000) ?? Int(settings.burst))
-            case "slip": settings.slip = reader.int(value, "slip", range: 0...100) ?? settings.slip
+            case "responses_per_second": settings.rate = Double(reader.int(value, ConfigTable.rateLimitRate) ?? Int(settings.rate))
+            case "burst": settings.burst = Double(reader.int(value, ConfigTable.rateLimitBurst) ?? Int(settings.burst))
+            case "slip": settings.slip = reader.int(value, ConfigTable.rateLimitSlip) ?? settings.slip
             case "exempt":
                 settings.exempt = AccessControlList(
                     reader.list(value, "exempt").compactMap { item in
@@ -267,13 +258,12 @@ public enum ConfigLoader {
 
     static func tcp(_ node: Node, _ reader: inout YAMLReader) -> TCPLimits {
         var limits = TCPLimits()
-        for (key, value) in reader.mapping(node, "tcp", allowed: ["max_connections", "idle_timeout", "max_buffered_bytes"]) {
+        for (key, value, _) in reader.mapping(node, "tcp", section: "tcp") {
             switch key {
-            case "max_connections":
-                limits.maxConnections = reader.int(value, "max_connections", range: 1...1_000_000) ?? limits.maxConnections
-            case "idle_timeout": limits.idleTimeout = reader.duration(value, "idle_timeout", range: 0.1...3600) ?? limits.idleTimeout
+            case "max_connections": limits.maxConnections = reader.int(value, ConfigTable.tcpMaxConnections) ?? limits.maxConnections
+            case "idle_timeout": limits.idleTimeout = reader.duration(value, ConfigTable.tcpIdleTimeout) ?? limits.idleTimeout
             case "max_buffered_bytes":
-                limits.maxBufferedBytes = reader.int(value, "max_buffered_bytes", range: 4096...(64 << 20)) ?? limits.maxBufferedBytes
+                limits.maxBufferedBytes = reader.int(value, ConfigTable.tcpMaxBufferedBytes) ?? limits.maxBufferedBytes
             default: break
             }
         }

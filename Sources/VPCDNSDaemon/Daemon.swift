@@ -23,6 +23,8 @@ public final class Daemon {
     private var cache: ResponseCache?
     private var workers: [Worker] = []
     private var queryLog: QueryLog?
+    /// The configuration the daemon started with: what restart-only keys are running as.
+    private var running = Config()
     /// Snapshots replaced by a reload, freed on the main thread once every worker has moved on (so
     /// no worker stalls freeing a whole zone set).
     private var retired: [Snapshot] = []
@@ -76,6 +78,8 @@ public final class Daemon {
             return 1
         }
         let config = snapshot.config
+        running = config
+        for warning in config.warnings { logger.warning("\(warning.description)") }
         // Workers default to Foundation's count, which heeds a cgroup CPU quota; steering by CPU
         // ranks the CPUs the process may run on (its affinity), for the kernel program and pinning.
         let cpus = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -112,15 +116,9 @@ public final class Daemon {
         }
         let ready = DispatchSemaphore(value: 0)
         let failure = StartupFailure()
-        // Steered by CPU, a worker's datagrams arrive on its CPUs; with pin_workers it runs there
-        // too, and the wake-up and the reply stay on the core that received the query (off by
-        // default: see the README for what it did and did not buy).
-        let pinned = config.pinWorkers && sockets.contains { $0.byCPU }
-        let cpusOf = (0..<workerCount).map { pinned ? UDPSteering.cpus(forWorker: $0, of: workerCount, allowed: allowed) : [] }
         workers = (0..<workerCount).map { i in
             Worker(index: i, udpSockets: sockets.map { $0.udp[i] }, tcpSockets: sockets.map { $0.tcp[i] }, store: store,
-                cache: cache, queryLog: queryLog, logger: logger, cpus: cpusOf[i], sendThroughIOUring: ioUring,
-                yield: config.udpYield.policy)
+                cache: cache, queryLog: queryLog, logger: logger, sendThroughIOUring: ioUring, yield: config.udpYield.policy)
         }
         for worker in workers { worker.start(ready: ready, failure: failure) }
         for _ in workers { ready.wait() }
@@ -136,10 +134,6 @@ public final class Daemon {
                 "udp_send": "\(ioUring ? "io_uring" : "sendmmsg")",
                 "udp_yield": "\(config.udpYield.rawValue)",
             ])
-        }
-        if pinned {
-            let list = cpusOf.enumerated().map { "w\($0.offset)=\($0.element.isEmpty ? "any" : $0.element.map(String.init).joined(separator: ","))" }
-            logger.info("workers pinned to the CPUs whose datagrams they receive", metadata: ["cpus": "\(list.joined(separator: " "))"])
         }
         logger.info("ready: \(snapshot.summary), \(workerCount) workers")
         notifier.ready(status: "serving: \(snapshot.summary)")
@@ -272,20 +266,10 @@ public final class Daemon {
         switch result {
         case .success(let snapshot):
             let previous = store.load()
-            if snapshot.config.listen != previous.config.listen {
-                logger.warning("reload: listen addresses changed; that takes a restart")
-            }
-            if snapshot.config.udpSteering != previous.config.udpSteering {
-                logger.warning("reload: udp_steering changed; that takes a restart")
-            }
-            if snapshot.config.udpSend != previous.config.udpSend {
-                logger.warning("reload: udp_send changed; that takes a restart")
-            }
-            if snapshot.config.udpYield != previous.config.udpYield {
-                logger.warning("reload: udp_yield changed; that takes a restart")
-            }
-            if snapshot.config.pinWorkers != previous.config.pinWorkers {
-                logger.warning("reload: pin_workers changed; that takes a restart")
+            for warning in snapshot.config.warnings { logger.warning("reload: \(warning.description)") }
+            for change in ConfigTable.restartChanges(running: running, new: snapshot.config) {
+                logger.warning(
+                    "reload: \(change.key.path) is \(change.new) in the configuration, \(change.running) is running; that takes a restart")
             }
             store.publish(snapshot)
             for worker in workers { worker.poke() }

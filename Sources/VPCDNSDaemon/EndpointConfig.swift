@@ -5,8 +5,6 @@ import Yams
 
 /// The `endpoints:` entries of the config.
 enum EndpointConfig {
-    static let keys = ["id", "dns_suffix", "service", "private_dns", "private_dns_name", "ip_type", "enis"]
-
     static func parse(_ node: Node, _ reader: inout YAMLReader) -> InterfaceEndpoint? {
         var id: String?
         var suffix: String?
@@ -16,7 +14,7 @@ enum EndpointConfig {
         var ipType = InterfaceEndpoint.IPType.ipv4
         var enis: [InterfaceEndpoint.ENI] = []
         let before = reader.errors.count
-        for (key, value) in reader.mapping(node, "an endpoint", allowed: keys) {
+        for (key, value, _) in reader.mapping(node, "an endpoint", section: "endpoints[]") {
             switch key {
             case "id":
                 guard let text = reader.string(value, "id") else { break }
@@ -71,7 +69,7 @@ enum EndpointConfig {
         var az: String?
         var v4: [IPv4Address] = []
         var v6: [IPv6Address] = []
-        for (key, value) in reader.mapping(node, "an ENI", allowed: ["az", "ipv4", "ipv6"]) {
+        for (key, value, _) in reader.mapping(node, "an ENI", section: "endpoints[].enis[]") {
             switch key {
             case "az":
                 guard let text = reader.string(value, "az") else { break }

@@ -26,12 +26,4 @@ public enum UDPSteering: String, Sendable, CaseIterable {
         case .auto: return workers <= cpus && address.isLoopback
         }
     }
-
-    /// The CPUs whose datagrams steering by CPU hands to worker `index` of `workers`: the CPUs at
-    /// ranks index, index + workers, … in `allowed` (the process's CPUs, ascending: the list
-    /// `Socket.steerByCPU` was given). Empty for a worker past the last CPU.
-    public static func cpus(forWorker index: Int, of workers: Int, allowed: [Int]) -> [Int] {
-        guard workers > 0 else { return [] }
-        return allowed.enumerated().filter { $0.offset % workers == index }.map(\.element)
-    }
 }

@@ -18,8 +18,6 @@ final class Worker: @unchecked Sendable {
     private let logger: Logger
     let metrics = WorkerMetrics()
     private let queryLog: QueryLog?
-    /// The CPUs this worker's thread may run on; empty leaves it wherever the process may run.
-    private let cpus: [Int]
     /// Whether UDP replies go out through io_uring (`udp_send`) rather than sendmmsg.
     private let sendThroughIOUring: Bool
     /// When the worker gives up the CPU after a lone reply (`udp_yield`).
@@ -51,15 +49,15 @@ final class Worker: @unchecked Sendable {
     /// `forwarder`, unretained, for cache hits: reading an optional `var` of a class retains it.
     private var forwarderForHits: Unmanaged<Forwarder>?
     private var forwarderIO: LoopForwarderIO?
+    private var tcpServers: [TCPServer] = []
 
     init(
         index: Int, udpSockets: [Socket], tcpSockets: [Socket], store: SnapshotStore, cache: ResponseCache,
-        queryLog: QueryLog?, logger: Logger, cpus: [Int] = [], sendThroughIOUring: Bool = false,
+        queryLog: QueryLog?, logger: Logger, sendThroughIOUring: Bool = false,
         yield: UDPServer.LoneReplyYield = .never
     ) {
         self.yield = yield
         self.index = index
-        self.cpus = cpus
         self.sendThroughIOUring = sendThroughIOUring
         self.queryLog = queryLog
         self.udpSockets = udpSockets
@@ -108,14 +106,6 @@ final class Worker: @unchecked Sendable {
     func join() { finished.wait() }
 
     private func run(ready: DispatchSemaphore) throws {
-        if !cpus.isEmpty {
-            // Before the loop and its buffers exist, so they are first touched on these CPUs.
-            do {
-                try CPUAffinity.pin(to: cpus)
-            } catch {
-                logger.warning("worker \(index): cannot run on CPUs \(cpus) alone (\(error)); it runs on any")
-            }
-        }
         let loop = try EventLoop()
         let io = LoopForwarderIO(loop: loop, queriesPerSocket: snapshot.config.forwarding.queriesPerSocket)
         forwarderIO = io
@@ -159,6 +149,7 @@ final class Worker: @unchecked Sendable {
                 if now.isEmpty { connection.close() } else { connection.send(now) }
             }
         }
+        tcpServers = tcp
         let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned(unsafe) self] in self.publishStats(udp, loop) }
         var drainTimers: [EventIO.Timer] = []
         let onCommand = { [unowned(unsafe) self] in
@@ -199,6 +190,7 @@ final class Worker: @unchecked Sendable {
         }
         control.withLock { $0.waker = nil }
         publishStats(udp, loop)
+        tcpServers = []
         withExtendedLifetime((udp, tcp, waker, drainTimers, publish)) {}
     }
 
@@ -330,6 +322,7 @@ final class Worker: @unchecked Sendable {
         forwarderIO?.pool.queriesPerSocket = snapshot.config.forwarding.queriesPerSocket
         forwarder?.retainHealth(for: snapshot.upstreams)
         if limiter.settings != snapshot.config.rateLimit { limiter.settings = snapshot.config.rateLimit }
+        for server in tcpServers { server.limits = snapshot.config.tcp }
     }
 
     /// An empty response with TC=1 (and the question, when it can be read): the client retries over

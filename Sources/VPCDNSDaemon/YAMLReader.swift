@@ -6,6 +6,8 @@ import Yams
 struct YAMLReader {
     let file: String
     var errors: [ConfigError] = []
+    /// Problems that do not stop the file from loading (a removed key).
+    var warnings: [ConfigError] = []
 
     init(file: String) { self.file = file }
 
@@ -15,13 +17,11 @@ struct YAMLReader {
         errors.append(ConfigError(file: file, line: node.map(line) ?? 1, message: message))
     }
 
-    /// The entries of a mapping; keys outside `allowed` are errors (never ignored silently).
-    mutating func mapping(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, value: Node)] {
-        keyedMapping(node, what, allowed: allowed).map { ($0.key, $0.value) }
-    }
-
-    /// As `mapping`, with the line of each key.
-    mutating func keyedMapping(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, value: Node, line: Int)] {
+    /// The entries of a mapping, with the line of each key; keys outside `allowed` are errors
+    /// (never ignored silently), keys in `removed` warnings.
+    mutating func keyedMapping(
+        _ node: Node, _ what: String, allowed: [String], removed: [String: String] = [:]
+    ) -> [(key: String, value: Node, line: Int)] {
         guard case .mapping(let mapping) = node else {
             error(node, "\(what) must be a mapping")
             return []
@@ -31,6 +31,10 @@ struct YAMLReader {
         for (keyNode, value) in mapping {
             guard let key = keyNode.scalar?.string else {
                 error(keyNode, "keys in \(what) must be plain names")
+                continue
+            }
+            if let why = removed[key] {
+                warnings.append(ConfigError(file: file, line: line(keyNode), message: why))
                 continue
             }
             guard allowed.contains(key) else {
@@ -44,6 +48,22 @@ struct YAMLReader {
             entries.append((key, value, line(keyNode)))
         }
         return entries
+    }
+
+    /// The entries of a mapping whose keys are those `ConfigTable` lists in `section`; a removed
+    /// key is a warning, any other key an error.
+    mutating func mapping(_ node: Node, _ what: String, section: String) -> [(key: String, value: Node, line: Int)] {
+        keyedMapping(node, what, allowed: ConfigTable.names(in: section), removed: section.isEmpty ? ConfigTable.removed : [:])
+    }
+
+    mutating func int(_ node: Node, _ key: ConfigKey) -> Int? {
+        guard case .int(let range) = key.kind else { preconditionFailure("\(key.path) is not an integer") }
+        return int(node, key.name, range: range)
+    }
+
+    mutating func duration(_ node: Node, _ key: ConfigKey) -> Double? {
+        guard case .duration(let range) = key.kind else { preconditionFailure("\(key.path) is not a duration") }
+        return duration(node, key.name, range: range)
     }
 
     /// A sequence's items; a single scalar counts as a list of one.
@@ -89,7 +109,7 @@ struct YAMLReader {
 
     mutating func int(_ node: Node, _ what: String, range: ClosedRange<Int>) -> Int? {
         guard let text = string(node, what) else { return nil }
-        guard let value = Int(text.replacingOccurrences(of: "_", with: "")), range.contains(value) else {
+        guard let value = Int(text.filter { $0 != "_" }), range.contains(value) else {
             error(node, "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), found \"\(text)\"")
             return nil
         }

@@ -6,7 +6,7 @@ import Foundation
 import Logging
 import VPCDNSDaemon
 
-let vpcdnsVersion = "0.2.0"
+let vpcdnsVersion = ConfigReference.version
 
 /// Flags shared by `serve` and `check`.
 struct SourceOptions: ParsableArguments {
@@ -62,7 +62,7 @@ struct VPCDNSD: ParsableCommand {
         commandName: "vpcdnsd",
         abstract: "Private DNS resolver for VPC private hosted zones and interface endpoints.",
         version: vpcdnsVersion,
-        subcommands: [Serve.self, Check.self],
+        subcommands: [Serve.self, Check.self, GenerateDocs.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -96,12 +96,38 @@ struct Check: ParsableCommand {
     func run() throws {
         switch Daemon.prepare(try options.source()) {
         case .success(let snapshot):
+            for warning in snapshot.config.warnings {
+                FileHandle.standardError.write(Data(("warning: " + warning.description + "\n").utf8))
+            }
             print("ok: \(snapshot.summary)")
         case .failure(let errors):
             for error in errors.errors {
                 FileHandle.standardError.write(Data((error.description + "\n").utf8))
             }
             throw ExitCode(1)
+        }
+    }
+}
+
+/// `make docs`: writes the configuration reference and the man pages from their sources.
+struct GenerateDocs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate-docs", abstract: "Write docs/configuration.md and man/ under a source tree.", shouldDisplay: false)
+
+    @Argument(help: "The source tree's root.")
+    var root: String = "."
+
+    func run() throws {
+        let files = [
+            ("docs/configuration.md", ConfigReference.markdown()),
+            ("man/vpcdnsd.yaml.5", ConfigReference.manPage()),
+            ("man/vpcdnsd.8", DaemonManPage.text()),
+        ]
+        for (path, text) in files {
+            let url = URL(fileURLWithPath: root).appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+            print("wrote \(path)")
         }
     }
 }

@@ -440,40 +440,6 @@ def test_io_uring_refused(start_daemon):
     assert "cannot start: udp_send is io_uring, but io_uring_setup failed: Operation not permitted" in strict.text()
 
 
-def thread_cpus(pid):
-    """Each thread's name and the CPUs it may run on, from /proc/PID/task/*/status."""
-    result = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        status = open(f"/proc/{pid}/task/{tid}/status").read()
-        name = re.search(r"^Name:\s+(\S+)", status, re.M).group(1)
-        cpus = set()
-        for part in re.search(r"^Cpus_allowed_list:\s+(\S+)", status, re.M).group(1).split(","):
-            low, _, high = part.partition("-")
-            cpus.update(range(int(low), int(high or low) + 1))
-        result[name] = cpus
-    return result
-
-
-def test_workers_run_on_the_cpus_steered_to_them(start_daemon):
-    """Steered by CPU, worker k may run only on the CPUs at ranks k, k + 2, … of those the daemon
-    may use (the ones whose datagrams it gets); the main thread keeps them all. By default every
-    worker is free."""
-    cpus = sorted(os.sched_getaffinity(0))
-    pinned = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_steering: cpu\npin_workers: true\n"))
-    free = start_daemon(config(endpoints=SEED_ENDPOINT_LOG, extra="udp_steering: cpu\n"))
-    expected = [set(cpus[k::2]) or set(cpus) for k in range(2)]
-    threads = thread_cpus(pinned.process.pid)
-    assert [threads[f"vpcdnsd-w{k}"] for k in range(2)] == expected, threads
-    assert threads["vpcdnsd"] == set(cpus), threads
-    listed = " ".join(f"w{k}=" + (",".join(map(str, cpus[k::2])) or "any") for k in range(2))
-    assert f"workers pinned to the CPUs whose datagrams they receive cpus={listed}" in pinned.text(), pinned.text()
-    threads = thread_cpus(free.process.pid)
-    assert [threads[f"vpcdnsd-w{k}"] for k in range(2)] == [set(cpus)] * 2, threads
-    assert "workers pinned" not in free.text()
-    for d in (pinned, free):
-        assert dig(d.port, "execute-api.us-east-1.amazonaws.com").rdata("A") == ["10.0.1.15"]
-
-
 def test_a_starved_reload_still_finishes(start_daemon, tmp_path):
     """The reload thread runs at idle priority. With the daemon and a busy loop on one CPU it gets
     almost nothing; after half a second the daemon sees it and puts it back to normal priority, and

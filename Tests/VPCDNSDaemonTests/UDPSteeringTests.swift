@@ -24,17 +24,6 @@ import Testing
         #expect(!UDPSteering.hash.steersByCPU(loopback4, workers: 2, cpus: 2))
     }
 
-    /// Worker k gets the CPUs at ranks k, k + workers, …: the sockets `vpcdns_steer_by_cpu` hands
-    /// those CPUs' datagrams to.
-    @Test func eachWorkerGetsTheCPUsSteeredToIt() {
-        #expect(UDPSteering.cpus(forWorker: 0, of: 2, allowed: [0, 1]) == [0])
-        #expect(UDPSteering.cpus(forWorker: 1, of: 2, allowed: [0, 1]) == [1])
-        #expect(UDPSteering.cpus(forWorker: 0, of: 2, allowed: [3, 7, 9, 12, 13]) == [3, 9, 13])
-        #expect(UDPSteering.cpus(forWorker: 1, of: 2, allowed: [3, 7, 9, 12, 13]) == [7, 12])
-        #expect(UDPSteering.cpus(forWorker: 2, of: 3, allowed: [0, 1]) == [])
-        #expect(UDPSteering.cpus(forWorker: 0, of: 1, allowed: [4, 5]) == [4, 5])
-    }
-
     @Test func oneWorkerIsNeverSteered() {
         for steering in UDPSteering.allCases {
             #expect(!steering.steersByCPU(loopback4, workers: 1, cpus: 2))

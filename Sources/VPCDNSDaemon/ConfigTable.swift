@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+import EventIO
+
+/// Every key of the configuration, in the order the reference lists them: what users set first,
+/// the tuning keys last. The loader takes its allowed keys and ranges from here, a reload its
+/// warnings, and `vpcdnsd generate-docs` the reference and the man page.
+public enum ConfigTable {
+    // MARK: Where and for whom
+
+    static let listen = ConfigKey(
+        "listen", .addresses(defaultPort: 53), reload: .restart, example: "[127.0.0.1:53, \"[::1]:53\"]",
+        "Addresses to answer on, over UDP and TCP. Port 53 needs root or CAP_NET_BIND_SERVICE.",
+        value: { list($0.listen.map(\.description)) })
+    static let allowQuery = ConfigKey(
+        "allow_query", .prefixes, default: "loopback, RFC 1918, RFC 6598, ULA and link-local",
+        example: "[10.0.0.0/8, \"fd00::/8\"]",
+        "Clients that may query; everyone else gets REFUSED. The default is never an open resolver.",
+        value: { list($0.allowQuery.allowed.map(\.description)) })
+
+    // MARK: Private zones
+
+    static let zones = ConfigKey(
+        "zones", .list, example: "[{file: zones/corp.zone, origin: corp.internal}]",
+        "Private hosted zones: answered authoritatively and never forwarded. An item may be just the file's path.")
+    static let zoneFile = ConfigKey("zones[].file", .path, example: "zones/corp.zone", "The RFC 1035 zone file.")
+    static let zoneOrigin = ConfigKey(
+        "zones[].origin", .domain, default: "the file's $ORIGIN, else its name without .zone", example: "corp.internal",
+        "The zone's apex.")
+    static let zoneFallthrough = ConfigKey(
+        "zones[].fallthrough", .bool, default: "false", example: "true",
+        "Forward names missing from the zone upstream instead of answering NXDOMAIN.")
+    static let zoneStrictNXDomain = ConfigKey(
+        "zones[].aws_strict_nxdomain", .bool, default: "false", example: "true",
+        "Answer NXDOMAIN where RFC 2308 says NODATA (the name exists without the type), as Route 53's documentation describes.")
+
+    // MARK: Interface endpoints
+
+    static let endpoints = ConfigKey(
+        "endpoints", .list, example: "[{id: vpce-0123456789abcdef0, dns_suffix: abcd1234, service: com.amazonaws.us-east-1.s3}]",
+        "Interface VPC endpoints: their vpce names, and with private DNS the service's own names, at TTL 60.")
+    static let endpointID = ConfigKey(
+        "endpoints[].id", .string, example: "vpce-0123456789abcdef0", "The endpoint's id: vpce- and 17 hex digits.")
+    static let endpointSuffix = ConfigKey(
+        "endpoints[].dns_suffix", .string, example: "abcd1234",
+        "The 8 characters AWS puts after the id in the endpoint's DNS names.")
+    static let endpointService = ConfigKey(
+        "endpoints[].service", .string, example: "com.amazonaws.us-east-1.execute-api",
+        "com.amazonaws.REGION.SERVICE, or com.amazonaws.vpce.REGION.vpce-svc-ID for an endpoint service.")
+    static let endpointPrivateDNS = ConfigKey(
+        "endpoints[].private_dns", .bool, default: "true", example: "false", "Serve the service's own names (its private DNS).")
+    static let endpointPrivateName = ConfigKey(
+        "endpoints[].private_dns_name", .domain, example: "api.partner.example",
+        "An endpoint service's private DNS name, served as a CNAME to the regional name.")
+    static let endpointIPType = ConfigKey(
+        "endpoints[].ip_type", .choice(["ipv4", "ipv6", "dualstack", "service-defined"]), default: "ipv4",
+        example: "dualstack", "Which address families the names answer with.")
+    static let endpointENIs = ConfigKey(
+        "endpoints[].enis", .list, example: "[{az: us-east-1a, ipv4: 10.0.1.15}]", "The endpoint's network interfaces.")
+    static let eniAZ = ConfigKey("endpoints[].enis[].az", .string, example: "us-east-1a", "The ENI's Availability Zone.")
+    static let eniIPv4 = ConfigKey(
+        "endpoints[].enis[].ipv4", .string, example: "10.0.1.15", "The ENI's IPv4 address, or a list of them.")
+    static let eniIPv6 = ConfigKey(
+        "endpoints[].enis[].ipv6", .string, example: "\"fd00::15\"", "The ENI's IPv6 address, or a list of them.")
+
+    // MARK: Forwarding
+
+    static let forward = ConfigKey(
+        "forward", .section, example: "{upstreams: [10.0.0.2]}", "Where names outside the private zones go.")
+    static let forwardUpstreams = ConfigKey(
+        "forward.upstreams", .addresses(defaultPort: 53), default: "the nameserver lines of resolv_conf",
+        example: "[10.0.0.2, 10.0.0.3:53]", "The default upstreams; [] turns forwarding off (such names get REFUSED).",
+        value: { $0.forwarding.upstreams.map { list($0.map(\.description)) } ?? "resolv.conf" })
+    static let forwardResolvConf = ConfigKey(
+        "forward.resolv_conf", .path, example: "/run/systemd/resolve/resolv.conf",
+        "Where the default upstreams come from when upstreams is not set (vpcdnsd's own addresses are left out).",
+        value: { $0.forwarding.resolvConf })
+    static let forwardPolicy = ConfigKey(
+        "forward.policy", .choice(Config.Forwarding.Policy.allCases.map(\.rawValue)), example: "random",
+        "ordered: the first healthy upstream, failing back when it recovers; random: a healthy one at random.",
+        value: { $0.forwarding.policy.rawValue })
+    static let forwardTimeout = ConfigKey(
+        "forward.timeout", .duration(0.05...30), example: "500ms", "How long one upstream try waits before the next.",
+        value: { ConfigKey.seconds($0.forwarding.timeout) })
+    static let forwardDeadline = ConfigKey(
+        "forward.deadline", .duration(0.1...60), example: "5s", "When a client gets SERVFAIL if no upstream answered.",
+        value: { ConfigKey.seconds($0.forwarding.deadline) })
+    static let forwardMaxInFlight = ConfigKey(
+        "forward.max_in_flight", .int(1...1_000_000), example: "20000",
+        "Upstream questions in flight per worker; past it, SERVFAIL at once.",
+        value: { "\($0.forwarding.maxInFlight)" })
+    static let forwardQueriesPerSocket = ConfigKey(
+        "forward.queries_per_socket", .int(1...1024), example: "1",
+        "Upstream queries sent from one random-port socket (within a second) before it is retired; 1 gives each query its own.",
+        value: { "\($0.forwarding.queriesPerSocket)" })
+    static let forwardRules = ConfigKey(
+        "forward.rules", .list, example: "[{domain: corp.example, upstreams: [10.1.0.2]}]",
+        "Route 53 Resolver rules: the most specific of rules and zones wins, and a forward rule wins a tie with a zone.")
+    static let ruleDomain = ConfigKey(
+        "forward.rules[].domain", .domain, example: "corp.example", "The rule's domain and everything below it.")
+    static let ruleAction = ConfigKey(
+        "forward.rules[].action", .choice(Config.ForwardRule.Action.allCases.map(\.rawValue)), default: "forward",
+        example: "system", "forward: to the rule's upstreams; system: cancel a broader forward rule.")
+    static let ruleUpstreams = ConfigKey(
+        "forward.rules[].upstreams", .addresses(defaultPort: 53), example: "[10.1.0.2]",
+        "The rule's upstreams (forward rules only).")
+
+    // MARK: Cache
+
+    static let cache = ConfigKey(
+        "cache", .section, example: "{max_ttl: 1h}", "The cache of forwarded answers, shared by all workers.")
+    static let cacheMaxEntries = ConfigKey(
+        "cache.max_entries", .int(0...100_000_000), reload: .restart, example: "1000000",
+        "Answers kept at most (least recently used first out).", value: { "\($0.cache.maxEntries)" })
+    static let cacheMaxBytes = ConfigKey(
+        "cache.max_bytes", .int(0...(1 << 40)), reload: .restart, example: "268435456", "Bytes of answers kept at most.",
+        value: { "\($0.cache.maxBytes)" })
+    static let cacheMinTTL = ConfigKey(
+        "cache.min_ttl", .duration(0...86400), reload: .restart, example: "30s", "TTLs below this are raised to it.",
+        value: { ConfigKey.seconds(Double($0.cache.minTTL)) })
+    static let cacheMaxTTL = ConfigKey(
+        "cache.max_ttl", .duration(0...604_800), reload: .restart, example: "1h", "TTLs above this are lowered to it.",
+        value: { ConfigKey.seconds(Double($0.cache.maxTTL)) })
+    static let cacheMaxNegativeTTL = ConfigKey(
+        "cache.max_negative_ttl", .duration(0...86400), reload: .restart, example: "5m",
+        "The most an NXDOMAIN or NODATA answer is kept (RFC 2308).",
+        value: { ConfigKey.seconds(Double($0.cache.maxNegativeTTL)) })
+    static let cacheServeStale = ConfigKey(
+        "cache.serve_stale", .bool, reload: .restart, example: "true",
+        "Answer with expired data (TTL 30) when every upstream fails (RFC 8767).", value: { "\($0.cache.serveStale)" })
+
+    // MARK: Limits
+
+    static let rateLimit = ConfigKey(
+        "rate_limit", .section, example: "{responses_per_second: 0}",
+        "UDP response-rate limiting per client /32 (IPv6 /56), so the resolver cannot be used to amplify.")
+    static let rateLimitRate = ConfigKey(
+        "rate_limit.responses_per_second", .int(0...10_000_000), example: "0", "Responses a second per client; 0 turns it off.",
+        value: { "\(Int($0.rateLimit.rate))" })
+    static let rateLimitBurst = ConfigKey(
+        "rate_limit.burst", .int(1...10_000_000), example: "500", "Responses a client may have in hand.",
+        value: { "\(Int($0.rateLimit.burst))" })
+    static let rateLimitSlip = ConfigKey(
+        "rate_limit.slip", .int(0...100), example: "0",
+        "Past the limit every slip-th response is an empty TC=1 (the client retries over TCP); 0: drop them all.",
+        value: { "\($0.rateLimit.slip)" })
+    static let rateLimitExempt = ConfigKey(
+        "rate_limit.exempt", .prefixes, example: "[10.0.0.0/8]", "Clients never limited.",
+        value: { list($0.rateLimit.exempt.allowed.map(\.description)) })
+    static let tcp = ConfigKey("tcp", .section, example: "{max_connections: 100}", "Limits of the TCP service (RFC 7766).")
+    static let tcpMaxConnections = ConfigKey(
+        "tcp.max_connections", .int(1...1_000_000), example: "100",
+        "Connections per worker; more are accepted and closed at once. A reload applies it to new connections.",
+        value: { "\($0.tcp.maxConnections)" })
+    static let tcpIdleTimeout = ConfigKey(
+        "tcp.idle_timeout", .duration(0.1...3600), example: "30s",
+        "A connection idle this long, or this slow to send one whole message, is closed. New connections take a reload's value.",
+        value: { ConfigKey.seconds($0.tcp.idleTimeout) })
+    static let tcpMaxBufferedBytes = ConfigKey(
+        "tcp.max_buffered_bytes", .int(4096...(64 << 20)), example: "65536",
+        "Reply bytes queued on one connection before it stops being read (RFC 7766 §6.2.3). New connections take a reload's value.",
+        value: { "\($0.tcp.maxBufferedBytes)" })
+
+    // MARK: Operations
+
+    static let queryLog = ConfigKey(
+        "query_log", .path, reload: .restart, default: "off", example: "/var/log/vpcdnsd/queries.log",
+        "A file (or stdout) for one JSON line per query in Route 53 Resolver's query-log format. SIGUSR1 reopens it.",
+        value: { $0.queryLog ?? "off" })
+    static let metrics = ConfigKey(
+        "metrics", .address(defaultPort: 9153), reload: .restart, default: "off", example: "127.0.0.1:9153",
+        "An HTTP listener for /metrics (Prometheus), /health and /ready.", value: { $0.metrics?.description ?? "off" })
+    static let user = ConfigKey(
+        "user", .string, reload: .restart, default: "none", example: "vpcdnsd",
+        "Started as root, bind the ports and then run as this user (systemd's DynamicUser does it for the unit).",
+        value: { $0.user ?? "none" })
+
+    // MARK: Tuning
+
+    static let workers = ConfigKey(
+        "workers", .int(0...256), reload: .restart, example: "4", "Worker threads; 0 is one per CPU the process may use.",
+        value: { "\($0.workers)" })
+    static let udpSteering = ConfigKey(
+        "udp_steering", .choice(UDPSteering.allCases.map(\.rawValue)), reload: .restart, example: "cpu",
+        "Which worker takes a datagram: cpu (the receiving CPU's), hash (the kernel's), auto (cpu on loopback, else hash).",
+        value: { $0.udpSteering.rawValue })
+    static let udpSend = ConfigKey(
+        "udp_send", .choice(UDPSend.allCases.map(\.rawValue)), reload: .restart, example: "sendmmsg",
+        "How replies leave: io_uring, sendmmsg, or auto (io_uring where the kernel allows it).",
+        value: { $0.udpSend.rawValue })
+    static let udpYield = ConfigKey(
+        "udp_yield", .choice(UDPYield.allCases.map(\.rawValue)), reload: .restart, example: "never",
+        "After a lone reply, give up the CPU so a client on this host reads it at once: auto (loopback clients), always, never.",
+        value: { $0.udpYield.rawValue })
+
+    /// The table, in the reference's order.
+    public static let all: [ConfigKey] = [
+        listen, allowQuery,
+        zones, zoneFile, zoneOrigin, zoneFallthrough, zoneStrictNXDomain,
+        endpoints, endpointID, endpointSuffix, endpointService, endpointPrivateDNS, endpointPrivateName, endpointIPType,
+        endpointENIs, eniAZ, eniIPv4, eniIPv6,
+        forward, forwardUpstreams, forwardResolvConf, forwardPolicy, forwardTimeout, forwardDeadline, forwardMaxInFlight,
+        forwardQueriesPerSocket, forwardRules, ruleDomain, ruleAction, ruleUpstreams,
+        cache, cacheMaxEntries, cacheMaxBytes, cacheMinTTL, cacheMaxTTL, cacheMaxNegativeTTL, cacheServeStale,
+        rateLimit, rateLimitRate, rateLimitBurst, rateLimitSlip, rateLimitExempt,
+        tcp, tcpMaxConnections, tcpIdleTimeout, tcpMaxBufferedBytes,
+        queryLog, metrics, user,
+        workers, udpSteering, udpSend, udpYield,
+    ]
+
+    /// Keys that were removed: still accepted, with a warning saying why, so an old file still starts.
+    static let removed: [String: String] = [
+        "pin_workers": "pin_workers was removed in 0.3.0 and is ignored: its own measurements argued against it (docs/performance.md)"
+    ]
+
+    /// The names of the keys directly in `section` ("" for the top level, `zones[]` for a zone).
+    static func names(in section: String) -> [String] {
+        all.filter { $0.parent == section }.map(\.name)
+    }
+
+    /// Restart-only keys whose value in `new` differs from the one running: (key, running, new).
+    public static func restartChanges(running: Config, new: Config) -> [(key: ConfigKey, running: String, new: String)] {
+        all.compactMap { key in
+            guard key.reload == .restart, let value = key.value else { return nil }
+            let (old, now) = (value(running), value(new))
+            return old == now ? nil : (key, old, now)
+        }
+    }
+
+    private static func list(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
+}
