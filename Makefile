@@ -5,12 +5,12 @@ SWIFT      ?= swift
 PREFIX     ?= /usr/local
 CONFIG     ?= config/vpcdnsd.yaml
 APT_DEPS   := libevent-dev liburing-dev pkg-config
-TEST_DEPS  := dnsutils python3 nsd util-linux systemd
+TEST_DEPS  := dnsutils python3 nsd util-linux systemd man-db groff-base
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps test-deps build run test fuzz-smoke robustness-report bench install uninstall clean
+.PHONY: all deps test-deps build run test docs fuzz-smoke robustness-report bench install uninstall clean
 
 all: build
 
@@ -43,6 +43,11 @@ test: test-deps
 	$(MAKE) --no-print-directory fuzz-smoke
 	cd Tests/EndToEnd && VPCDNSD=$(CURDIR)/.build/debug/vpcdnsd python3 -m pytest -q -p no:cacheprovider
 
+# docs/configuration.md and man/ from the key table (a unit test fails while they are out of date).
+docs: deps
+	$(SWIFT) build --product vpcdnsd
+	.build/debug/vpcdnsd generate-docs $(CURDIR)
+
 # Each libFuzzer target for FUZZ_SECONDS (libFuzzer ships with the Swift toolchain); fails on a crash.
 fuzz-smoke:
 	for t in message zone config engine; do echo "fuzz $$t ($(FUZZ_SECONDS) s)"; Fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
@@ -67,12 +72,15 @@ install: build
 	for z in config/zones/*.zone; do \
 	  [ -e $(DESTDIR)/etc/vpcdnsd/zones/$$(basename $$z) ] || install -m 0644 $$z $(DESTDIR)/etc/vpcdnsd/zones/; \
 	done
+	install -D -m 0644 man/vpcdnsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/vpcdnsd.8
+	install -D -m 0644 man/vpcdnsd.yaml.5 $(DESTDIR)$(PREFIX)/share/man/man5/vpcdnsd.yaml.5
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|g' systemd/vpcdnsd.service > vpcdnsd.service.tmp
 	install -D -m 0644 vpcdnsd.service.tmp $(DESTDIR)/etc/systemd/system/vpcdnsd.service
 	rm -f vpcdnsd.service.tmp
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/vpcdnsd $(DESTDIR)/etc/systemd/system/vpcdnsd.service
+	rm -f $(DESTDIR)$(PREFIX)/sbin/vpcdnsd $(DESTDIR)/etc/systemd/system/vpcdnsd.service \
+	  $(DESTDIR)$(PREFIX)/share/man/man8/vpcdnsd.8 $(DESTDIR)$(PREFIX)/share/man/man5/vpcdnsd.yaml.5
 
 clean:
 	rm -rf .build
