@@ -26,7 +26,23 @@ fi
 rm -f "$build_log"
 mkdir -p "corpus/$target" crashes
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+log=$(mktemp)
+trap 'rm -rf "$work" "$log"' EXIT
 cp -r "corpus/$target/." "$work/" 2>/dev/null || true
+set +e
 ASAN_OPTIONS=detect_leaks=0 ./.build-fuzz/release/"$product" "$work" "corpus/$target" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -detect_leaks=0 \
-  -artifact_prefix=crashes/"$target"- -print_final_stats=1 2>&1 | grep -E "^(#|stat::|==|SUMMARY|Done)" | tail -8
+  -artifact_prefix=crashes/"$target"- -print_final_stats=1 >"$log" 2>&1
+status=$?
+set -e
+grep -E "^(#|stat::|==|SUMMARY|Done)" "$log" | tail -12
+[ "$status" -eq 0 ] || exit "$status"
+# The engine's differential must not pass vacuously: both paths answer a real share of the inputs.
+if [ "$target" = engine ]; then
+  stat() { sed -n "s/^stat::engine_$1: //p" "$log"; }
+  inputs=$(stat inputs); fast=$(stat fast_answers); general=$(stat general_answers)
+  if [ -z "$inputs" ] || [ $((fast * 10)) -lt "$inputs" ] || [ $((general * 10)) -lt "$inputs" ]; then
+    echo "Fuzz/run.sh engine: the tables answered ${fast:-?} and the general engine ${general:-?} of ${inputs:-?} inputs; each must answer a tenth" >&2
+    exit 1
+  fi
+  echo "engine: tables answered $((fast * 100 / inputs))% of $inputs inputs, the general engine $((general * 100 / inputs))%"
+fi

@@ -19,11 +19,6 @@ public struct QueryContext: Sendable {
     }
 }
 
-/// Where a response came from (for logs and metrics).
-public enum ResolutionPath: String, Sendable {
-    case zone, refused, error
-}
-
 /// What to do with one query.
 public enum QueryOutcome: Sendable, Equatable {
     /// Send these bytes back.

@@ -14,20 +14,23 @@ enum AuthoritativeOutcome {
 extension QueryEngine {
     /// Fills the answer from the private zones (RFC 1034 §4.3.2): the RRset, a CNAME chain followed
     /// across the zones, NODATA/NXDOMAIN with the zone's SOA (RFC 2308), or a referral.
-    func answerAuthoritatively(_ question: Question, into response: inout Message, rotation: Int) -> AuthoritativeOutcome {
+    /// `first` is where the question's name was routed; each CNAME target is routed in turn.
+    func answerAuthoritatively(
+        _ question: Question, in first: ZoneRoute, into response: inout Message, rotation: Int
+    ) -> AuthoritativeOutcome {
         var name = question.name
         var visited: Set<DNSName> = []
         response.header.authoritative = true
         for hop in 0...QueryEngine.maxCNAMEChain {
             let zone: Zone
-            switch hop == 0 ? .zone(name) : route(name) {
-            case .zone:
-                guard let found = zones.zone(enclosing: name) else { return .done }
-                zone = found
+            switch hop == 0 ? .zone(first) : fastPath.route(name) {
+            case .zone(let route):
+                zone = fastPath.zone(route)
             case .forward(let group):
                 // The chain leaves the private zones: the forwarder completes it (Route 53 does too).
+                guard let upstreams = fastPath.upstreams(group) else { return .done }
                 response.header.authoritative = false
-                return .continueUpstream(name, group)
+                return .continueUpstream(name, upstreams)
             case .refuse:
                 return .done
             }

@@ -24,8 +24,8 @@ public final class QueryEngine: Sendable {
     ) {
         self.zones = zones
         self.fastPath = FastPath(
-            zoneSet: zones, options: zoneOptions, rules: forwarding, accessControl: accessControl,
-            endpointOrigins: endpointOrigins, udpPayloadSize: udpPayloadSize)
+            zoneSet: zones, options: zoneOptions, rules: forwarding, endpointOrigins: endpointOrigins,
+            udpPayloadSize: udpPayloadSize)
         self.forwarding = forwarding
         self.zoneOptions = zoneOptions
         self.accessControl = accessControl
@@ -46,8 +46,9 @@ public final class QueryEngine: Sendable {
             && self.forwarding == forwarding && self.endpointOrigins == endpointOrigins
     }
 
-    /// Answers one query.
-    public func respond(to bytes: [UInt8], context: QueryContext) -> QueryOutcome {
+    /// Answers one query. `route` is where the pipeline already routed it (a plain query that the
+    /// fast writers declined); without it the question is routed here.
+    public func respond(to bytes: [UInt8], context: QueryContext, route routed: Route? = nil) -> QueryOutcome {
         // Too short for a header, or a response: never answer (RFC 1035 §4.1.1; avoids reflection loops).
         guard bytes.count >= Header.size, bytes[2] & 0x80 == 0 else { return .drop }
         let id = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
@@ -88,14 +89,18 @@ public final class QueryEngine: Sendable {
             return .reply(response.encode(maxSize: sizeLimit(query, context)))
         }
         let limit = sizeLimit(query, context)
-        switch route(question.name) {
+        switch routed ?? fastPath.route(question.name) {
         case .refuse:
             response.rcode = .refused
             return .reply(response.encode(maxSize: limit))
         case .forward(let group):
-            return .forward(ForwardRequest(query: query, question: question, upstreams: group, prefix: [], sizeLimit: limit))
-        case .zone:
-            switch answerAuthoritatively(question, into: &response, rotation: context.rotation) {
+            guard let upstreams = fastPath.upstreams(group) else {
+                response.rcode = .refused
+                return .reply(response.encode(maxSize: limit))
+            }
+            return .forward(ForwardRequest(query: query, question: question, upstreams: upstreams, prefix: [], sizeLimit: limit))
+        case .zone(let zone):
+            switch answerAuthoritatively(question, in: zone, into: &response, rotation: context.rotation) {
             case .done:
                 return .reply(response.encode(maxSize: limit))
             case .continueUpstream(let name, let group):
@@ -104,28 +109,6 @@ public final class QueryEngine: Sendable {
                     ForwardRequest(query: query, question: next, upstreams: group, prefix: response.answers, sizeLimit: limit))
             }
         }
-    }
-
-    /// Where a name is answered (DESIGN.md §1, Route 53 Resolver's order): the most specific of the
-    /// forwarding rules and the private zones wins, a `forward` rule winning a tie with a zone of the
-    /// same domain; a `system` rule only cancels broader rules. Everything else goes to the default
-    /// upstreams, or is refused when there are none.
-    public enum Route: Equatable {
-        case zone(DNSName)
-        case forward(UpstreamGroup)
-        case refuse
-    }
-
-    public func route(_ name: DNSName) -> Route {
-        let zone = zones.zone(enclosing: name)
-        if let (domain, action) = forwarding.match(name), case .forward(let group) = action,
-            zone == nil || domain.labelCount >= zone!.origin.labelCount
-        {
-            return .forward(group)
-        }
-        if let zone { return .zone(zone.origin) }
-        if let group = forwarding.defaultGroup { return .forward(group) }
-        return .refuse
     }
 
     /// Where a name missing from a `fallthrough` zone goes: a rule's upstreams or the default ones.

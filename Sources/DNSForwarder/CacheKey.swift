@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNSCore
+import DNSEngine
 
 /// What a cached answer is filed under: (name, type, class, DO) — names compared without case.
 public struct CacheKey: Hashable, Sendable {
@@ -13,6 +14,11 @@ public struct CacheKey: Hashable, Sendable {
         self.type = type
         self.qclass = qclass
         self.dnssecOK = dnssecOK
+    }
+
+    /// The key of what `request` asks.
+    init(_ request: ForwardRequest) {
+        self.init(name: request.question.name, type: request.question.type, qclass: request.question.qclass, dnssecOK: request.dnssecOK)
     }
 
     /// A 64-bit hash of the key, the same whether computed from a `DNSName` or from packet bytes.

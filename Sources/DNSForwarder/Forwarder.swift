@@ -87,11 +87,10 @@ public final class Forwarder {
     /// Upstreams currently marked down.
     public var downUpstreams: Set<Upstream> { Set(health.keys) }
 
-    /// Answers `request`; `reply` is called exactly once with the response bytes and their source.
+    /// Answers `request`, from the cache or upstream; `reply` is called exactly once with the
+    /// response bytes and their source.
     public func resolve(_ request: ForwardRequest, reply: @escaping ([UInt8], AnswerSource) -> Void) {
-        let key = CacheKey(
-            name: request.question.name, type: request.question.type, qclass: request.question.qclass,
-            dnssecOK: request.dnssecOK)
+        let key = CacheKey(request)
         if case .fresh(let entry) = cache.lookup(key, now: io.now) {
             stats.cacheHits += 1
             let source: AnswerSource = entry.kind == .failure ? .failure : .cache
@@ -103,6 +102,15 @@ public final class Forwarder {
             reply(ResponseBuilder.build(request, rcode: entry.rcode, answers: answers, authority: authority), source)
             return
         }
+        resolveMiss(request, key: key, reply: reply)
+    }
+
+    /// Answers `request` upstream, without looking in the cache: `answerFromCache` just missed.
+    public func resolveMiss(_ request: ForwardRequest, reply: @escaping ([UInt8], AnswerSource) -> Void) {
+        resolveMiss(request, key: CacheKey(request), reply: reply)
+    }
+
+    private func resolveMiss(_ request: ForwardRequest, key: CacheKey, reply: @escaping ([UInt8], AnswerSource) -> Void) {
         stats.cacheMisses += 1
         if let pending = inFlight[key], pending.waiters.count < Forwarder.maxWaitersPerQuestion {
             stats.coalesced += 1

@@ -6,13 +6,15 @@ import Glibc
 /// sends the replies in batches (`sendmmsg`, or one `io_uring` submission after
 /// `sendThroughIOUring()`). Bytes in, bytes out: it knows nothing of DNS.
 public final class UDPServer {
-    /// Writes the reply to send to the datagram's source now into `reply` and returns its length, or
-    /// returns 0 for none (a later reply goes through `server.send(_:to:)`).
+    /// Datagram `index` of the batch `willHandle` saw: writes the reply to send to its source now
+    /// into `reply` and returns its length, or returns 0 for none (a later reply goes through
+    /// `server.send(_:to:)`).
     public typealias Handler = (
-        _ request: UnsafeRawBufferPointer, _ from: SocketAddress, _ reply: UnsafeMutableRawBufferPointer, _ server: UDPServer
+        _ index: Int, _ request: UnsafeRawBufferPointer, _ from: SocketAddress, _ reply: UnsafeMutableRawBufferPointer,
+        _ server: UDPServer
     ) -> Int
 
-    /// The datagrams of one receive, for `preview`.
+    /// The datagrams of one receive, for `willHandle`.
     public struct Batch {
         fileprivate let slots: UnsafeMutablePointer<vpcdns_datagram>
         public let count: Int
@@ -26,9 +28,9 @@ public final class UDPServer {
     public let socket: Socket
     private unowned let loop: EventLoop
     private let handler: Handler
-    /// Sees each batch before the handler sees its first datagram: a chance to start loading what
-    /// answering them will read, so their cache misses overlap.
-    public var preview: ((Batch) -> Void)?
+    /// Sees each receive's batch before the handler sees its first datagram: a chance to read
+    /// them all once and start loading what answering them will read, so their cache misses overlap.
+    public var willHandle: ((Batch) -> Void)?
     private var watcher: IOWatcher?
     private let batchSize: Int
     private let received: DatagramSlots
@@ -131,7 +133,7 @@ public final class UDPServer {
         for _ in 0..<UDPServer.batchesPerWake {
             let count = Int(vpcdns_batch_receive(socket.fd, received.batch))
             if count <= 0 { return }
-            preview?(Batch(slots: received.slots, count: count))
+            willHandle?(Batch(slots: received.slots, count: count))
             var pending = 0
             var yieldAfter = false
             for i in 0..<count {
@@ -148,7 +150,7 @@ public final class UDPServer {
                 let request = UnsafeRawBufferPointer(start: slot.pointee.data, count: slot.pointee.length)
                 let out = replies.slots + pending
                 let length = handler(
-                    request, from, UnsafeMutableRawBufferPointer(start: out.pointee.data, count: UDPServer.sendBufferSize), self)
+                    i, request, from, UnsafeMutableRawBufferPointer(start: out.pointee.data, count: UDPServer.sendBufferSize), self)
                 guard length > 0 else { continue }
                 out.pointee.length = min(length, UDPServer.sendBufferSize)
                 out.pointee.address = slot.pointee.address

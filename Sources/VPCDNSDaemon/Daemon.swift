@@ -272,7 +272,7 @@ public final class Daemon {
                     "reload: \(change.key.path) is \(change.new) in the configuration, \(change.running) is running; that takes a restart")
             }
             store.publish(snapshot)
-            for worker in workers { worker.poke() }
+            for worker in workers { worker.takeUpSnapshot() }
             retire(previous)
             // Cached forwarded answers stay, except under names now private or routed differently.
             for domain in Daemon.changedDomains(from: previous, to: snapshot) { cache?.purge(below: domain) }

@@ -5,6 +5,42 @@ import Testing
 
 @testable import DNSEngine
 
+/// What the pipeline's stages do with a query before the general engine: the question parsed once,
+/// the ACL, the route, then the zone's tables.
+enum FastOutcome: Equatable {
+    case written(Int, FastSource)
+    /// Routed upstream: the request the pipeline hands the forwarder on a cache miss.
+    case forward(ForwardRequest?)
+    /// The general engine's, with the route decided (nil: not plain, or not allowed).
+    case general(Route?)
+}
+
+extension QueryEngine {
+    func fastOutcome(
+        _ query: [UInt8], client: ClientAddress = ClientAddress([127, 0, 0, 1]), tcp: Bool = false, rotation: Int = 0,
+        into out: UnsafeMutableRawBufferPointer
+    ) -> FastOutcome {
+        let scratch = QuestionScratch(slots: 1)
+        return query.withUnsafeBytes { bytes in
+            let view = QuestionView.parse(bytes, slot: 0, in: scratch)
+            guard view.isPlain, accessControl.allows(client) else { return .general(nil) }
+            let route = fastPath.route(view, in: bytes)
+            let limit = view.responseLimit(overTCP: tcp, ourPayload: udpPayloadSize)
+            switch route {
+            case .zone(let zone):
+                if let written = fastPath.writeZoneAnswer(view, bytes, in: zone, limit: limit, rotation: rotation, into: out) {
+                    return .written(written.length, written.source)
+                }
+            case .forward(let group):
+                return .forward(fastPath.forwardRequest(bytes, view, group: group, limit: limit))
+            case .refuse:
+                break
+            }
+            return .general(route)
+        }
+    }
+}
+
 /// The fast path must give exactly the answers of the general path, whenever it answers at all.
 @Suite struct FastPathTests {
     static let wild = zone(
@@ -76,16 +112,19 @@ import Testing
                             let query = Message(header: header, questions: [Question(name: name(qname), type: type)], edns: edns).encode()
                             total += 1
                             let client = ClientAddress([127, 0, 0, 1])
-                            let fast = query.withUnsafeBytes {
-                                engine.fastPath.answer($0, client: client, tcp: false, rotation: rotation, into: buffer)
-                            }
+                            let fast = engine.fastOutcome(query, client: client, rotation: rotation, into: buffer)
                             let slow = engine.respond(
                                 to: query, context: QueryContext(transport: .udp, clientAddress: [127, 0, 0, 1], rotation: rotation))
-                            if case .forwardable(let parts) = fast {
+                            // Given the route the pipeline decided, the general engine answers as it does alone.
+                            if case .general(let route?) = fast {
+                                let routed = engine.respond(
+                                    to: query, context: QueryContext(transport: .udp, clientAddress: [127, 0, 0, 1], rotation: rotation),
+                                    route: route)
+                                #expect(routed == slow, "engine \(e) \(qname) \(type): the decided route changes the answer")
+                            }
+                            if case .forward(let quick) = fast {
                                 // What goes upstream, and how the answer is shaped, match the general path.
-                                guard case .forward(let general) = slow,
-                                    let quick = query.withUnsafeBytes({ engine.fastPath.forwardRequest($0, parts) })
-                                else {
+                                guard case .forward(let general) = slow, let quick else {
                                     Issue.record("engine \(e) \(qname) \(type): fast says forward, general path does not")
                                     continue
                                 }
@@ -118,21 +157,23 @@ import Testing
         let engine = FastPathTests.engines[0]
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
         defer { buffer.deallocate() }
-        func outcome(_ bytes: [UInt8]) -> FastOutcome {
-            bytes.withUnsafeBytes { engine.fastPath.answer($0, client: ClientAddress([127, 0, 0, 1]), tcp: false, rotation: 0, into: buffer) }
+        func outcome(_ bytes: [UInt8]) -> FastOutcome { engine.fastOutcome(bytes, into: buffer) }
+        func declined(_ bytes: [UInt8]) -> Bool {
+            if case .general = outcome(bytes) { return true }
+            return false
         }
         let good = Message(header: Header(id: 1), questions: [Question(name: name("web.flat.corp."), type: .A)]).encode()
         guard case .written = outcome(good) else {
             Issue.record("a plain A query in a zone should be fast")
             return
         }
-        #expect(outcome(Array(good.prefix(20))) == .slow)  // truncated
-        #expect(outcome(good + [0]) == .slow)  // trailing octet
+        #expect(declined(Array(good.prefix(20))))  // truncated
+        #expect(declined(good + [0]))  // trailing octet
         var response = good
         response[2] |= 0x80
-        #expect(outcome(response) == .slow)  // QR=1
+        #expect(declined(response))  // QR=1
         let v1 = Message(header: Header(id: 1), questions: [Question(name: name("web.flat.corp."), type: .A)], edns: EDNS(version: 1)).encode()
-        #expect(outcome(v1) == .slow)  // BADVERS is the general path's
+        #expect(declined(v1))  // BADVERS is the general path's
         // OPT options must fill the RDATA exactly; the general path answers FORMERR otherwise.
         let cookie = Message(
             header: Header(id: 1), questions: [Question(name: name("web.flat.corp."), type: .A)],
@@ -144,43 +185,55 @@ import Testing
         }
         var overlong = cookie
         overlong[overlong.count - 9] = 60  // the option claims 60 octets; 8 follow
-        #expect(outcome(overlong) == .slow)
-        #expect(outcome(Array(cookie.dropLast(10)) + [0, 0]) == .slow)  // RDLENGTH no longer matches
-        let refused = good.withUnsafeBytes {
-            engine.fastPath.answer($0, client: ClientAddress([8, 8, 8, 8]), tcp: false, rotation: 0, into: buffer)
-        }
-        #expect(refused == .slow)
+        #expect(declined(overlong))
+        #expect(declined(Array(cookie.dropLast(10)) + [0, 0]))  // RDLENGTH no longer matches
+        #expect(engine.fastOutcome(good, client: ClientAddress([8, 8, 8, 8]), into: buffer) == .general(nil))
         let cname = Message(header: Header(id: 1), questions: [Question(name: name("www.flat.corp."), type: .A)]).encode()
-        #expect(outcome(cname) == .slow)
+        #expect(declined(cname))
     }
 
-    /// The prefetch reads a query as `answer` does: the hashes of its name and the name's parent
-    /// (any case), its type and DO bit; and it finds the record of a name the table holds, or of
-    /// the name's parent. A query without a readable question gets the root's hashes and type 0.
+    /// The prefetch reads the view the route reads: the hashes of the name and its parent (any
+    /// case); and it finds the record of a name the table holds, or of the name's parent.
     @Test func prefetchReadsTheQuestionAsTheLookupDoes() throws {
         func hash(_ text: String) -> UInt64 { name(text).wire.withUnsafeBytes { WireNameHash.hash($0, 0, $0.count) } }
         let fastPath = FastPathTests.engines[0].fastPath
-        for (text, type, dnssecOK) in [
-            ("DB.Flat.Corp.", RRType.A, false), ("p.k8s.flat.corp.", .AAAA, true), ("nope.example.", .MX, false), ("corp.", .A, true),
-        ] {
-            let query = Message(
-                header: Header(id: 7), questions: [Question(name: name(text), type: type)],
-                edns: dnssecOK ? EDNS(dnssecOK: true) : nil
-            ).encode()
-            let question = query.withUnsafeBytes { FastPath.QuestionHashes($0) }
-            #expect(question.own == hash(text.lowercased()))
-            #expect(question.parent == hash(name(text).parent!.text))
-            #expect(question.qtype == type.rawValue)
-            #expect(question.dnssecOK == dnssecOK)
-            fastPath.prefetchSlots(question)
+        let scratch = QuestionScratch(slots: 1)
+        for (text, type) in [("DB.Flat.Corp.", RRType.A), ("p.k8s.flat.corp.", .AAAA), ("nope.example.", .MX), ("corp.", .A)] {
+            let query = Message(header: Header(id: 7), questions: [Question(name: name(text), type: type)]).encode()
             let inTable = fastPath.table.find(name(text)) != nil || fastPath.table.find(name(text).parent!) != nil
-            #expect(fastPath.prefetchRecords(question) == inTable, "\(text)")
+            query.withUnsafeBytes { bytes in
+                let view = QuestionView.parse(bytes, slot: 0, in: scratch)
+                #expect(view.nameHash == hash(text.lowercased()))
+                #expect(view.parentHash == hash(name(text).parent!.text))
+                fastPath.prefetchSlots(view)
+                #expect(fastPath.prefetchRecords(view) == inTable, "\(text)")
+            }
         }
-        let good = Message(header: Header(id: 7), questions: [Question(name: name("db.flat.corp."), type: .A)]).encode()
-        for bad in [Array(good.prefix(16)), Array(good.prefix(20)), Array(good[0..<12]) + [0xC0, 12, 0, 1, 0, 1]] {
-            let question = bad.withUnsafeBytes { FastPath.QuestionHashes($0) }
-            #expect(question.own == WireNameHash.seed && question.qtype == 0)
+    }
+
+    /// One router for both paths: for every test name, the route from the packet equals the route
+    /// from the general path's `DNSName`, and both agree with the zone set and the rules.
+    @Test func theRouteIsTheSameFromBytesAndFromNames() {
+        let scratch = QuestionScratch(slots: 1)
+        var zoneRoutes = 0
+        for engine in FastPathTests.engines {
+            for qname in FastPathTests.names {
+                let query = Message(header: Header(id: 1), questions: [Question(name: name(qname), type: .A)]).encode()
+                let fromBytes = query.withUnsafeBytes { engine.fastPath.route(QuestionView.parse($0, slot: 0, in: scratch), in: $0) }
+                let fromName = engine.fastPath.route(name(qname))
+                #expect(fromBytes == fromName, "\(qname)")
+                switch fromName {
+                case .zone(let zone):
+                    zoneRoutes += 1
+                    #expect(engine.fastPath.zone(zone) === engine.zones.zone(enclosing: name(qname)), "\(qname)")
+                case .forward(let group):
+                    #expect(engine.fastPath.upstreams(group) != nil)
+                case .refuse:
+                    #expect(engine.zones.zone(enclosing: name(qname)) == nil && engine.forwarding.defaultGroup == nil)
+                }
+            }
         }
+        #expect(zoneRoutes > 50)
     }
 }
 

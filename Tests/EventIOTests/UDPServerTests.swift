@@ -5,19 +5,19 @@ import Testing
 @testable import EventIO
 
 @Suite struct UDPServerTests {
-    /// Datagrams queued before the loop runs arrive in one batch: the preview sees all of them, in
-    /// order, before the handler sees the first, and every reply goes back to its sender.
-    @Test func previewSeesTheWholeBatchFirst() throws {
+    /// Datagrams queued before the loop runs arrive in one batch: `willHandle` sees all of them, in
+    /// order, before the handler sees the first (with its index), and every reply goes back to its sender.
+    @Test func willHandleSeesTheWholeBatchFirst() throws {
         let loop = try EventLoop()
         var events: [String] = []
         let server = try UDPServer(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), reusePort: false, on: loop) {
-            request, _, reply, _ in
-            events.append("handle \(request[0])")
+            index, request, _, reply, _ in
+            events.append("handle \(index):\(request[0])")
             reply[0] = request[0] &+ 100
             return 1
         }
-        server.preview = { batch in
-            events.append("preview \((0..<batch.count).map { batch[$0][0] })")
+        server.willHandle = { batch in
+            events.append("batch \((0..<batch.count).map { batch[$0][0] })")
         }
         let client = try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: false)
         for byte: UInt8 in [1, 2, 3] {
@@ -33,7 +33,7 @@ import Testing
             return replies.count == 3
         })
         #expect(done)
-        #expect(events == ["preview [1, 2, 3]", "handle 1", "handle 2", "handle 3"])
+        #expect(events == ["batch [1, 2, 3]", "handle 0:1", "handle 1:2", "handle 2:3"])
         #expect(replies == [101, 102, 103])
     }
 
@@ -48,7 +48,7 @@ import Testing
     ])
     func yieldsAfterALoneReply(policy: UDPServer.LoneReplyYield, ip: [UInt8], datagrams: Int, yields: Int) throws {
         let loop = try EventLoop()
-        let server = try UDPServer(binding: SocketAddress(ip: ip, port: 0), reusePort: false, on: loop) { request, _, reply, _ in
+        let server = try UDPServer(binding: SocketAddress(ip: ip, port: 0), reusePort: false, on: loop) { _, request, _, reply, _ in
             reply[0] = request[0]
             return 1
         }

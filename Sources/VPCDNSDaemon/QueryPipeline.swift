@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSEngine
+import DNSForwarder
+import EventIO
+import Foundation
+
+/// One worker's query path. Every query, over UDP or TCP, passes the same stages in this order,
+/// and `handle` reads in that order (DESIGN.md §7):
+///
+/// 1. **parse**: the question is read once into a `QuestionView` (`prepare` for a UDP batch);
+/// 2. **admission**: the rate limit (UDP), then `allow_query`;
+/// 3. **route**: Route 53's precedence, decided once (`FastPath.route`);
+/// 4. **answer source**: the private zone's tables, else the cache, else the forwarder, else the
+///    general engine (everything unusual, which gets the route already decided);
+/// 5. **observe**: metrics and the query log, once per answer, in `observe`;
+/// 6. **out**: the reply now (`Outcome.reply`), or later through a `ReplyTarget`.
+///
+/// A stage added here (a view selector, a firewall) covers zone answers, cache hits, misses and
+/// TCP alike. Runs on the worker's thread only.
+final class QueryPipeline {
+    /// What became of one query.
+    enum Outcome: Equatable {
+        /// The reply is in the output buffer, this many octets long.
+        case reply(Int)
+        /// The reply goes out later through the `ReplyTarget` (or already went: too big for the buffer).
+        case later
+        /// Nothing to send (rate limited, or not a query).
+        case drop
+        /// Not a query on a TCP connection: close it.
+        case close
+    }
+
+    private let store: SnapshotStore
+    private(set) var snapshot: Snapshot {
+        didSet { fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath) }
+    }
+    /// The snapshot's tables, unretained: `snapshot` keeps them alive, and a hit then writes no
+    /// reference count on an object every worker shares.
+    private var fastPath: Unmanaged<FastPath>
+    private var generation = -1
+    private var limiter: ResponseRateLimiter
+    /// Varies per query, so multi-address answers rotate.
+    private var rotation = 0
+    let forwarder: Forwarder
+    private let forwarderIO: LoopForwarderIO
+    private let metrics: WorkerMetrics
+    private let queryLog: QueryLog?
+    /// The questions of the batch being answered (slots 0..<batchSize), then one for TCP.
+    private let scratch: QuestionScratch
+    private let views: UnsafeMutablePointer<QuestionView>
+    private let batchSize: Int
+
+    init(
+        store: SnapshotStore, cache: ResponseCache, io: LoopForwarderIO, metrics: WorkerMetrics, queryLog: QueryLog?,
+        batchSize: Int
+    ) {
+        self.store = store
+        snapshot = store.load()
+        fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath)
+        limiter = ResponseRateLimiter(settings: snapshot.config.rateLimit)
+        forwarderIO = io
+        forwarder = Forwarder(io: io, cache: cache, settings: snapshot.forwarderSettings)
+        self.metrics = metrics
+        self.queryLog = queryLog
+        self.batchSize = batchSize
+        scratch = QuestionScratch(slots: batchSize + 1)
+        views = .allocate(capacity: batchSize)
+    }
+
+    deinit { views.deallocate() }
+
+    // MARK: Transport in
+
+    /// A UDP receive: takes up a new snapshot if one was published, parses every question once,
+    /// and starts loading what answering them will read, in passes over the whole batch (the name
+    /// table's slots, then the records they point to, then, for names neither in the table nor
+    /// just below a name in it, the worker cache's sets, then the cached answers). The batch's
+    /// cache misses then overlap instead of stalling each answer in turn. A lone datagram has
+    /// nothing to overlap with.
+    func prepare(_ batch: UDPServer.Batch) {
+        refreshSnapshot()
+        let count = min(batch.count, batchSize)
+        for i in 0..<count { (views + i).initialize(to: QuestionView.parse(batch[i], slot: i, in: scratch)) }
+        guard count > 1 else { return }
+        fastPath._withUnsafeGuaranteedRef { fastPath in
+            for i in 0..<count { fastPath.prefetchSlots(views[i]) }
+            guard !forwarder.workerCacheIsEmpty else {
+                for i in 0..<count { fastPath.prefetchRecords(views[i]) }
+                return
+            }
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { cached in
+                // A private name (or one just below a private name) has no cache entry to prepare.
+                for i in 0..<count { cached[i] = !fastPath.prefetchRecords(views[i]) && views[i].nameEnd > 0 }
+                for i in 0..<count where cached[i] { forwarder.prefetchCacheSlots(views[i]) }
+                for i in 0..<count where cached[i] { forwarder.prefetchCachedAnswer(views[i]) }
+            }
+        }
+    }
+
+    /// Datagram `index` of the batch `prepare` saw; the reply now goes into `out`.
+    func handle(
+        datagram index: Int, _ query: UnsafeRawBufferPointer, from client: SocketAddress, into out: UnsafeMutableRawBufferPointer,
+        server: UDPServer
+    ) -> Int {
+        let view = index < batchSize ? views[index] : QuestionView.parse(query, slot: batchSize, in: scratch)
+        switch handle(query, view, from: client, over: .udp, into: out, later: .udp(server, client)) {
+        case .reply(let length): return length
+        case .later, .drop, .close: return 0
+        }
+    }
+
+    /// A TCP message; the reply now goes into `out`.
+    func handle(message query: UnsafeRawBufferPointer, on connection: TCPConnection, into out: UnsafeMutableRawBufferPointer)
+        -> Outcome
+    {
+        refreshSnapshot()
+        let view = QuestionView.parse(query, slot: batchSize, in: scratch)
+        return handle(query, view, from: connection.peer, over: .tcp, into: out, later: .tcp(connection))
+    }
+
+    // MARK: The stages
+
+    private func handle(
+        _ query: UnsafeRawBufferPointer, _ view: QuestionView, from client: SocketAddress, over transport: QueryContext.Transport,
+        into out: UnsafeMutableRawBufferPointer, later target: ReplyTarget
+    ) -> Outcome {
+        rotation &+= 1
+        // Admission: the rate limit (UDP only: a TCP client cannot spoof its address), then who may ask.
+        let address = ClientAddress(high: client.high, low: client.low, isIPv6: client.isIPv6)
+        if transport == .udp {
+            switch limiter.check(address, now: monotonicSeconds()) {
+            case .allow: break
+            case .drop:
+                metrics.countRateLimited(slipped: false)
+                return .drop
+            case .slip:
+                metrics.countRateLimited(slipped: true)
+                return .reply(QueryPipeline.slipReply(query, view, into: out))
+            }
+        }
+        let fastPath = self.fastPath
+        let allowed = snapshot.engine.accessControl.allows(address)
+        // Route, once: the general engine takes this route too.
+        let route = allowed && view.nameEnd > 0 ? fastPath._withUnsafeGuaranteedRef { $0.route(view, in: query) } : nil
+        // Answer source: the zone's tables, the cache, the forwarder; else the general engine.
+        if view.isPlain, let route {
+            let limit = view.responseLimit(overTCP: transport == .tcp, ourPayload: snapshot.engine.udpPayloadSize)
+            switch route {
+            case .zone(let zone):
+                let written = fastPath._withUnsafeGuaranteedRef {
+                    $0.writeZoneAnswer(view, query, in: zone, limit: limit, rotation: rotation, into: out)
+                }
+                if let written {
+                    observe(view.qtype, UnsafeRawBufferPointer(rebasing: out[0..<written.length]),
+                        path: written.source == .endpoint ? .endpoint : .zone, client: client, transport: transport)
+                    return .reply(written.length)
+                }
+            case .forward(let group):
+                switch forwarder.answerFromCache(query, view, limit: limit, into: out) {
+                case .written(let length):
+                    observe(view.qtype, UnsafeRawBufferPointer(rebasing: out[0..<length]), path: .cache, client: client, transport: transport)
+                    return .reply(length)
+                case .miss:
+                    if let request = fastPath._withUnsafeGuaranteedRef({ $0.forwardRequest(query, view, group: group, limit: limit) }) {
+                        forward(request, cacheChecked: true, client: client, transport: transport, target: target)
+                        return .later
+                    }
+                case .general:
+                    break
+                }
+            case .refuse:
+                break
+            }
+        }
+        return answerInGeneral(query, view, route: route, from: client, over: transport, into: out, later: target)
+    }
+
+    /// Everything the tables do not answer: error replies, other types, CNAME chains, delegations,
+    /// truncation, refused clients.
+    private func answerInGeneral(
+        _ query: UnsafeRawBufferPointer, _ view: QuestionView, route: Route?, from client: SocketAddress,
+        over transport: QueryContext.Transport, into out: UnsafeMutableRawBufferPointer, later target: ReplyTarget
+    ) -> Outcome {
+        let context = QueryContext(transport: transport, clientAddress: client.ip, rotation: rotation)
+        switch snapshot.engine.respond(to: Array(query), context: context, route: route) {
+        case .reply(let reply):
+            let qtype = view.nameEnd > 0 ? view.qtype : nil
+            reply.withUnsafeBytes { observe(qtype, $0, path: localPath(reply, route), client: client, transport: transport) }
+            guard reply.count <= out.count else {
+                target.send(reply)
+                return .later
+            }
+            reply.withUnsafeBytes { out.copyMemory(from: $0) }
+            return .reply(reply.count)
+        case .drop:
+            return transport == .tcp ? .close : .drop
+        case .forward(let request):
+            forward(request, cacheChecked: false, client: client, transport: transport, target: target)
+            return .later
+        }
+    }
+
+    /// Hands `request` to the forwarder; the reply goes to `target` when it comes.
+    private func forward(
+        _ request: ForwardRequest, cacheChecked: Bool, client: SocketAddress, transport: QueryContext.Transport,
+        target: ReplyTarget
+    ) {
+        let reply = { [unowned(unsafe) self] (reply: [UInt8], source: AnswerSource) in
+            reply.withUnsafeBytes {
+                self.observe(request.question.type.rawValue, $0, path: ResolvedBy(source), client: client, transport: transport)
+            }
+            target.send(reply)
+        }
+        if cacheChecked { forwarder.resolveMiss(request, reply: reply) } else { forwarder.resolve(request, reply: reply) }
+    }
+
+    // MARK: Observe
+
+    /// Counts (and logs) one answer: the only place answers are observed.
+    private func observe(
+        _ qtype: UInt16?, _ response: UnsafeRawBufferPointer, path: ResolvedBy, client: SocketAddress,
+        transport: QueryContext.Transport
+    ) {
+        let rcode = response.count > 3 ? Int(response[3] & 0x0F) : Int(RCode.servFail.rawValue)
+        metrics.count(transport: transport, qtype: qtype.map { RRType($0) }, rcode: rcode, path: path)
+        queryLog?.record(
+            QueryLog.Entry(
+                time: Date().timeIntervalSince1970, client: client, transport: transport == .udp ? "UDP" : "TCP",
+                response: Array(response), resolvedBy: path))
+    }
+
+    /// Zone or endpoint for a local answer by its route; refused or error by its RCODE.
+    private func localPath(_ reply: [UInt8], _ route: Route?) -> ResolvedBy {
+        switch reply.count > 3 ? RCode(UInt16(reply[3] & 0x0F)) : .servFail {
+        case .refused: return .refused
+        case .formErr, .notImp, .servFail: return .error
+        default: break
+        }
+        guard case .zone(let zone)? = route else { return .zone }
+        return fastPath._withUnsafeGuaranteedRef { $0.isEndpoint(zone) } ? .endpoint : .zone
+    }
+
+    // MARK: Snapshot
+
+    /// Takes up a newly published snapshot (one atomic load when nothing changed).
+    /// - Returns: whether it changed.
+    @discardableResult
+    func refreshSnapshot() -> Bool {
+        let current = store.generation
+        guard current != generation else { return false }
+        snapshot = store.load()
+        generation = current
+        forwarder.settings = snapshot.forwarderSettings
+        forwarderIO.pool.queriesPerSocket = snapshot.config.forwarding.queriesPerSocket
+        forwarder.retainHealth(for: snapshot.upstreams)
+        if limiter.settings != snapshot.config.rateLimit { limiter.settings = snapshot.config.rateLimit }
+        return true
+    }
+
+    /// An empty response with TC=1 (and the question, when it can be read): the client retries over
+    /// TCP, which is not rate-limited.
+    static func slipReply(_ query: UnsafeRawBufferPointer, _ view: QuestionView, into out: UnsafeMutableRawBufferPointer) -> Int {
+        guard query.count >= Header.size, query[2] & 0x80 == 0 else { return 0 }
+        let end = view.nameEnd > 0 ? view.questionEnd : Header.size
+        guard end <= out.count else { return 0 }
+        UnsafeMutableRawBufferPointer(rebasing: out[0..<end]).copyMemory(from: UnsafeRawBufferPointer(rebasing: query[0..<end]))
+        ResponseFlags.write(into: out, query: query, authoritative: false, truncated: true, rcode: .noError)
+        out[4] = 0
+        out[5] = view.nameEnd > 0 ? 1 : 0
+        for i in 6..<12 { out[i] = 0 }
+        return end
+    }
+}
+
+extension ResolvedBy {
+    init(_ source: AnswerSource) {
+        switch source {
+        case .cache: self = .cache
+        case .upstream: self = .upstream
+        case .stale: self = .stale
+        case .failure: self = .failure
+        }
+    }
+}
