@@ -6,7 +6,7 @@ each workload. Reports median QPS, the ratio to Unbound, server CPU µs per quer
 a fixed rate, and RSS; then a reload-under-load run. Writes bench/RESULTS.md.
 
 Loopback only (127.0.10.0/24); bounded in time; every process is stopped by PID.
-Usage: bench/run.py [--reps N] [--seconds S] [--quick]"""
+Usage: bench/run.py [--reps N] [--seconds S] [--quick] [--baseline REV]"""
 import argparse
 import os
 import platform
@@ -343,7 +343,11 @@ def main():
     parser.add_argument("--latency-reps", type=int, default=15, help="samples per server and workload at 5,000 QPS")
     parser.add_argument("--latency-seconds", type=int, default=3, help="length of one latency sample")
     parser.add_argument("--quick", action="store_true", help="1 rep of 3 s, for a smoke test")
+    parser.add_argument("--baseline", metavar="REV", help="instead: an A/B of this tree against vpcdnsd built at REV (bench/ab.py)")
     args = parser.parse_args()
+    if args.baseline:
+        import ab
+        return ab.run_ab(args)
     if args.quick:
         args.reps, args.seconds, args.latency_reps, args.latency_seconds = 1, 3, 1, 3
     for tool in ("dnsperf", "unbound", "dnsmasq", "nsd", "dig", "cc"):

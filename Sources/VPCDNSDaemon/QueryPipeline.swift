@@ -33,11 +33,19 @@ final class QueryPipeline {
 
     private let store: SnapshotStore
     private(set) var snapshot: Snapshot {
-        didSet { fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath) }
+        didSet {
+            fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath)
+            accessControl = snapshot.engine.accessControl
+            udpPayloadSize = snapshot.engine.udpPayloadSize
+        }
     }
     /// The snapshot's tables, unretained: `snapshot` keeps them alive, and a hit then writes no
     /// reference count on an object every worker shares.
     private var fastPath: Unmanaged<FastPath>
+    /// The snapshot's `allow_query` and EDNS payload size, copied: read per query without
+    /// touching the shared engine.
+    private var accessControl: AccessControlList
+    private var udpPayloadSize: UInt16
     private var generation = -1
     private var limiter: ResponseRateLimiter
     /// Varies per query, so multi-address answers rotate.
@@ -58,6 +66,8 @@ final class QueryPipeline {
         self.store = store
         snapshot = store.load()
         fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath)
+        accessControl = snapshot.engine.accessControl
+        udpPayloadSize = snapshot.engine.udpPayloadSize
         limiter = ResponseRateLimiter(settings: snapshot.config.rateLimit)
         forwarderIO = io
         forwarder = Forwarder(io: io, cache: cache, settings: snapshot.forwarderSettings)
@@ -140,12 +150,12 @@ final class QueryPipeline {
             }
         }
         let fastPath = self.fastPath
-        let allowed = snapshot.engine.accessControl.allows(address)
+        let allowed = accessControl.allows(address)
         // Route, once: the general engine takes this route too.
         let route = allowed && view.nameEnd > 0 ? fastPath._withUnsafeGuaranteedRef { $0.route(view, in: query) } : nil
         // Answer source: the zone's tables, the cache, the forwarder; else the general engine.
         if view.isPlain, let route {
-            let limit = view.responseLimit(overTCP: transport == .tcp, ourPayload: snapshot.engine.udpPayloadSize)
+            let limit = view.responseLimit(overTCP: transport == .tcp, ourPayload: udpPayloadSize)
             switch route {
             case .zone(let zone):
                 let written = fastPath._withUnsafeGuaranteedRef {

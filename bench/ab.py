@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A/B: this tree's vpcdnsd against the one built from another commit, in one run, on the same zones
+and workloads as bench/run.py (Unbound alongside, for the usual ratio). Saturating dnsperf runs,
+the servers alternating; reports median QPS and CPU µs per query for each, and the change. Writes the
+"A/B" section of bench/RESULTS.md (the rest of the file is kept).
+
+Loopback only; every process is stopped by PID; the other commit is built in a temporary git worktree
+that is removed afterwards."""
+import re
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+import run as bench
+
+BASE_IP = "127.0.10.9"
+
+
+def build_baseline(rev, where):
+    """Builds vpcdnsd at `rev` in a worktree under `where`; returns (binary, the commit's short id)."""
+    tree = where / "baseline"
+    subprocess.run(["git", "-C", str(bench.ROOT), "worktree", "add", "--detach", str(tree), rev], check=True,
+                   capture_output=True)
+    short = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], check=True, capture_output=True,
+                           text=True).stdout.strip()
+    print(f"building {rev} ({short}) in release mode", flush=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "vpcdnsd"], cwd=tree, check=True)
+    return tree / ".build" / "release" / "vpcdnsd", short, tree
+
+
+def head_id():
+    out = subprocess.run(["git", "-C", str(bench.ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(bench.ROOT), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return out.stdout.strip() + ("+changes" if dirty else "")
+
+
+def run_ab(args):
+    work = Path(tempfile.mkdtemp(prefix="vpcdns-ab-"))
+    binary, base_id, tree = build_baseline(args.baseline, work)
+    for ip in (bench.NSD_IP, bench.VPC_IP, bench.UNBOUND_IP, BASE_IP):
+        bench.assert_free(ip)
+    bench.write_data(work)
+    servers = []
+    try:
+        nsd = bench.start_nsd(work)
+        servers.append(nsd)
+        bench.wait_until(lambda: bench.answers(bench.NSD_IP, "x.fwd.test") == "198.51.100.7", what="nsd")
+        new = bench.start_vpcdnsd(work)
+        new.name = f"vpcdnsd {head_id()}"
+        saved = bench.VPCDNSD
+        bench.VPCDNSD = binary
+        base = bench.start_vpcdnsd(work, name="vpcdnsd-base", ip=BASE_IP)
+        bench.VPCDNSD = saved
+        base.name = f"vpcdnsd {base_id}"
+        unbound = bench.start_unbound(work)
+        targets = [new, base, unbound]
+        servers += targets
+        for s in targets:
+            bench.wait_until(lambda: bench.answers(s.ip, "host1.bench.corp") == "10.10.0.2", what=s.name)
+            assert bench.answers(s.ip, "q.fwd.test") == "198.51.100.7", s.name
+            bench.dnsperf(s, work / "q-cached.txt", 5)
+        workloads = [
+            ("private-zone hits", work / "q-private.txt"),
+            ("forwarded, cache hit", work / "q-cached.txt"),
+            ("NXDOMAIN in a private zone", work / "q-nxdomain.txt"),
+            ("forwarded, cache miss", None),
+        ]
+        results = {w: {s.name: [] for s in targets} for w, _ in workloads}
+        for rep in range(args.reps):
+            for name, path in workloads:
+                for s in (targets if rep % 2 == 0 else list(reversed(targets))):
+                    qfile = path or bench.miss_file(work, f"{s.name}{rep}")
+                    if name == "forwarded, cache hit":
+                        bench.dnsperf(s, qfile, 2)
+                    r = bench.dnsperf(s, qfile, args.seconds)
+                    results[name][s.name].append(r)
+                    print(f"rep {rep} {name:28s} {s.name:22s} {r['qps']:10.0f} qps {r['cpu_us']:6.2f} us/q", flush=True)
+        write_section(results, new.name, base.name, args)
+    finally:
+        for s in reversed(servers):
+            s.stop()
+        subprocess.run(["git", "-C", str(bench.ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
+
+
+def write_section(results, new, base, args):
+    lines = [
+        "## A/B",
+        "",
+        f"{new} against {base}, one run ({bench.time.strftime('%Y-%m-%d %H:%M UTC', bench.time.gmtime())}; "
+        f"`bench/run.sh --baseline REV`): dnsperf -c 8 -T 2 -q 100, {args.seconds} s saturating runs, {args.reps} "
+        "repetitions alternating the order; medians. Change: new over old (QPS up is better, CPU down is better).",
+        "",
+        f"| workload | QPS {new} | QPS {base} | QPS change | CPU µs/q {new} | CPU µs/q {base} | CPU change | QPS × Unbound (new, old) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for workload, per in results.items():
+        med = {n: (statistics.median(r["qps"] for r in runs), statistics.median(r["cpu_us"] for r in runs))
+               for n, runs in per.items()}
+        (nq, nc), (bq, bc), (uq, _) = med[new], med[base], med["unbound"]
+        lines.append(f"| {workload} | {nq:,.0f} | {bq:,.0f} | {100 * (nq / bq - 1):+.1f}% | {nc:.2f} | {bc:.2f} | "
+                     f"{100 * (nc / bc - 1):+.1f}% | {nq / uq:.2f}, {bq / uq:.2f} |")
+    per_rep = []
+    for workload, per in results.items():
+        ratios = ", ".join(f"{a['qps'] / b['qps']:.3f}" for a, b in zip(per[new], per[base]))
+        per_rep.append(f"- {workload}: {ratios}")
+    lines += ["", "QPS new / old per repetition:", *per_rep, ""]
+    section = "\n".join(lines) + "\n"
+    path = bench.ROOT / "bench" / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    if "\n## A/B\n" in text:
+        text = re.sub(r"\n## A/B\n.*?(?=\n## |\Z)", "\n" + section.rstrip("\n") + "\n", text, flags=re.S)
+    else:
+        head, sep, rest = text.partition("\nEarlier runs")
+        text = head.rstrip("\n") + "\n\n" + section + (sep + rest if sep else "")
+    path.write_text(text)
+    print(section)
