@@ -4,8 +4,8 @@ and workloads as bench/run.py (Unbound alongside, for the usual ratio). Saturati
 the servers alternating; reports median QPS and CPU µs per query for each, and the change. Writes the
 "A/B" section of bench/RESULTS.md (the rest of the file is kept).
 
-Loopback only; every process is stopped by PID; the other commit is built in a temporary git worktree
-that is removed afterwards."""
+Loopback only; every process is stopped by PID; the other commit is built in a git worktree under
+.build-ab/ (ignored by git; `git worktree remove` it when done)."""
 import re
 import statistics
 import subprocess
@@ -17,16 +17,19 @@ import run as bench
 BASE_IP = "127.0.10.9"
 
 
-def build_baseline(rev, where):
-    """Builds vpcdnsd at `rev` in a worktree under `where`; returns (binary, the commit's short id)."""
-    tree = where / "baseline"
-    subprocess.run(["git", "-C", str(bench.ROOT), "worktree", "add", "--detach", str(tree), rev], check=True,
-                   capture_output=True)
-    short = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], check=True, capture_output=True,
+def build_baseline(rev):
+    """Builds vpcdnsd at `rev` in a git worktree at .build-ab/ID (kept, so a second A/B against the
+    same commit does not build it again); returns (binary, the commit's short id)."""
+    short = subprocess.run(["git", "-C", str(bench.ROOT), "rev-parse", "--short", rev], check=True, capture_output=True,
                            text=True).stdout.strip()
-    print(f"building {rev} ({short}) in release mode", flush=True)
+    tree = bench.ROOT / ".build-ab" / short
+    if not (tree / "Package.swift").exists():
+        subprocess.run(["git", "-C", str(bench.ROOT), "worktree", "prune"], check=True)
+        subprocess.run(["git", "-C", str(bench.ROOT), "worktree", "add", "--detach", str(tree), rev], check=True,
+                       capture_output=True)
+    print(f"building {rev} ({short}) in release mode in {tree}", flush=True)
     subprocess.run(["swift", "build", "-c", "release", "--product", "vpcdnsd"], cwd=tree, check=True)
-    return tree / ".build" / "release" / "vpcdnsd", short, tree
+    return tree / ".build" / "release" / "vpcdnsd", short
 
 
 def head_id():
@@ -37,8 +40,8 @@ def head_id():
 
 
 def run_ab(args):
+    binary, base_id = build_baseline(args.baseline)
     work = Path(tempfile.mkdtemp(prefix="vpcdns-ab-"))
-    binary, base_id, tree = build_baseline(args.baseline, work)
     for ip in (bench.NSD_IP, bench.VPC_IP, bench.UNBOUND_IP, BASE_IP):
         bench.assert_free(ip)
     bench.write_data(work)
@@ -81,7 +84,6 @@ def run_ab(args):
     finally:
         for s in reversed(servers):
             s.stop()
-        subprocess.run(["git", "-C", str(bench.ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
 
 
 def write_section(results, new, base, args):

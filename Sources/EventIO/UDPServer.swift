@@ -2,19 +2,31 @@
 import CSocketBatch
 import Glibc
 
+/// What a `UDPServer` hands its datagrams to (the daemon's query pipeline).
+public protocol DatagramHandler: AnyObject {
+    /// Sees each receive's batch before `handle` sees its first datagram: a chance to read them all
+    /// once and start loading what answering them will read, so their cache misses overlap.
+    func willHandle(_ batch: UDPServer.Batch)
+
+    /// Datagram `index` of the batch `willHandle` saw: writes the reply to send to its source now
+    /// into `reply` and returns its length, or returns 0 for none (a later reply goes through
+    /// `server.send(_:to:)`).
+    func handle(
+        datagram index: Int, _ request: UnsafeRawBufferPointer, from: SocketAddress, into reply: UnsafeMutableRawBufferPointer,
+        server: UDPServer
+    ) -> Int
+}
+
 /// A UDP socket on a loop that reads datagrams in batches (`recvmmsg`), hands each to a handler and
 /// sends the replies in batches (`sendmmsg`, or one `io_uring` submission after
 /// `sendThroughIOUring()`). Bytes in, bytes out: it knows nothing of DNS.
 public final class UDPServer {
-    /// Datagram `index` of the batch `willHandle` saw: writes the reply to send to its source now
-    /// into `reply` and returns its length, or returns 0 for none (a later reply goes through
-    /// `server.send(_:to:)`).
+    /// `DatagramHandler.handle` as a closure, for small servers and tests.
     public typealias Handler = (
-        _ index: Int, _ request: UnsafeRawBufferPointer, _ from: SocketAddress, _ reply: UnsafeMutableRawBufferPointer,
-        _ server: UDPServer
+        _ request: UnsafeRawBufferPointer, _ from: SocketAddress, _ reply: UnsafeMutableRawBufferPointer, _ server: UDPServer
     ) -> Int
 
-    /// The datagrams of one receive, for `willHandle`.
+    /// The datagrams of one receive, for `DatagramHandler.willHandle`.
     public struct Batch {
         fileprivate let slots: UnsafeMutablePointer<vpcdns_datagram>
         public let count: Int
@@ -27,10 +39,11 @@ public final class UDPServer {
 
     public let socket: Socket
     private unowned let loop: EventLoop
-    private let handler: Handler
-    /// Sees each receive's batch before the handler sees its first datagram: a chance to read
-    /// them all once and start loading what answering them will read, so their cache misses overlap.
-    public var willHandle: ((Batch) -> Void)?
+    /// Unretained: its owner keeps it for as long as the server (the worker, its pipeline), and a
+    /// wake-up then costs no reference counting on it.
+    private unowned(unsafe) let handler: any DatagramHandler
+    /// The wrapper of a closure handler, which the server does own.
+    private let closureHandler: ClosureHandler?
     private var watcher: IOWatcher?
     private let batchSize: Int
     private let received: DatagramSlots
@@ -81,22 +94,31 @@ public final class UDPServer {
     public convenience init(binding address: SocketAddress, reusePort: Bool, on loop: EventLoop, batchSize: Int = 32,
         handler: @escaping Handler) throws(EventIOError)
     {
+        let owned = ClosureHandler(handler)
         try self.init(
             socket: Socket(binding: address, datagram: true, reusePort: reusePort), on: loop, batchSize: batchSize,
-            handler: handler)
+            handler: owned, owning: owned)
     }
 
-    /// Serves a datagram socket already bound (e.g. by the main thread, before workers start).
+    /// Serves a datagram socket already bound (e.g. by the main thread, before workers start),
+    /// handing its datagrams to `handler`, which must outlive the server.
     /// - Throws: `EventIOError` if the socket cannot be watched.
-    public init(socket: Socket, on loop: EventLoop, batchSize: Int = 32, handler: @escaping Handler) throws(EventIOError) {
+    public convenience init(socket: Socket, on loop: EventLoop, batchSize: Int = 32, handler: any DatagramHandler) throws(EventIOError) {
+        try self.init(socket: socket, on: loop, batchSize: batchSize, handler: handler, owning: nil)
+    }
+
+    private init(
+        socket: Socket, on loop: EventLoop, batchSize: Int, handler: any DatagramHandler, owning closureHandler: ClosureHandler?
+    ) throws(EventIOError) {
         self.socket = socket
         self.loop = loop
         self.handler = handler
+        self.closureHandler = closureHandler
         self.batchSize = min(batchSize, Int(VPCDNS_MAX_BATCH))
         received = DatagramSlots(count: self.batchSize, bufferSize: UDPServer.receiveBufferSize)
         replies = DatagramSlots(count: self.batchSize, bufferSize: UDPServer.sendBufferSize)
         later = DatagramSlots(count: self.batchSize, bufferSize: UDPServer.sendBufferSize)
-        watcher = try IOWatcher(fd: socket.fd, events: .read, on: loop) { [unowned self] _ in self.drain() }
+        watcher = try IOWatcher(fd: socket.fd, events: .read, on: loop) { [unowned self] _ in self.readDatagrams() }
         loop.afterEachTurn { [weak self] in self?.sendLater() }
     }
 
@@ -128,12 +150,11 @@ public final class UDPServer {
     /// Stops reading; the socket stays open until the object goes away.
     public func stopReading() { watcher?.stop() }
 
-    private func drain() {
-        let handler = self.handler  // one retain of its context per wake-up, not one per datagram
+    private func readDatagrams() {
         for _ in 0..<UDPServer.batchesPerWake {
             let count = Int(vpcdns_batch_receive(socket.fd, received.batch))
             if count <= 0 { return }
-            willHandle?(Batch(slots: received.slots, count: count))
+            handler.willHandle(Batch(slots: received.slots, count: count))
             var pending = 0
             var yieldAfter = false
             for i in 0..<count {
@@ -149,8 +170,9 @@ public final class UDPServer {
                 }) else { continue }
                 let request = UnsafeRawBufferPointer(start: slot.pointee.data, count: slot.pointee.length)
                 let out = replies.slots + pending
-                let length = handler(
-                    i, request, from, UnsafeMutableRawBufferPointer(start: out.pointee.data, count: UDPServer.sendBufferSize), self)
+                let length = handler.handle(
+                    datagram: i, request, from: from,
+                    into: UnsafeMutableRawBufferPointer(start: out.pointee.data, count: UDPServer.sendBufferSize), server: self)
                 guard length > 0 else { continue }
                 out.pointee.length = min(length, UDPServer.sendBufferSize)
                 out.pointee.address = slot.pointee.address
@@ -194,5 +216,18 @@ public final class UDPServer {
         laterCount = 0
         let sent = Int(vpcdns_batch_send(socket.fd, later.batch, UInt32(pending)))
         if sent < pending { sendDrops += pending - max(sent, 0) }
+    }
+}
+
+/// A closure as a `DatagramHandler` (no batch preview).
+private final class ClosureHandler: DatagramHandler {
+    let body: UDPServer.Handler
+    init(_ body: @escaping UDPServer.Handler) { self.body = body }
+    func willHandle(_ batch: UDPServer.Batch) {}
+    func handle(
+        datagram index: Int, _ request: UnsafeRawBufferPointer, from: SocketAddress, into reply: UnsafeMutableRawBufferPointer,
+        server: UDPServer
+    ) -> Int {
+        body(request, from, reply, server)
     }
 }

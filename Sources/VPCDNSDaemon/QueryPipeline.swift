@@ -8,7 +8,7 @@ import Foundation
 /// One worker's query path. Every query, over UDP or TCP, passes the same stages in this order,
 /// and `handle` reads in that order (DESIGN.md §7):
 ///
-/// 1. **parse**: the question is read once into a `QuestionView` (`prepare` for a UDP batch);
+/// 1. **parse**: the question is read once into a `QuestionView` (`willHandle` for a UDP batch);
 /// 2. **admission**: the rate limit (UDP), then `allow_query`;
 /// 3. **route**: Route 53's precedence, decided once (`FastPath.route`);
 /// 4. **answer source**: the private zone's tables, else the cache, else the forwarder, else the
@@ -18,7 +18,7 @@ import Foundation
 ///
 /// A stage added here (a view selector, a firewall) covers zone answers, cache hits, misses and
 /// TCP alike. Runs on the worker's thread only.
-final class QueryPipeline {
+final class QueryPipeline: DatagramHandler, TCPMessageHandler {
     /// What became of one query.
     enum Outcome: Equatable {
         /// The reply is in the output buffer, this many octets long.
@@ -58,6 +58,8 @@ final class QueryPipeline {
     private let scratch: QuestionScratch
     private let views: UnsafeMutablePointer<QuestionView>
     private let batchSize: Int
+    /// Where a TCP reply is written (a message takes up to 65535 octets).
+    private let tcpOut = UnsafeMutableRawBufferPointer.allocate(byteCount: 65535, alignment: 16)
 
     init(
         store: SnapshotStore, cache: ResponseCache, io: LoopForwarderIO, metrics: WorkerMetrics, queryLog: QueryLog?,
@@ -78,7 +80,10 @@ final class QueryPipeline {
         views = .allocate(capacity: batchSize)
     }
 
-    deinit { views.deallocate() }
+    deinit {
+        views.deallocate()
+        tcpOut.deallocate()
+    }
 
     // MARK: Transport in
 
@@ -88,7 +93,7 @@ final class QueryPipeline {
     /// just below a name in it, the worker cache's sets, then the cached answers). The batch's
     /// cache misses then overlap instead of stalling each answer in turn. A lone datagram has
     /// nothing to overlap with.
-    func prepare(_ batch: UDPServer.Batch) {
+    func willHandle(_ batch: UDPServer.Batch) {
         refreshSnapshot()
         let count = min(batch.count, batchSize)
         for i in 0..<count { (views + i).initialize(to: QuestionView.parse(batch[i], slot: i, in: scratch)) }
@@ -108,7 +113,7 @@ final class QueryPipeline {
         }
     }
 
-    /// Datagram `index` of the batch `prepare` saw; the reply now goes into `out`.
+    /// Datagram `index` of the batch `willHandle` saw; the reply now goes into `out`.
     func handle(
         datagram index: Int, _ query: UnsafeRawBufferPointer, from client: SocketAddress, into out: UnsafeMutableRawBufferPointer,
         server: UDPServer
@@ -120,13 +125,27 @@ final class QueryPipeline {
         }
     }
 
-    /// A TCP message; the reply now goes into `out`.
-    func handle(message query: UnsafeRawBufferPointer, on connection: TCPConnection, into out: UnsafeMutableRawBufferPointer)
-        -> Outcome
-    {
+    /// A TCP message: answered on its connection now or later; a peer that sends something other
+    /// than a query (a response, a runt) is closed.
+    func handle(message: [UInt8], on connection: TCPConnection) {
         refreshSnapshot()
-        let view = QuestionView.parse(query, slot: batchSize, in: scratch)
-        return handle(query, view, from: connection.peer, over: .tcp, into: out, later: .tcp(connection))
+        connection.beginQuery()
+        let outcome = message.withUnsafeBytes { query in
+            handle(query, QuestionView.parse(query, slot: batchSize, in: scratch), from: connection.peer, over: .tcp,
+                into: tcpOut, later: .tcp(connection))
+        }
+        switch outcome {
+        case .reply(let length):
+            connection.send(Array(UnsafeRawBufferPointer(rebasing: tcpOut[0..<length])))
+            connection.endQuery()
+        case .later:
+            break  // the reply ends the query (ReplyTarget)
+        case .drop:
+            connection.endQuery()
+        case .close:
+            connection.endQuery()
+            connection.close()
+        }
     }
 
     // MARK: The stages

@@ -99,15 +99,10 @@ final class Worker: @unchecked Sendable {
                 logger.warning("worker \(index): \(error); its upstream queries go out with sendmsg")
             }
         }
-        // The pipeline outlives the loop: the handlers hold it unretained, and a query then costs no
-        // reference counting on it or on what it owns.
-        let unretained = Unmanaged.passUnretained(pipeline)
+        // The pipeline outlives the servers (`withExtendedLifetime` below): they hold it unretained.
         let udp = try udpSockets.map { socket in
-            let server = try UDPServer(socket: socket, on: loop, batchSize: Worker.batchSize) { index, request, from, out, server in
-                unretained._withUnsafeGuaranteedRef { $0.handle(datagram: index, request, from: from, into: out, server: server) }
-            }
+            let server = try UDPServer(socket: socket, on: loop, batchSize: Worker.batchSize, handler: pipeline)
             server.yieldAfterLoneReply = yield
-            server.willHandle = { batch in unretained._withUnsafeGuaranteedRef { $0.prepare(batch) } }
             if sendThroughIOUring {
                 do {
                     try server.sendThroughIOUring()
@@ -117,29 +112,7 @@ final class Worker: @unchecked Sendable {
             }
             return server
         }
-        let tcpOut = UnsafeMutableRawBufferPointer.allocate(byteCount: 65535, alignment: 16)
-        defer { tcpOut.deallocate() }
-        let tcp = try tcpSockets.map { socket in
-            try TCPServer(socket: socket, on: loop, limits: first.config.tcp) { message, connection in
-                connection.beginQuery()
-                let outcome = message.withUnsafeBytes { bytes in
-                    unretained._withUnsafeGuaranteedRef { $0.handle(message: bytes, on: connection, into: tcpOut) }
-                }
-                switch outcome {
-                case .reply(let length):
-                    connection.send(Array(UnsafeRawBufferPointer(rebasing: tcpOut[0..<length])))
-                    connection.endQuery()
-                case .later:
-                    break  // the reply ends the query (ReplyTarget)
-                case .drop:
-                    connection.endQuery()
-                case .close:
-                    // Not a query (a response, a runt): a TCP peer sending those is closed.
-                    connection.endQuery()
-                    connection.close()
-                }
-            }
-        }
+        let tcp = try tcpSockets.map { try TCPServer(socket: $0, on: loop, limits: first.config.tcp, handler: pipeline) }
         let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned(unsafe) self] in
             self.publishStats(udp, loop, pipeline.forwarder)
         }

@@ -15,7 +15,7 @@ import Testing
     /// reply reaches its own sender, none is dropped, whichever way they went out.
     @Test(arguments: [false, true]) func everyReplyReachesItsSender(ioUring: Bool) throws {
         let loop = try EventLoop()
-        let server = try UDPServer(binding: Self.loopback, reusePort: false, on: loop) { _, request, _, reply, _ in
+        let server = try UDPServer(binding: Self.loopback, reusePort: false, on: loop) { request, _, reply, _ in
             reply.copyMemory(from: request)
             reply[0] |= 0x80
             return request.count
@@ -87,7 +87,7 @@ import Testing
     /// batch's worth in one turn all arrive, in order (a full batch leaves at once).
     @Test(arguments: [false, true]) func laterRepliesLeaveAtTheEndOfTheTurn(ioUring: Bool) throws {
         let loop = try EventLoop()
-        let server = try UDPServer(binding: Self.loopback, reusePort: false, on: loop) { _, _, _, _, _ in 0 }
+        let server = try UDPServer(binding: Self.loopback, reusePort: false, on: loop) { _, _, _, _ in 0 }
         if ioUring { try server.sendThroughIOUring() }
         let client = try Socket(binding: Self.loopback, datagram: true, reusePort: false)
         var buffer = [UInt8](repeating: 0, count: 16)

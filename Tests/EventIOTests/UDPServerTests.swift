@@ -5,20 +5,26 @@ import Testing
 @testable import EventIO
 
 @Suite struct UDPServerTests {
-    /// Datagrams queued before the loop runs arrive in one batch: `willHandle` sees all of them, in
-    /// order, before the handler sees the first (with its index), and every reply goes back to its sender.
+    /// Datagrams queued before the loop runs arrive in one batch: the handler's `willHandle` sees
+    /// all of them, in order, before `handle` sees the first (with its index), and every reply goes
+    /// back to its sender.
     @Test func willHandleSeesTheWholeBatchFirst() throws {
+        final class Recorder: DatagramHandler {
+            var events: [String] = []
+            func willHandle(_ batch: UDPServer.Batch) { events.append("batch \((0..<batch.count).map { batch[$0][0] })") }
+            func handle(
+                datagram index: Int, _ request: UnsafeRawBufferPointer, from: SocketAddress,
+                into reply: UnsafeMutableRawBufferPointer, server: UDPServer
+            ) -> Int {
+                events.append("handle \(index):\(request[0])")
+                reply[0] = request[0] &+ 100
+                return 1
+            }
+        }
         let loop = try EventLoop()
-        var events: [String] = []
-        let server = try UDPServer(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), reusePort: false, on: loop) {
-            index, request, _, reply, _ in
-            events.append("handle \(index):\(request[0])")
-            reply[0] = request[0] &+ 100
-            return 1
-        }
-        server.willHandle = { batch in
-            events.append("batch \((0..<batch.count).map { batch[$0][0] })")
-        }
+        let recorder = Recorder()
+        let socket = try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: false)
+        let server = try UDPServer(socket: socket, on: loop, handler: recorder)
         let client = try Socket(binding: SocketAddress(ip: [127, 0, 0, 1], port: 0), datagram: true, reusePort: false)
         for byte: UInt8 in [1, 2, 3] {
             let sent = server.localAddress.withSockAddr { address, length in
@@ -33,8 +39,9 @@ import Testing
             return replies.count == 3
         })
         #expect(done)
-        #expect(events == ["batch [1, 2, 3]", "handle 0:1", "handle 1:2", "handle 2:3"])
+        #expect(recorder.events == ["batch [1, 2, 3]", "handle 0:1", "handle 1:2", "handle 2:3"])
         #expect(replies == [101, 102, 103])
+        withExtendedLifetime(recorder) {}
     }
 
     /// A receive that reads one datagram and answers it yields the CPU, by the policy and the
@@ -48,7 +55,7 @@ import Testing
     ])
     func yieldsAfterALoneReply(policy: UDPServer.LoneReplyYield, ip: [UInt8], datagrams: Int, yields: Int) throws {
         let loop = try EventLoop()
-        let server = try UDPServer(binding: SocketAddress(ip: ip, port: 0), reusePort: false, on: loop) { _, request, _, reply, _ in
+        let server = try UDPServer(binding: SocketAddress(ip: ip, port: 0), reusePort: false, on: loop) { request, _, reply, _ in
             reply[0] = request[0]
             return 1
         }
