@@ -15,6 +15,7 @@ from pathlib import Path
 import run as bench
 
 BASE_IP = "127.0.10.9"
+HIT_WORKLOADS = ("private-zone hits", "NXDOMAIN in a private zone")
 
 
 def build_baseline(rev):
@@ -42,7 +43,7 @@ def head_id():
 def run_ab(args):
     binary, base_id = build_baseline(args.baseline)
     work = Path(tempfile.mkdtemp(prefix="vpcdns-ab-"))
-    for ip in (bench.NSD_IP, bench.VPC_IP, bench.UNBOUND_IP, BASE_IP):
+    for ip in (bench.NSD_IP, bench.VPC_IP, bench.UNBOUND_IP, BASE_IP, bench.VPC_HASH_IP):
         bench.assert_free(ip)
     bench.write_data(work)
     servers = []
@@ -58,9 +59,13 @@ def run_ab(args):
         bench.VPCDNSD = saved
         base.name = f"vpcdnsd {base_id}"
         unbound = bench.start_unbound(work)
+        # This tree's build with the kernel's hash steering, on the hit workloads: what
+        # udp_steering's default buys, in the same run.
+        hashed = bench.start_vpcdnsd(work, name="vpcdnsd-hash", ip=bench.VPC_HASH_IP, extra="udp_steering: hash\n")
+        hashed.name = bench.HASH_STEERING
         targets = [new, base, unbound]
-        servers += targets
-        for s in targets:
+        servers += targets + [hashed]
+        for s in targets + [hashed]:
             bench.wait_until(lambda: bench.answers(s.ip, "host1.bench.corp") == "10.10.0.2", what=s.name)
             assert bench.answers(s.ip, "q.fwd.test") == "198.51.100.7", s.name
             bench.dnsperf(s, work / "q-cached.txt", 5)
@@ -70,10 +75,13 @@ def run_ab(args):
             ("NXDOMAIN in a private zone", work / "q-nxdomain.txt"),
             ("forwarded, cache miss", None),
         ]
-        results = {w: {s.name: [] for s in targets} for w, _ in workloads}
+        def servers_for(workload):
+            return targets + ([hashed] if workload in HIT_WORKLOADS else [])
+        results = {w: {s.name: [] for s in servers_for(w)} for w, _ in workloads}
         for rep in range(args.reps):
             for name, path in workloads:
-                for s in (targets if rep % 2 == 0 else list(reversed(targets))):
+                order = servers_for(name)
+                for s in (order if rep % 2 == 0 else list(reversed(order))):
                     qfile = path or bench.miss_file(work, f"{s.name}{rep}")
                     if name == "forwarded, cache hit":
                         bench.dnsperf(s, qfile, 2)
@@ -103,6 +111,14 @@ def write_section(results, new, base, args):
         (nq, nc), (bq, bc), (uq, _) = med[new], med[base], med["unbound"]
         lines.append(f"| {workload} | {nq:,.0f} | {bq:,.0f} | {100 * (nq / bq - 1):+.1f}% | {nc:.2f} | {bc:.2f} | "
                      f"{100 * (nc / bc - 1):+.1f}% | {nq / uq:.2f}, {bq / uq:.2f} |")
+    steering = []
+    for workload, per in results.items():
+        if bench.HASH_STEERING in per:
+            (hq, hc), (nq, nc) = ((statistics.median(r["qps"] for r in per[n]), statistics.median(r["cpu_us"] for r in per[n]))
+                                  for n in (bench.HASH_STEERING, new))
+            steering.append(f"{workload} {hq:,.0f} QPS at {hc:.2f} µs/q against {nq:,.0f} at {nc:.2f}")
+    if steering:
+        lines += ["", f"What `udp_steering: auto` buys, same run: {new} with `udp_steering: hash`: " + "; ".join(steering) + "."]
     per_rep = []
     for workload, per in results.items():
         ratios = ", ".join(f"{a['qps'] / b['qps']:.3f}" for a, b in zip(per[new], per[base]))

@@ -33,8 +33,11 @@ VPC_OWN_SOCKET_IP, OWN_SOCKET = "127.0.10.5", "vpcdnsd, socket per query"
 # private-hit runs: what the io_uring sends buy.
 VPC_SENDMMSG_IP, SENDMMSG = "127.0.10.7", "vpcdnsd, sendmmsg"
 # vpcdnsd without the yield after a lone reply (udp_yield: never), in the latency samples of the
-# hit workloads: what the yield buys at 5,000 QPS (README: udp_yield).
+# hit workloads: what the yield buys at 5,000 QPS (docs/performance.md: udp_yield).
 VPC_NO_YIELD_IP, NO_YIELD = "127.0.10.8", "vpcdnsd, udp_yield: never"
+# vpcdnsd with the kernel's hash spreading datagrams over the workers (udp_steering: hash) rather
+# than the receiving CPU (the default on loopback), for the hit runs: what udp_steering's default buys.
+VPC_HASH_IP, HASH_STEERING = "127.0.10.10", "vpcdnsd, udp_steering: hash"
 # The floor: bench/echo.c sends each query back as its response, doing no DNS work (hit runs only).
 ECHO_IP, ECHO = "127.0.10.6", "echo (no DNS work)"
 PRIVATE_NAMES = 1000
@@ -353,7 +356,7 @@ def main():
     for tool in ("dnsperf", "unbound", "dnsmasq", "nsd", "dig", "cc"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: run bench/run.sh, which installs it")
-    for ip in (NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP, VPC_OWN_SOCKET_IP, ECHO_IP, VPC_SENDMMSG_IP, VPC_NO_YIELD_IP):
+    for ip in (NSD_IP, VPC_IP, UNBOUND_IP, DNSMASQ_IP, VPC_OWN_SOCKET_IP, ECHO_IP, VPC_SENDMMSG_IP, VPC_NO_YIELD_IP, VPC_HASH_IP):
         assert_free(ip)
     work = Path(tempfile.mkdtemp(prefix="vpcdns-bench-"))
     write_data(work)
@@ -370,10 +373,12 @@ def main():
         plain.name = SENDMMSG
         no_yield = start_vpcdnsd(work, name="vpcdnsd-no-yield", ip=VPC_NO_YIELD_IP, extra="udp_yield: never\n")
         no_yield.name = NO_YIELD
+        hashed = start_vpcdnsd(work, name="vpcdnsd-hash", ip=VPC_HASH_IP, extra="udp_steering: hash\n")
+        hashed.name = HASH_STEERING
         echo = start_echo(work)
-        servers += targets + [own_socket, plain, no_yield, echo]
+        servers += targets + [own_socket, plain, no_yield, hashed, echo]
         wait_until(lambda: responds(ECHO_IP), what="echo")
-        for s in targets + [own_socket, plain, no_yield]:
+        for s in targets + [own_socket, plain, no_yield, hashed]:
             wait_until(lambda: answers(s.ip, "host1.bench.corp") == "10.10.0.2", what=s.name)
             assert answers(s.ip, "abc.execute-api.us-east-1.amazonaws.com") == "10.0.1.15", s.name
             assert answers(s.ip, "q.fwd.test") == "198.51.100.7", s.name
@@ -386,13 +391,14 @@ def main():
             ("NXDOMAIN in a private zone", work / "q-nxdomain.txt"),
             ("forwarded, cache miss", None),
         ]
-        # The miss runs also measure vpcdnsd with a socket per upstream query (README: Source ports);
+        # The miss runs also measure vpcdnsd with a socket per upstream query (docs/performance.md: upstream sockets);
         # the hit runs, the echo responder (the kernel's share alone: the floor for batched UDP I/O
-        # with sendmmsg); the private-hit runs, vpcdnsd sending with sendmmsg (README: udp_send).
+        # with sendmmsg); the private-hit runs, vpcdnsd sending with sendmmsg and vpcdnsd with
+        # udp_steering: hash (docs/performance.md: what each default buys).
         def servers_for(workload):
             if workload == "forwarded, cache miss":
                 return targets + [own_socket]
-            return targets + [echo] + ([plain] if workload == "private-zone hits" else [])
+            return targets + [echo] + ([plain, hashed] if workload == "private-zone hits" else [])
         results = {w: {s.name: [] for s in servers_for(w)} for w, _ in workloads}
         for rep in range(args.reps):
             for name, path in workloads:
@@ -566,6 +572,9 @@ def report(results, latency, samples, reload, targets, args):
     # The scale section comes from bench/reload_time.py and bench/cache_memory.py: keep it.
     path = ROOT / "bench" / "RESULTS.md"
     old = path.read_text() if path.exists() else ""
+    # So is the last A/B (bench/ab.py).
+    if "\n## A/B\n" in old:
+        text += "\n" + re.search(r"\n(## A/B\n.*?)(?=\n## |\Z)", old, re.S).group(1)
     if "\n## Scale" in old:
         text += old[old.index("\n## Scale"):]
     path.write_text(text)

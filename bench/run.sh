@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark vpcdnsd against Unbound and dnsmasq on the same zones, in one run (README.md, "Performance").
+# Benchmark vpcdnsd against Unbound and dnsmasq on the same zones, in one run (docs/performance.md).
 # Installs dnsperf, unbound, dnsmasq, nsd and a C compiler (for bench/echo.c) from Debian, builds vpcdnsd in release mode, then runs
 # bench/run.py, which writes bench/RESULTS.md. Loopback only; every server is stopped by PID.
 set -euo pipefail

@@ -91,8 +91,12 @@ public struct AccessControlList: Sendable {
         if address.isIPv6 && address.high == 0 && address.low >> 32 == 0xFFFF {
             address = ClientAddress(high: address.low << 32, low: 0, isIPv6: false)
         }
-        for m in masks where m.isIPv6 == address.isIPv6 {
-            if address.high & m.maskHigh == m.high && address.low & m.maskLow == m.low { return true }
+        // By index: iterating would retain the array, which every worker shares.
+        for i in masks.indices {
+            let m = masks[i]
+            if m.isIPv6 == address.isIPv6 && address.high & m.maskHigh == m.high && address.low & m.maskLow == m.low {
+                return true
+            }
         }
         return false
     }

@@ -65,11 +65,14 @@ public final class FastPath: Sendable {
     /// The forward rules' upstreams (`Route.forward(group:)`), and the default ones.
     let groups: [UpstreamGroup]
     let defaultGroup: UpstreamGroup?
-    let udpPayloadSize: UInt16
+    /// `allow_query`, here so that the pipeline reads it through the unretained tables: a query
+    /// then retains nothing every worker shares.
+    public let accessControl: AccessControlList
+    public let udpPayloadSize: UInt16
 
     init(
-        zoneSet: ZoneSet, options: [DNSName: ZoneOptions], rules: ForwardingRules, endpointOrigins: Set<DNSName>,
-        udpPayloadSize: UInt16
+        zoneSet: ZoneSet, options: [DNSName: ZoneOptions], rules: ForwardingRules, accessControl: AccessControlList,
+        endpointOrigins: Set<DNSName>, udpPayloadSize: UInt16
     ) {
         let all = zoneSet.all
         var infos: [ZoneInfo] = []
@@ -169,6 +172,7 @@ public final class FastPath: Sendable {
         for zone in all { anchors.insert(zone.origin.labelCount) }
         for (domain, _) in rules.rules { anchors.insert(domain.labelCount) }
         self.anchors = anchors
+        self.accessControl = accessControl
         self.udpPayloadSize = udpPayloadSize
     }
 

@@ -24,8 +24,8 @@ public final class QueryEngine: Sendable {
     ) {
         self.zones = zones
         self.fastPath = FastPath(
-            zoneSet: zones, options: zoneOptions, rules: forwarding, endpointOrigins: endpointOrigins,
-            udpPayloadSize: udpPayloadSize)
+            zoneSet: zones, options: zoneOptions, rules: forwarding, accessControl: accessControl,
+            endpointOrigins: endpointOrigins, udpPayloadSize: udpPayloadSize)
         self.forwarding = forwarding
         self.zoneOptions = zoneOptions
         self.accessControl = accessControl

@@ -25,6 +25,8 @@ struct LRUTable<Key: Hashable, Value> {
     let maxBytes: Int
     /// Entries pushed out to make room.
     private(set) var evictions = 0
+    /// Look-ups, hit or miss (a miss must cost one: `ResponseCache.lookups`).
+    private(set) var lookups = 0
 
     init(maxEntries: Int, maxBytes: Int) {
         self.maxEntries = maxEntries
@@ -35,6 +37,7 @@ struct LRUTable<Key: Hashable, Value> {
 
     /// The value, marked as just used.
     mutating func get(_ key: Key, fingerprint: UInt64) -> Value? {
+        lookups &+= 1
         guard let i = index[fingerprint], slots[i].key == key else { return nil }
         moveToFront(i)
         return slots[i].value
@@ -42,6 +45,7 @@ struct LRUTable<Key: Hashable, Value> {
 
     /// The value whose key passes `matches`, marked as just used (lookup straight from packet bytes).
     mutating func get(fingerprint: UInt64, matches: (Key) -> Bool) -> Value? {
+        lookups &+= 1
         guard let i = index[fingerprint], matches(slots[i].key) else { return nil }
         moveToFront(i)
         return slots[i].value

@@ -114,4 +114,6 @@ public final class ResponseCache: Sendable {
     public var count: Int { shards.reduce(0) { total, shard in total + shard.table.withLock { $0.count } } }
     public var bytes: Int { shards.reduce(0) { total, shard in total + shard.table.withLock { $0.bytes } } }
     public var evictions: Int { shards.reduce(0) { total, shard in total + shard.table.withLock { $0.evictions } } }
+    /// Look-ups so far, hit or miss, over all shards.
+    public var lookups: Int { shards.reduce(0) { total, shard in total + shard.table.withLock { $0.lookups } } }
 }

@@ -25,25 +25,10 @@ public final class Daemon {
     private var queryLog: QueryLog?
     /// The configuration the daemon started with: what restart-only keys are running as.
     private var running = Config()
-    /// Snapshots replaced by a reload, freed on the main thread once every worker has moved on (so
-    /// no worker stalls freeing a whole zone set).
-    private var retired: [Snapshot] = []
-    private var retireTimer: EventIO.Timer?
-    /// Reload and freeing threads still running, and the timer that checks they are not starved.
-    private var background: [BackgroundThread] = []
-    /// Runs while `background` is not empty (cancelled by the check that empties it).
-    private var backgroundWatch: EventIO.Timer?
-    private var mainLoop: EventLoop?
-    private var lastReload = Date()
-    private var reloading = false
-    private var reloadPending = false
-    private var reloadStarted = 0.0
-    private let reloadResult = Mutex<Result<Snapshot, ConfigErrors>?>(nil)
+    /// Set while the main loop runs.
+    private var reloader: Reloader?
     /// Zones from the last load, for a reload to reuse where their files have not changed.
     private let zoneFiles = ZoneFileCache()
-    /// Reloads that published / failed, and when the last one ended (for metrics).
-    public private(set) var reloadsOK = 0
-    public private(set) var reloadsFailed = 0
 
     public init(source: ConfigSource, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) {
         self.source = source
@@ -51,25 +36,11 @@ public final class Daemon {
         self.notifier = notifier
     }
 
-    /// Loads the configuration and every zone, or returns all the problems: those of the config
-    /// file and those of the zone files it names, in one list.
-    public static func prepare(
-        _ source: ConfigSource, zoneFiles: ZoneFileCache? = nil, previous: Snapshot? = nil
-    ) -> Result<Snapshot, ConfigErrors> {
-        let (config, configErrors) = source.read()
-        switch SnapshotBuilder.build(config, zoneFiles: zoneFiles, previous: previous) {
-        case .success(let snapshot):
-            return configErrors.isEmpty ? .success(snapshot) : .failure(ConfigErrors(configErrors))
-        case .failure(let more):
-            return .failure(ConfigErrors(configErrors + more.errors))
-        }
-    }
-
     /// Runs until SIGTERM or SIGINT.
     /// - Returns: the process exit status (0 after a clean stop, 1 when start-up failed).
     public func run() -> Int32 {
         let snapshot: Snapshot
-        switch Daemon.prepare(source, zoneFiles: zoneFiles) {
+        switch SnapshotBuilder.prepare(source, zoneFiles: zoneFiles) {
         case .success(let s): snapshot = s
         case .failure(let errors):
             for error in errors.errors { logger.error("\(error.description)") }
@@ -138,7 +109,7 @@ public final class Daemon {
         logger.info("ready: \(snapshot.summary), \(workerCount) workers")
         notifier.ready(status: "serving: \(snapshot.summary)")
         do {
-            try runMainLoop(metrics: config.metrics)
+            try runMainLoop(config: config, store: store, cache: cache)
         } catch {
             logger.error("main loop failed: \(error)")
             stopWorkers(drain: false)
@@ -203,12 +174,15 @@ public final class Daemon {
         }
     }
 
-    private func runMainLoop(metrics: SocketAddress?) throws {
+    private func runMainLoop(config: Config, store: SnapshotStore, cache: ResponseCache) throws {
         let loop = try EventLoop()
-        mainLoop = loop
-        defer { mainLoop = nil }
+        let reloader = try Reloader(
+            source: source, store: store, cache: cache, workers: workers, running: config, zoneFiles: zoneFiles,
+            notifier: notifier, logger: logger, loop: loop)
+        self.reloader = reloader
+        defer { self.reloader = nil }
         var http: HTTPServer?
-        if let metrics {
+        if let metrics = config.metrics {
             http = try HTTPServer(binding: metrics, on: loop) { [unowned self] path in self.serveHTTP(path) }
             logger.info("metrics on http://\(http!.localAddress)/metrics")
         }
@@ -223,161 +197,33 @@ public final class Daemon {
         }
         let term = try SignalWatcher(SIGTERM, on: loop) { stop("SIGTERM") }
         let int = try SignalWatcher(SIGINT, on: loop) { stop("SIGINT") }
-        let reloadDone = try Waker(on: loop) { [unowned self] in self.finishReload() }
-        let hup = try SignalWatcher(SIGHUP, on: loop) { [unowned self] in self.startReload(then: reloadDone) }
+        let hup = try SignalWatcher(SIGHUP, on: loop) { reloader.request() }
         var watchdog: EventIO.Timer?
         if let interval = SystemdNotifier.watchdogInterval() {
             watchdog = try EventIO.Timer(after: interval, repeats: true, on: loop) { [notifier] in notifier.watchdog() }
         }
         try loop.run()
-        withExtendedLifetime((term, int, hup, reloadDone, watchdog, http, usr1)) {}
-    }
-
-    /// SIGHUP: re-read everything on a background thread; signals during a reload are coalesced
-    /// into one more reload after it.
-    private func startReload(then done: Waker) {
-        if reloading {
-            reloadPending = true
-            return
-        }
-        reloading = true
-        reloadStarted = monotonicSeconds()
-        notifier.reloading()
-        logger.info("SIGHUP: reloading")
-        let source = self.source
-        let zoneFiles = self.zoneFiles
-        let previous = store?.load()
-        let box = ReloadBox(self)
-        startBackground(named: "vpcdnsd-reload") {
-            // Building the snapshot must not take CPU from the workers: it yields to them.
-            let result = Daemon.prepare(source, zoneFiles: zoneFiles, previous: previous)
-            box.daemon?.reloadResult.withLock { $0 = result }
-            done.wake()
-        }
-    }
-
-    /// On the main loop: publish the new snapshot, or keep the old one and say why.
-    private func finishReload() {
-        guard let result = reloadResult.withLock({ value -> Result<Snapshot, ConfigErrors>? in
-            defer { value = nil }
-            return value
-        }), let store else { return }
-        let ms = Int((monotonicSeconds() - reloadStarted) * 1000)
-        switch result {
-        case .success(let snapshot):
-            let previous = store.load()
-            for warning in snapshot.config.warnings { logger.warning("reload: \(warning.description)") }
-            for change in ConfigTable.restartChanges(running: running, new: snapshot.config) {
-                logger.warning(
-                    "reload: \(change.key.path) is \(change.new) in the configuration, \(change.running) is running; that takes a restart")
-            }
-            store.publish(snapshot)
-            for worker in workers { worker.takeUpSnapshot() }
-            retire(previous)
-            // Cached forwarded answers stay, except under names now private or routed differently.
-            for domain in Daemon.changedDomains(from: previous, to: snapshot) { cache?.purge(below: domain) }
-            reloadsOK += 1
-            lastReload = Date()
-            let unchanged = snapshot.unchangedZoneFiles
-            var note = unchanged == 0 ? "" : "; \(unchanged) unchanged zone file\(unchanged == 1 ? "" : "s") not re-read"
-            if snapshot.reusedEngine { note += "; nothing to rebuild" }
-            logger.info("reload ok: \(snapshot.summary) in \(ms) ms\(note)")
-            notifier.ready(status: "serving: \(snapshot.summary)")
-        case .failure(let errors):
-            reloadsFailed += 1
-            lastReload = Date()
-            for error in errors.errors { logger.error("reload: \(error.description)") }
-            logger.error("reload failed after \(ms) ms: \(errors.errors.count) problem(s); still serving the previous data")
-            notifier.notify(
-                "READY=1", "STATUS=reload failed (\(errors.errors.first?.description ?? "error")); serving the previous data")
-        }
-        reloading = false
-        if reloadPending {
-            reloadPending = false
-            sendReload()
-        }
+        withExtendedLifetime((term, int, hup, watchdog, http, usr1)) {}
     }
 
     /// /metrics (Prometheus text), /health (the process answers), /ready (serving a snapshot).
     private func serveHTTP(_ path: String) -> HTTPServer.Response? {
         switch path {
         case "/metrics":
-            guard let store, let cache else { return nil }
+            guard let store, let cache, let reloader else { return nil }
             let body = MetricsRenderer.render(
-                workers: workers.map(\.metrics), cache: cache, snapshot: store.load(), reloadsOK: reloadsOK,
-                reloadsFailed: reloadsFailed, lastReload: lastReload, queryLogDropped: queryLog?.dropped ?? 0)
+                workers: workers.map(\.metrics), cache: cache, snapshot: store.load(), reloadsOK: reloader.succeeded,
+                reloadsFailed: reloader.failed, lastReload: reloader.lastEnded, queryLogDropped: queryLog?.dropped ?? 0)
             return HTTPServer.Response(contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
         case "/health":
             return HTTPServer.Response(body: "ok\n")
         case "/ready":
-            return store == nil || reloading && reloadsOK + reloadsFailed == 0
+            let firstReload = reloader.map { $0.isReloading && $0.succeeded + $0.failed == 0 } ?? false
+            return store == nil || firstReload
                 ? HTTPServer.Response(status: 503, body: "starting\n") : HTTPServer.Response(body: "ready\n")
         default:
             return nil
         }
-    }
-
-    /// Keeps `snapshot` until the workers have surely taken up its successor (they do within one
-    /// loop turn of `poke`), then frees it and returns the memory to the system on a thread that
-    /// yields to the workers (freeing 100,000 records takes a while).
-    private func retire(_ snapshot: Snapshot) {
-        retired.append(snapshot)
-        guard let loop = mainLoop else { return }
-        retireTimer = try? EventIO.Timer(after: 1, on: loop) { [unowned self] in
-            let garbage = Garbage(self.retired)
-            self.retired.removeAll()
-            self.startBackground(named: "vpcdnsd-free") {
-                garbage.drop()
-                _ = vpcdns_malloc_trim()
-            }
-        }
-    }
-
-    /// Starts `body` on a `BackgroundThread` and watches, while any runs, that none starves.
-    private func startBackground(named name: String, _ body: @escaping @Sendable () -> Void) {
-        let watching = !background.isEmpty
-        background.append(BackgroundThread.start(named: name, body))
-        guard !watching, let loop = mainLoop else { return }
-        backgroundWatch = try? EventIO.Timer(after: BackgroundThread.checkInterval, repeats: true, on: loop) {
-            [unowned self] in self.checkBackground()
-        }
-    }
-
-    private func checkBackground() {
-        let interval = BackgroundThread.checkInterval
-        background.removeAll { thread in
-            switch thread.check(interval: interval) {
-            case .finished:
-                return true
-            case .running:
-                return false
-            case .raised(let ran):
-                logger.warning(
-                    "\(thread.name): runnable but \(Int(ran * 1000)) ms on a CPU in \(interval) s at idle priority (the machine is busy); it runs at normal priority now")
-                return false
-            case .refused(let ran, let error):
-                logger.warning(
-                    "\(thread.name): runnable but \(Int(ran * 1000)) ms on a CPU in \(interval) s at idle priority, and it may not be raised (\(String(cString: strerror(error)))); it goes on when a CPU is free")
-                return false
-            }
-        }
-        if background.isEmpty { backgroundWatch?.cancel() }  // not dropped here: this is its own callback
-    }
-
-    /// Runs one more reload (a SIGHUP arrived during the last one).
-    private func sendReload() { kill(getpid(), SIGHUP) }
-
-    /// Zone origins that appeared, and rule domains that appeared, vanished or changed.
-    static func changedDomains(from old: Snapshot, to new: Snapshot) -> [DNSName] {
-        let oldZones = Set(old.engine.zones.all.map(\.origin))
-        var changed = new.engine.zones.all.map(\.origin).filter { !oldZones.contains($0) }
-        let oldRules = old.engine.forwarding.rules
-        let newRules = new.engine.forwarding.rules
-        for domain in Set(oldRules.keys).union(newRules.keys) where oldRules[domain] != newRules[domain] {
-            changed.append(domain)
-        }
-        if old.engine.forwarding.defaultGroup != new.engine.forwarding.defaultGroup { changed.append(.root) }
-        return changed
     }
 
     private func stopWorkers(drain: Bool) {
@@ -387,18 +233,4 @@ public final class Daemon {
         for worker in workers { worker.join() }
         workers = []
     }
-}
-
-/// Lets the reload thread reach the daemon without owning it.
-private final class ReloadBox: @unchecked Sendable {
-    weak var daemon: Daemon?
-    init(_ daemon: Daemon) { self.daemon = daemon }
-}
-
-/// Retired snapshots on their way to a background thread, which drops the last references.
-private final class Garbage: @unchecked Sendable {
-    private var snapshots: [Snapshot]
-    init(_ snapshots: [Snapshot]) { self.snapshots = snapshots }
-    /// Called once, on the freeing thread.
-    func drop() { snapshots.removeAll() }
 }

@@ -33,19 +33,11 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
 
     private let store: SnapshotStore
     private(set) var snapshot: Snapshot {
-        didSet {
-            fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath)
-            accessControl = snapshot.engine.accessControl
-            udpPayloadSize = snapshot.engine.udpPayloadSize
-        }
+        didSet { fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath) }
     }
-    /// The snapshot's tables, unretained: `snapshot` keeps them alive, and a hit then writes no
-    /// reference count on an object every worker shares.
+    /// The snapshot's tables (and `allow_query`), unretained: `snapshot` keeps them alive, and a
+    /// query then writes no reference count on an object every worker shares.
     private var fastPath: Unmanaged<FastPath>
-    /// The snapshot's `allow_query` and EDNS payload size, copied: read per query without
-    /// touching the shared engine.
-    private var accessControl: AccessControlList
-    private var udpPayloadSize: UInt16
     private var generation = -1
     private var limiter: ResponseRateLimiter
     /// Varies per query, so multi-address answers rotate.
@@ -68,8 +60,6 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         self.store = store
         snapshot = store.load()
         fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath)
-        accessControl = snapshot.engine.accessControl
-        udpPayloadSize = snapshot.engine.udpPayloadSize
         limiter = ResponseRateLimiter(settings: snapshot.config.rateLimit)
         forwarderIO = io
         forwarder = Forwarder(io: io, cache: cache, settings: snapshot.forwarderSettings)
@@ -119,7 +109,7 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         server: UDPServer
     ) -> Int {
         let view = index < batchSize ? views[index] : QuestionView.parse(query, slot: batchSize, in: scratch)
-        switch handle(query, view, from: client, over: .udp, into: out, later: .udp(server, client)) {
+        switch handle(query, view, from: client, over: .udp, into: out, later: .udp(Unmanaged.passUnretained(server), client)) {
         case .reply(let length): return length
         case .later, .drop, .close: return 0
         }
@@ -169,12 +159,13 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
             }
         }
         let fastPath = self.fastPath
-        let allowed = accessControl.allows(address)
+        let allowed = fastPath._withUnsafeGuaranteedRef { $0.accessControl.allows(address) }
         // Route, once: the general engine takes this route too.
         let route = allowed && view.nameEnd > 0 ? fastPath._withUnsafeGuaranteedRef { $0.route(view, in: query) } : nil
         // Answer source: the zone's tables, the cache, the forwarder; else the general engine.
         if view.isPlain, let route {
-            let limit = view.responseLimit(overTCP: transport == .tcp, ourPayload: udpPayloadSize)
+            let limit = view.responseLimit(
+                overTCP: transport == .tcp, ourPayload: fastPath._withUnsafeGuaranteedRef { $0.udpPayloadSize })
             switch route {
             case .zone(let zone):
                 let written = fastPath._withUnsafeGuaranteedRef {

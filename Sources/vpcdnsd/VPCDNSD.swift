@@ -94,7 +94,7 @@ struct Check: ParsableCommand {
     @OptionGroup var options: SourceOptions
 
     func run() throws {
-        switch Daemon.prepare(try options.source()) {
+        switch SnapshotBuilder.prepare(try options.source()) {
         case .success(let snapshot):
             for warning in snapshot.config.warnings {
                 FileHandle.standardError.write(Data(("warning: " + warning.description + "\n").utf8))

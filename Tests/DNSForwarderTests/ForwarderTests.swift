@@ -407,6 +407,27 @@ func cached(_ forwarder: Forwarder, _ wire: [UInt8], into out: UnsafeMutableRawB
         #expect(cached(forwarder, miss.query.encode(), into: out) == .miss)
     }
 
+    /// A miss looks in the shared cache once: the cache stage's look-up, then straight upstream
+    /// (`resolveMiss`), never a second look-up of the same key.
+    @Test func aMissLooksInTheSharedCacheOnce() throws {
+        let (forwarder, io) = makeForwarder()
+        let replies = Replies()
+        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+        defer { out.deallocate() }
+        let r = request("cold.example.com.")
+        let before = forwarder.cache.lookups
+        #expect(cached(forwarder, r.query.encode(), into: out) == .miss)
+        forwarder.resolveMiss(r, reply: replies.sink())
+        io.exchanges[0].answer([a("cold.example.com.", 3)])
+        #expect(replies.last.answers.count == 1)
+        #expect(forwarder.cache.lookups - before == 1)
+        // The general path's own `resolve` looks once too: it is the only cache stage it has.
+        let other = request("other.example.com.")
+        let middle = forwarder.cache.lookups
+        forwarder.resolve(other, reply: replies.sink())
+        #expect(forwarder.cache.lookups - middle == 1)
+    }
+
     /// The worker's own copy serves hot names without the shared cache, forgets on a purge, and
     /// never serves an expired entry.
     @Test func workerCopyServesUntilPurgeOrExpiry() throws {

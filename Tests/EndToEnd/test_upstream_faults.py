@@ -123,7 +123,7 @@ def burst(port, names):
 
 
 def test_upstream_source_ports_are_shared_briefly_or_not_at_all(start_daemon, scripted):
-    """By default a random-port socket carries at most 32 upstream queries (README: Source ports);
+    """By default a random-port socket carries at most 32 upstream queries (docs/performance.md: upstream sockets);
     with queries_per_socket: 1 every query has a port of its own. Either way no port is 53 or fixed
     across sockets."""
     names = [f"n{i}.ports.test" for i in range(64)]

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSEngine
+import DNSForwarder
+import DNSZone
+import EventIO
+
+/// Builds a `Snapshot` from a config: reads every zone file, synthesises endpoint zones, checks
+/// that no two claim the same origin.
+public enum SnapshotBuilder {
+    /// Reads the configuration and builds the snapshot, or returns all the problems: those of the
+    /// config file and those of the zone files it names, in one list. Start-up, `vpcdnsd check`
+    /// and every reload go through here.
+    public static func prepare(
+        _ source: ConfigSource, zoneFiles: ZoneFileCache? = nil, previous: Snapshot? = nil
+    ) -> Result<Snapshot, ConfigErrors> {
+        let (config, configErrors) = source.read()
+        switch build(config, zoneFiles: zoneFiles, previous: previous) {
+        case .success(let snapshot):
+            return configErrors.isEmpty ? .success(snapshot) : .failure(ConfigErrors(configErrors))
+        case .failure(let more):
+            return .failure(ConfigErrors(configErrors + more.errors))
+        }
+    }
+
+    /// - Parameter zoneFiles: zones from earlier loads, reused where their files are unchanged
+    ///   (a reload's); without it every file is read.
+    ///   - previous: the snapshot in force (a reload's). Its endpoint zones are reused when the
+    ///     endpoints are unchanged, and its whole engine when the zones (the same objects), their
+    ///     options, `allow_query` and the forwarding rules are all unchanged: a reload that changed
+    ///     nothing then rebuilds no table.
+    public static func build(
+        _ config: Config, zoneFiles: ZoneFileCache? = nil, previous: Snapshot? = nil
+    ) -> Result<Snapshot, ConfigErrors> {
+        var errors: [ConfigError] = []
+        var unchanged = 0
+        var loaded: [(path: String, origin: DNSName)] = []
+        defer { zoneFiles?.keep(only: loaded) }
+        var zones: [Zone] = []
+        var options: [DNSName: ZoneOptions] = [:]
+        var owners: [DNSName: SourceLocation] = [:]
+        var endpointOrigins: Set<DNSName> = []
+        func claim(_ origin: DNSName, _ location: SourceLocation) -> Bool {
+            if let first = owners[origin] {
+                errors.append(
+                    ConfigError(
+                        file: location.file, line: location.line,
+                        message: "zone \"\(origin.text)\" is already served (see \(first.file):\(first.line))"))
+                return false
+            }
+            owners[origin] = location
+            return true
+        }
+        for zoneFile in config.zones {
+            let origin: DNSName
+            switch resolveOrigin(zoneFile) {
+            case .success(let o): origin = o
+            case .failure(let error):
+                errors.append(error)
+                continue
+            }
+            loaded.append((zoneFile.path, origin))
+            let result: Result<Zone, ZoneFileErrors>
+            if let zoneFiles {
+                let load = zoneFiles.load(file: zoneFile.path, origin: origin)
+                result = load.result
+                if load.reused { unchanged += 1 }
+            } else {
+                result = ZoneBuilder.load(file: zoneFile.path, origin: origin)
+            }
+            switch result {
+            case .success(let zone):
+                if claim(origin, zoneFile.location) {
+                    zones.append(zone)
+                    options[origin] = zoneFile.options
+                }
+            case .failure(let problems):
+                errors += problems.errors.map {
+                    ConfigError(file: $0.file, line: $0.line, column: $0.column, message: $0.message)
+                }
+            }
+        }
+        let synthesised: Result<[EndpointRecords.EndpointZone], EndpointRecords.Problems>
+        if let previous, previous.config.endpoints == config.endpoints {
+            synthesised = .success(previous.endpointZones)
+        } else {
+            synthesised = EndpointRecords.zones(for: config.endpoints)
+        }
+        var endpointZones: [EndpointRecords.EndpointZone] = []
+        switch synthesised {
+        case .success(let made):
+            endpointZones = made
+            for (index, zone) in made.map({ ($0.endpointIndex, $0.zone) }) {
+                let location = config.endpointLocations.indices.contains(index)
+                    ? config.endpointLocations[index] : SourceLocation(file: config.file ?? "<command line>", line: 1)
+                if claim(zone.origin, location) {
+                    zones.append(zone)
+                    endpointOrigins.insert(zone.origin)
+                }
+            }
+        case .failure(let problems):
+            for problem in problems.problems {
+                let location = config.endpointLocations.indices.contains(problem.endpointIndex)
+                    ? config.endpointLocations[problem.endpointIndex]
+                    : SourceLocation(file: config.file ?? "<config>", line: 1)
+                errors.append(ConfigError(file: location.file, line: location.line, message: problem.message))
+            }
+        }
+        let forwarding = forwardingRules(config, &errors)
+        if !errors.isEmpty { return .failure(ConfigErrors(errors)) }
+        let engine: QueryEngine
+        let reused: Bool
+        if let previous,
+            previous.engine.isBuilt(
+                from: zones, zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
+                endpointOrigins: endpointOrigins)
+        {
+            engine = previous.engine
+            reused = true
+        } else {
+            engine = QueryEngine(
+                zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
+                endpointOrigins: endpointOrigins)
+            reused = false
+        }
+        return .success(
+            Snapshot(
+                config: config, engine: engine, zoneCount: zones.count, recordCount: zones.reduce(0) { $0 + $1.recordCount },
+                endpointOrigins: endpointOrigins, endpointZones: endpointZones, unchangedZoneFiles: unchanged,
+                reusedEngine: reused))
+    }
+
+    /// Rules and default upstreams. Without `forward.upstreams` the defaults are resolv.conf's
+    /// nameservers minus our own addresses; none left is an error (forwarding to ourselves would
+    /// loop). An explicit empty list turns forwarding off: names outside the zones get REFUSED.
+    static func forwardingRules(_ config: Config, _ errors: inout [ConfigError]) -> ForwardingRules {
+        let policy = UpstreamGroup.Policy(rawValue: config.forwarding.policy.rawValue) ?? .ordered
+        func group(_ addresses: [SocketAddress]) -> UpstreamGroup {
+            UpstreamGroup(addresses.map { Upstream(ip: $0.ip, port: $0.port) }, policy: policy)
+        }
+        var rules: [DNSName: ForwardingRules.Action] = [:]
+        for rule in config.forwarding.rules {
+            if rules[rule.domain] != nil {
+                errors.append(
+                    ConfigError(file: rule.location.file, line: rule.location.line,
+                        message: "a second rule for \(rule.domain.text)"))
+                continue
+            }
+            rules[rule.domain] = rule.action == .system ? .system : .forward(group(rule.upstreams))
+        }
+        var defaults: [SocketAddress]
+        if let explicit = config.forwarding.upstreams {
+            defaults = explicit
+        } else {
+            let path = config.forwarding.resolvConf
+            let text = (try? readWholeFile(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let listed = ResolvConf.nameservers(in: text)
+            defaults = ResolvConf.usable(listed, listen: config.listen)
+            if defaults.isEmpty {
+                let location = config.forwarding.location ?? SourceLocation(file: config.file ?? "<command line>", line: 1)
+                let why = listed.isEmpty ? "\(path) lists no nameserver" : "every nameserver in \(path) is vpcdnsd itself"
+                errors.append(
+                    ConfigError(file: location.file, line: location.line,
+                        message: "no usable upstream: \(why); set forward.upstreams (an empty list turns forwarding off)"))
+            }
+        }
+        return ForwardingRules(rules: rules, defaultGroup: defaults.isEmpty ? nil : group(defaults))
+    }
+
+    /// The origin of a zone file: as configured, else its `$ORIGIN`, else its file name minus `.zone`.
+    static func resolveOrigin(_ zoneFile: Config.ZoneFile) -> Result<DNSName, ConfigError> {
+        if let origin = zoneFile.origin { return .success(origin) }
+        let location = zoneFile.location
+        guard let bytes = try? readWholeFile(zoneFile.path) else {
+            return .failure(ConfigError(file: zoneFile.path, line: 0, message: "cannot read the zone file"))
+        }
+        if let declared = ZoneFileParser.firstOrigin(in: bytes) { return .success(declared) }
+        var base = String(zoneFile.path.split(separator: "/").last ?? "")
+        if base.hasSuffix(".zone") { base.removeLast(5) }
+        guard let name = try? DNSName(parsing: base + ".") else {
+            return .failure(
+                ConfigError(
+                    file: location.file, line: location.line,
+                    message: "cannot tell the origin of \(zoneFile.path): give origin, or a $ORIGIN line in the file"))
+        }
+        return .success(name)
+    }
+}
