@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """A/B: this tree's vpcdnsd against the one built from another commit, in one run, on the same zones
-and workloads as bench/run.py (Unbound alongside, for the usual ratio). Saturating dnsperf runs,
-the servers alternating; reports median QPS and CPU µs per query for each, and the change. Writes the
-"A/B" section of bench/RESULTS.md (the rest of the file is kept).
+and workloads as bench/run.py (Unbound alongside, for the usual ratio). Saturating dnsperf runs in
+an ABBA order each repetition (new, old, old, new; the next one old, new, new, old), because a run's
+place in the sequence moves its result by several percent: each build gets every place equally, and
+the change is the median over repetitions of the paired ratio (the mean of a repetition's two new
+runs over its two old ones). Writes the "A/B" section of bench/RESULTS.md (the rest is kept).
 
 Loopback only; every process is stopped by PID; the other commit is built in a git worktree under
 .build-ab/ (ignored by git; `git worktree remove` it when done)."""
@@ -75,13 +77,13 @@ def run_ab(args):
             ("NXDOMAIN in a private zone", work / "q-nxdomain.txt"),
             ("forwarded, cache miss", None),
         ]
-        def servers_for(workload):
-            return targets + ([hashed] if workload in HIT_WORKLOADS else [])
-        results = {w: {s.name: [] for s in servers_for(w)} for w, _ in workloads}
+        def servers_for(workload, rep):
+            pair = [new, base, base, new] if rep % 2 == 0 else [base, new, new, base]
+            return pair + [unbound] + ([hashed] if workload in HIT_WORKLOADS else [])
+        results = {w: {s.name: [] for s in servers_for(w, 0)} for w, _ in workloads}
         for rep in range(args.reps):
             for name, path in workloads:
-                order = servers_for(name)
-                for s in (order if rep % 2 == 0 else list(reversed(order))):
+                for s in servers_for(name, rep):
                     qfile = path or bench.miss_file(work, f"{s.name}{rep}")
                     if name == "forwarded, cache hit":
                         bench.dnsperf(s, qfile, 2)
@@ -94,13 +96,20 @@ def run_ab(args):
             s.stop()
 
 
+def paired(new_runs, base_runs, key):
+    """Per repetition: the mean of its two new runs over the mean of its two old ones."""
+    return [(new_runs[i][key] + new_runs[i + 1][key]) / (base_runs[i][key] + base_runs[i + 1][key])
+            for i in range(0, min(len(new_runs), len(base_runs)) - 1, 2)]
+
+
 def write_section(results, new, base, args):
     lines = [
         "## A/B",
         "",
         f"{new} against {base}, one run ({bench.time.strftime('%Y-%m-%d %H:%M UTC', bench.time.gmtime())}; "
         f"`bench/run.sh --baseline REV`): dnsperf -c 8 -T 2 -q 100, {args.seconds} s saturating runs, {args.reps} "
-        "repetitions alternating the order; medians. Change: new over old (QPS up is better, CPU down is better).",
+        "repetitions, each in ABBA order (new, old, old, new, then old, new, new, old); medians of all runs. Change: the "
+        "median over repetitions of new / old, paired within each repetition (QPS up is better, CPU down is better).",
         "",
         f"| workload | QPS {new} | QPS {base} | QPS change | CPU µs/q {new} | CPU µs/q {base} | CPU change | QPS × Unbound (new, old) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -109,8 +118,9 @@ def write_section(results, new, base, args):
         med = {n: (statistics.median(r["qps"] for r in runs), statistics.median(r["cpu_us"] for r in runs))
                for n, runs in per.items()}
         (nq, nc), (bq, bc), (uq, _) = med[new], med[base], med["unbound"]
-        lines.append(f"| {workload} | {nq:,.0f} | {bq:,.0f} | {100 * (nq / bq - 1):+.1f}% | {nc:.2f} | {bc:.2f} | "
-                     f"{100 * (nc / bc - 1):+.1f}% | {nq / uq:.2f}, {bq / uq:.2f} |")
+        qps_change, cpu_change = (100 * (statistics.median(paired(per[new], per[base], key)) - 1) for key in ("qps", "cpu_us"))
+        lines.append(f"| {workload} | {nq:,.0f} | {bq:,.0f} | {qps_change:+.1f}% | {nc:.2f} | {bc:.2f} | "
+                     f"{cpu_change:+.1f}% | {nq / uq:.2f}, {bq / uq:.2f} |")
     steering = []
     for workload, per in results.items():
         if bench.HASH_STEERING in per:
@@ -121,9 +131,9 @@ def write_section(results, new, base, args):
         lines += ["", f"What `udp_steering: auto` buys, same run: {new} with `udp_steering: hash`: " + "; ".join(steering) + "."]
     per_rep = []
     for workload, per in results.items():
-        ratios = ", ".join(f"{a['qps'] / b['qps']:.3f}" for a, b in zip(per[new], per[base]))
+        ratios = ", ".join(f"{r:.3f}" for r in paired(per[new], per[base], "qps"))
         per_rep.append(f"- {workload}: {ratios}")
-    lines += ["", "QPS new / old per repetition:", *per_rep, ""]
+    lines += ["", "QPS new / old per repetition (each the mean of its two runs of each):", *per_rep, ""]
     section = "\n".join(lines) + "\n"
     path = bench.ROOT / "bench" / "RESULTS.md"
     text = path.read_text() if path.exists() else "# Benchmark results\n"
