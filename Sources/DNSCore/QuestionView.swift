@@ -26,22 +26,24 @@ public struct QuestionView: @unchecked Sendable {
     public let dnssecOK: Bool
     /// The client's EDNS UDP payload size.
     public let ednsPayload: UInt16
-    private let labels: UnsafeMutablePointer<Int16>
-    private let hashes: UnsafeMutablePointer<UInt64>
+    // Inlinable, with what they read: the route's walk and the zone writer (in DNSEngine) read
+    // them per label, and a call each would cost more than the read.
+    @usableFromInline let labels: UnsafeMutablePointer<Int16>
+    @usableFromInline let hashes: UnsafeMutablePointer<UInt64>
 
     /// Where label `i` starts (0 is the leftmost; `labelCount` is the root octet).
-    @inline(__always) public func labelStart(_ i: Int) -> Int { Int(labels[i]) }
+    @inlinable public func labelStart(_ i: Int) -> Int { Int(labels[i]) }
 
     /// `WireNameHash` of the suffix starting at label `i` (`labelCount`: the root's).
-    @inline(__always) public func suffixHash(_ i: Int) -> UInt64 { hashes[i] }
+    @inlinable public func suffixHash(_ i: Int) -> UInt64 { hashes[i] }
 
     /// `WireNameHash` of the whole name (the root's without a readable question).
-    public var nameHash: UInt64 { hashes[0] }
+    @inlinable public var nameHash: UInt64 { hashes[0] }
     /// `WireNameHash` of the name's parent, where a wildcard's owner hangs.
-    public var parentHash: UInt64 { labelCount > 0 ? hashes[1] : hashes[0] }
+    @inlinable public var parentHash: UInt64 { labelCount > 0 ? hashes[1] : hashes[0] }
 
     /// The largest response the client takes (RFC 1035 §4.2.1, RFC 6891 §6.2.5).
-    @inline(__always)
+    @inlinable
     public func responseLimit(overTCP: Bool, ourPayload: UInt16) -> Int {
         if overTCP { return 65535 }
         return edns ? max(512, min(Int(ednsPayload), Int(ourPayload))) : 512

@@ -3,17 +3,19 @@
 /// A response code, 12 bits with EDNS (RFC 6891 §6.1.3): the low 4 in the header, the high 8 in OPT.
 public struct RCode: RawRepresentable, Hashable, Sendable {
     public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue & 0x0FFF }
-    public init(_ rawValue: UInt16) { self.init(rawValue: rawValue) }
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue & 0x0FFF }
+    @inlinable public init(_ rawValue: UInt16) { self.init(rawValue: rawValue) }
 
-    public static let noError = RCode(0)
-    public static let formErr = RCode(1)
-    public static let servFail = RCode(2)
-    public static let nxDomain = RCode(3)
-    public static let notImp = RCode(4)
-    public static let refused = RCode(5)
+    // Computed and inlinable rather than stored: the hot path in other modules then reads a
+    // constant, not an accessor.
+    @inlinable public static var noError: RCode { RCode(0) }
+    @inlinable public static var formErr: RCode { RCode(1) }
+    @inlinable public static var servFail: RCode { RCode(2) }
+    @inlinable public static var nxDomain: RCode { RCode(3) }
+    @inlinable public static var notImp: RCode { RCode(4) }
+    @inlinable public static var refused: RCode { RCode(5) }
     /// RFC 6891 §6.1.3; needs EDNS to be expressed.
-    public static let badVers = RCode(16)
+    @inlinable public static var badVers: RCode { RCode(16) }
 }
 
 extension RCode: CustomStringConvertible {

@@ -5,7 +5,7 @@
 public enum ResponseFlags {
     /// ID copied; QR and RA set (we are a resolver); opcode, RD and CD copied; AA and TC as given;
     /// the low four bits of `rcode`. Writes octets 0–3 of `out`.
-    @inline(__always)
+    @inlinable
     public static func write(
         into out: UnsafeMutableRawBufferPointer, query: UnsafeRawBufferPointer, authoritative: Bool, truncated: Bool = false,
         rcode: RCode
@@ -23,7 +23,7 @@ public enum EDNSRecord {
     public static let size = 11
 
     /// Writes it at `offset`; returns the end.
-    @inline(__always)
+    @inlinable
     public static func write(into out: UnsafeMutableRawBufferPointer, at offset: Int, payload: UInt16, dnssecOK: Bool) -> Int {
         let w = offset
         out[w] = 0

@@ -6,6 +6,13 @@ public enum FastSource: Sendable {
     case zone, endpoint
 }
 
+/// The type numbers the writer compares per query, as literals here: another module's constants
+/// (`RRType.A`) are read through an accessor.
+private enum QType {
+    static let a: UInt16 = 1
+    static let aaaa: UInt16 = 28
+}
+
 extension FastPath {
     /// Writes the answer to a plain query routed to a private zone straight into `out`: A and AAAA
     /// (own name or wildcard), NODATA and NXDOMAIN with the SOA. Returns its length and source, or
@@ -45,9 +52,9 @@ extension FastPath {
         var count = 0
         if let node {
             if node.hasCNAME { return nil }
-            if qtype == RRType.A.rawValue {
+            if qtype == QType.a {
                 count = Int(node.aCount)
-            } else if qtype == RRType.AAAA.rawValue {
+            } else if qtype == QType.aaaa {
                 count = Int(node.aaaaCount)
             } else if node.hasOther {
                 return nil
@@ -69,7 +76,7 @@ extension FastPath {
         var authority = 0
         let ceiling = min(limit, out.count) - (view.edns ? EDNSRecord.size : 0)
         if let node, count > 0 {
-            let isA = qtype == RRType.A.rawValue
+            let isA = qtype == QType.a
             guard w + count * (12 + (isA ? 4 : 16)) <= ceiling else { return nil }  // would truncate
             let ttl = isA ? node.aTTL : node.aaaaTTL
             let payload = table.payloadStart(at: nodeRecord)
@@ -111,7 +118,7 @@ extension FastPath {
         into out: UnsafeMutableRawBufferPointer, at start: Int, type: UInt16, ttl: UInt32, from addresses: UnsafeRawBufferPointer,
         base: Int, first: Int, count: Int
     ) -> Int {
-        let rdlength = type == RRType.A.rawValue ? 4 : 16
+        let rdlength = type == QType.a ? 4 : 16
         var w = start
         for k in 0..<count {
             out[w] = 0xC0  // a pointer to the question name, at offset 12
