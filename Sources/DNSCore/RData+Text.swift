@@ -52,7 +52,7 @@ extension ResourceRecord: CustomStringConvertible {
     public var description: String {
         let typeText = type.description
         // A known type whose RDATA we keep opaque is still printed generically (RFC 3597 §5).
-        return "\(name.text)\t\(ttl)\t\(rrClass)\t\(typeText)\t\(rdata.text)"
+        return "\(name.text)\t\(ttl)\t\(rrClass)\t\(typeText)\t\(rdata.text(type: type))"
     }
 }
 

@@ -9,42 +9,66 @@ public struct RRType: RawRepresentable, Hashable, Sendable {
 
     public static let A = RRType(1)
     public static let NS = RRType(2)
+    public static let MD = RRType(3)
+    public static let MF = RRType(4)
     public static let CNAME = RRType(5)
     public static let SOA = RRType(6)
+    public static let MB = RRType(7)
+    public static let MG = RRType(8)
+    public static let MR = RRType(9)
+    public static let NULL = RRType(10)
+    public static let WKS = RRType(11)
     public static let PTR = RRType(12)
     public static let HINFO = RRType(13)
+    public static let MINFO = RRType(14)
     public static let MX = RRType(15)
     public static let TXT = RRType(16)
+    public static let RP = RRType(17)
+    public static let AFSDB = RRType(18)
     public static let AAAA = RRType(28)
+    public static let LOC = RRType(29)
     public static let SRV = RRType(33)
     public static let NAPTR = RRType(35)
+    public static let CERT = RRType(37)
     public static let DNAME = RRType(39)
     public static let OPT = RRType(41)
     public static let DS = RRType(43)
+    public static let SSHFP = RRType(44)
     public static let RRSIG = RRType(46)
     public static let NSEC = RRType(47)
     public static let DNSKEY = RRType(48)
+    public static let NSEC3 = RRType(50)
+    public static let NSEC3PARAM = RRType(51)
     public static let TLSA = RRType(52)
+    public static let SMIMEA = RRType(53)
+    public static let CDS = RRType(59)
+    public static let CDNSKEY = RRType(60)
+    public static let OPENPGPKEY = RRType(61)
+    public static let ZONEMD = RRType(63)
     public static let SVCB = RRType(64)
     public static let HTTPS = RRType(65)
     public static let SPF = RRType(99)
     public static let IXFR = RRType(251)
     public static let AXFR = RRType(252)
     public static let ANY = RRType(255)
+    public static let URI = RRType(256)
     public static let CAA = RRType(257)
-
     static let mnemonics: [(RRType, String)] = [
-        (.A, "A"), (.NS, "NS"), (.CNAME, "CNAME"), (.SOA, "SOA"), (.PTR, "PTR"), (.HINFO, "HINFO"),
-        (.MX, "MX"), (.TXT, "TXT"), (.AAAA, "AAAA"), (.SRV, "SRV"), (.NAPTR, "NAPTR"), (.DNAME, "DNAME"),
-        (.OPT, "OPT"), (.DS, "DS"), (.RRSIG, "RRSIG"), (.NSEC, "NSEC"), (.DNSKEY, "DNSKEY"), (.TLSA, "TLSA"),
-        (.SVCB, "SVCB"), (.HTTPS, "HTTPS"), (.SPF, "SPF"), (.IXFR, "IXFR"), (.AXFR, "AXFR"), (.ANY, "ANY"),
-        (.CAA, "CAA"),
+        (.A, "A"), (.NS, "NS"), (.MD, "MD"), (.MF, "MF"), (.CNAME, "CNAME"), (.SOA, "SOA"), (.MB, "MB"),
+        (.MG, "MG"), (.MR, "MR"), (.NULL, "NULL"), (.WKS, "WKS"), (.PTR, "PTR"), (.HINFO, "HINFO"),
+        (.MINFO, "MINFO"), (.MX, "MX"), (.TXT, "TXT"), (.RP, "RP"), (.AFSDB, "AFSDB"), (.AAAA, "AAAA"),
+        (.LOC, "LOC"), (.SRV, "SRV"), (.NAPTR, "NAPTR"), (.CERT, "CERT"), (.DNAME, "DNAME"), (.OPT, "OPT"),
+        (.DS, "DS"), (.SSHFP, "SSHFP"), (.RRSIG, "RRSIG"), (.NSEC, "NSEC"), (.DNSKEY, "DNSKEY"), (.NSEC3, "NSEC3"),
+        (.NSEC3PARAM, "NSEC3PARAM"), (.TLSA, "TLSA"), (.SMIMEA, "SMIMEA"), (.CDS, "CDS"), (.CDNSKEY, "CDNSKEY"),
+        (.OPENPGPKEY, "OPENPGPKEY"), (.ZONEMD, "ZONEMD"), (.SVCB, "SVCB"), (.HTTPS, "HTTPS"), (.SPF, "SPF"),
+        (.IXFR, "IXFR"), (.AXFR, "AXFR"), (.ANY, "ANY"), (.URI, "URI"), (.CAA, "CAA"),
     ]
-
     /// Mnemonics packed into a UInt64 (upper-cased octets, at most 8): a lookup without allocating.
     static let packed: [UInt64: RRType] = {
         var table: [UInt64: RRType] = [:]
-        for (type, name) in mnemonics { table[packMnemonic(ArraySlice(name.utf8))!] = type }
+        for (type, name) in mnemonics {
+            if let key = packMnemonic(ArraySlice(name.utf8)) { table[key] = type }  // longer ones: `init(mnemonic:)`
+        }
         return table
     }()
 
@@ -54,7 +78,7 @@ public struct RRType: RawRepresentable, Hashable, Sendable {
             self = type
             return
         }
-        guard bytes.count > 4, bytes.count <= 9 else { return nil }
+        guard bytes.count > 4, bytes.count <= 10 else { return nil }  // TYPE65535, NSEC3PARAM, OPENPGPKEY
         self.init(mnemonic: String(decoding: bytes, as: UTF8.self))
     }
 

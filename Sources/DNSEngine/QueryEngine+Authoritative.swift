@@ -42,6 +42,7 @@ extension QueryEngine {
             switch zone.lookup(name, type: question.type) {
             case .answer(let set, _):
                 response.answers += rotated(set, by: rotation).records
+                if set.type == .SVCB || set.type == .HTTPS { response.additional += serviceAddresses(set, owner: name) }
                 return .done
             case .cname(let set, _):
                 response.answers += set.records
@@ -108,6 +109,23 @@ extension QueryEngine {
         var records: [ResourceRecord] = []
         for case .ns(let target) in ns.rdatas where target.isSubdomain(of: zone.origin) {
             for set in zone.rrsets(at: target) ?? RRSetList() where set.type == .A || set.type == .AAAA {
+                records += set.records
+            }
+        }
+        return records
+    }
+
+    /// The A/AAAA records of SVCB/HTTPS targets that lie in the private zones (RFC 9460 §4.1). A
+    /// ServiceMode target of "." is the owner itself (§2.5.2); an AliasMode "." has none.
+    private func serviceAddresses(_ set: RRSet, owner: DNSName) -> [ResourceRecord] {
+        var records: [ResourceRecord] = []
+        var seen: Set<DNSName> = []
+        for case .unknown(let bytes) in set.rdatas {
+            guard let (priority, written) = RDataSchema.serviceTarget(bytes) else { continue }
+            if written == .root && priority == 0 { continue }
+            let target = written == .root ? owner : written
+            guard seen.insert(target).inserted, case .zone(let route) = fastPath.route(target) else { continue }
+            for set in fastPath.zone(route).rrsets(at: target) ?? RRSetList() where set.type == .A || set.type == .AAAA {
                 records += set.records
             }
         }

@@ -14,7 +14,7 @@ struct RDataParser {
     let origin: DNSName
     /// The token before the RDATA, for errors about missing fields.
     let typeToken: ZoneToken
-    private var index: Int
+    var index: Int
 
     init(type: RRType, tokens: ArraySlice<ZoneToken>, origin: DNSName, typeToken: ZoneToken) {
         self.type = type
@@ -25,6 +25,7 @@ struct RDataParser {
     }
 
     mutating func parse() throws(FieldError) -> RData {
+        if let why = RDataSchema.unservable(type) { throw FieldError(message: why, token: typeToken) }
         if let first = tokens.first, !first.quoted, first.bytes.count == 2, first.bytes.first == UInt8(ascii: "\\"), first.bytes.last == UInt8(ascii: "#") {
             index += 1
             return try generic()
@@ -91,9 +92,12 @@ struct RDataParser {
             }
             rdata = .caa(flags: flags, tag: tag, value: value)
         default:
-            throw FieldError(
-                message: "type \(type) has no text form here; write it in the RFC 3597 form \\# LENGTH HEX",
-                token: typeToken)
+            guard let fields = RDataSchema.fields(for: type) else {
+                throw FieldError(
+                    message: "type \(type) has no text form here; write it in the RFC 3597 form \\# LENGTH HEX",
+                    token: typeToken)
+            }
+            rdata = .unknown(try schemaWire(fields))
         }
         if index < tokens.endIndex {
             let extra = tokens[index]
@@ -124,14 +128,19 @@ struct RDataParser {
             throw FieldError(message: "generic RDATA has \(bytes.count) octets, but the length says \(length)", token: typeToken)
         }
         var reader = WireReader(bytes)
+        let rdata: RData
         do {
-            return try reader.readRData(type: type, length: bytes.count)
+            rdata = try reader.readRData(type: type, length: bytes.count)
         } catch {
             throw FieldError(message: "generic RDATA is not valid \(type) data", token: typeToken)
         }
+        if let fields = RDataSchema.fields(for: type), RDataSchema.presentation(bytes, fields: fields) == nil {
+            throw FieldError(message: "generic RDATA is not valid \(type) data", token: typeToken)
+        }
+        return rdata
     }
 
-    private mutating func next(_ what: String) throws(FieldError) -> ZoneToken {
+    mutating func next(_ what: String) throws(FieldError) -> ZoneToken {
         guard index < tokens.endIndex else {
             throw FieldError(message: "expected \(what) after \(type), found the end of the record", token: typeToken)
         }
@@ -139,7 +148,7 @@ struct RDataParser {
         return tokens[index]
     }
 
-    private mutating func name(_ what: String) throws(FieldError) -> DNSName {
+    mutating func name(_ what: String) throws(FieldError) -> DNSName {
         let token = try next(what)
         do {
             return try parseName(token, origin: origin)
@@ -148,7 +157,7 @@ struct RDataParser {
         }
     }
 
-    private mutating func number(_ what: String, max: UInt64) throws(FieldError) -> UInt64 {
+    mutating func number(_ what: String, max: UInt64) throws(FieldError) -> UInt64 {
         let token = try next(what)
         guard !token.quoted, let value = ZoneText.decimal(token.bytes), value <= max else {
             throw FieldError(message: "expected \(what) (0-\(max)), found \"\(token.string)\"", token: token)

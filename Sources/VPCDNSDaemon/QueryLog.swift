@@ -112,7 +112,7 @@ public final class QueryLog: Sendable {
         let message = try? Message(wire: entry.response)
         let question = message?.questions.first
         let answers = (message?.answers ?? []).map { record in
-            "{\"Rdata\":\(json(record.rdata.text)),\"Type\":\(json(record.type.description)),\"Class\":\(json(record.rrClass.description))}"
+            "{\"Rdata\":\(json(record.rdata.text(type: record.type))),\"Type\":\(json(record.type.description)),\"Class\":\(json(record.rrClass.description))}"
         }
         let seconds = Int(entry.time)
         let timestamp = Date(timeIntervalSince1970: Double(seconds)).formatted(.iso8601)

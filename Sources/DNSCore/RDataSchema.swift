@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// One field of an RDATA layout, in the order it sits on the wire and in the text form.
+public enum RDataField: Sendable, Equatable {
+    case u8, u16, u32
+    /// A domain name, never compressed (RFC 3597 §4).
+    case name
+    /// One <character-string> (RFC 1035 §3.3).
+    case characterString
+    /// One or more character-strings, to the end.
+    case characterStrings
+    /// The rest of the RDATA as hex; in text it may be split by white space (RFC 4034 §5.3).
+    case hex
+    /// The rest as base64, likewise (RFC 4034 §2.2).
+    case base64
+    case ipv4, ipv6
+    /// A type covered, as a mnemonic (RRSIG, RFC 4034 §3.2).
+    case rrType
+    /// Seconds since 1970 on the wire; `YYYYMMDDHHmmSS` (UTC) in text (RFC 4034 §3.2).
+    case time
+    /// The rest: a bitmap of types in windows (RFC 4034 §4.1.2); a list of mnemonics in text.
+    case typeBitmap
+    /// A length octet and that many octets, as hex; `-` for none (NSEC3 salt, RFC 5155 §3.3).
+    case salt
+    /// A length octet and that many octets, as base32hex without padding (RFC 5155 §3.3).
+    case base32hex
+    /// The rest as one quoted string (URI's target, RFC 7553 §4.4).
+    case quotedRest
+    /// The rest: SvcParams in key order (RFC 9460 §2.1).
+    case svcParams
+    /// The rest: a bitmap of port numbers (WKS, RFC 1035 §3.4.2); the numbers in text.
+    case portBitmap
+}
+
+/// The RDATA layouts of the types that have no case of their own in `RData`: the one table the
+/// zone parser (text to wire) and the presentation form (wire to text) read. Records of these types
+/// are kept as their wire octets (`RData.unknown`), which round-trip as they are.
+public enum RDataSchema {
+    public static func fields(for type: RRType) -> [RDataField]? {
+        switch type {
+        // RFC 1035 §3.3.
+        case .MD, .MF, .MB, .MG, .MR: [.name]
+        case .HINFO: [.characterString, .characterString]
+        case .MINFO, .RP: [.name, .name]
+        case .WKS: [.ipv4, .u8, .portBitmap]
+        // RFC 1183, 3403, 4398, 4034, 4255, 5155, 6698, 7344, 7553, 7929, 8162, 8976, 9460.
+        case .AFSDB: [.u16, .name]
+        case .NAPTR: [.u16, .u16, .characterString, .characterString, .characterString, .name]
+        case .CERT: [.u16, .u16, .u8, .base64]
+        case .DS, .CDS: [.u16, .u8, .u8, .hex]
+        case .SSHFP: [.u8, .u8, .hex]
+        case .RRSIG: [.rrType, .u8, .u8, .u32, .time, .time, .u16, .name, .base64]
+        case .NSEC: [.name, .typeBitmap]
+        case .DNSKEY, .CDNSKEY: [.u16, .u8, .u8, .base64]
+        case .NSEC3: [.u8, .u8, .u16, .salt, .base32hex, .typeBitmap]
+        case .NSEC3PARAM: [.u8, .u8, .u16, .salt]
+        case .TLSA, .SMIMEA: [.u8, .u8, .u8, .hex]
+        case .OPENPGPKEY: [.base64]
+        case .ZONEMD: [.u32, .u8, .u8, .hex]
+        case .SVCB, .HTTPS: [.u16, .name, .svcParams]
+        case .URI: [.u16, .u16, .quotedRest]
+        default: nil
+        }
+    }
+
+    /// Types that must not be served here, with why: a record of one in a zone file is an error.
+    public static func unservable(_ type: RRType) -> String? {
+        switch type {
+        case .DNAME: "DNAME cannot be served: Route 53 has no form for it, and its answers would need synthesised CNAMEs (RFC 6672)"
+        default: nil
+        }
+    }
+}
