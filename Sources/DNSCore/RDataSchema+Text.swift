@@ -72,6 +72,10 @@ extension RDataSchema {
                 guard let params = SvcParams.presentation(bytes[p...]) else { return nil }
                 p = bytes.count
                 parts += params
+            case .location:
+                guard let text = Location.text(bytes[p...]) else { return nil }
+                p = bytes.count
+                parts.append(text)
             case .portBitmap:
                 for (i, octet) in bytes[p...].enumerated() {
                     for bit in 0..<8 where octet & (0x80 >> UInt8(bit)) != 0 { parts.append("\(i * 8 + bit)") }

@@ -30,6 +30,8 @@ public enum RDataField: Sendable, Equatable {
     case svcParams
     /// The rest: a bitmap of port numbers (WKS, RFC 1035 §3.4.2); the numbers in text.
     case portBitmap
+    /// The whole of LOC's 16 octets (RFC 1876 §2, §3): latitude, longitude, altitude, size, precisions.
+    case location
 }
 
 /// The RDATA layouts of the types that have no case of their own in `RData`: the one table the
@@ -59,6 +61,7 @@ public enum RDataSchema {
         case .ZONEMD: [.u32, .u8, .u8, .hex]
         case .SVCB, .HTTPS: [.u16, .name, .svcParams]
         case .URI: [.u16, .u16, .quotedRest]
+        case .LOC: [.location]
         default: nil
         }
     }

@@ -91,6 +91,17 @@ extension RDataParser {
                 out += bytes
             case .svcParams:
                 out += try svcParams()
+            case .location:
+                let first = try next("a latitude")
+                var fields = [first.string]
+                while index < tokens.endIndex {
+                    fields.append(tokens[index].string)
+                    index += 1
+                }
+                switch Location.wire(fields) {
+                case .success(let bytes): out += bytes
+                case .failure(let error): throw FieldError(message: "LOC: \(error.message)", token: first)
+                }
             case .portBitmap:
                 var bitmap: [UInt8] = []
                 while index < tokens.endIndex {
