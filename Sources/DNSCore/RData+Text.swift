@@ -21,14 +21,7 @@ extension RData {
 
 /// RFC 3597 §5 generic form: `\# length hex`.
 public func genericText(_ bytes: [UInt8]) -> String {
-    let digits: [UInt8] = Array("0123456789ABCDEF".utf8)
-    var hex: [UInt8] = []
-    hex.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        hex.append(digits[Int(byte >> 4)])
-        hex.append(digits[Int(byte & 0x0F)])
-    }
-    return bytes.isEmpty ? "\\# 0" : "\\# \(bytes.count) " + String(decoding: hex, as: UTF8.self)
+    bytes.isEmpty ? "\\# 0" : "\\# \(bytes.count) " + BinaryText.hex(bytes)
 }
 
 /// A character-string in double quotes, with `"` and `\` escaped and non-printable octets as `\DDD`.

@@ -114,15 +114,9 @@ struct RDataParser {
             hex.append(contentsOf: tokens[index].bytes)
             index += 1
         }
-        var bytes: [UInt8] = []
         guard hex.count % 2 == 0 else { throw FieldError(message: "odd number of hex digits", token: typeToken) }
-        var i = 0
-        while i < hex.count {
-            guard let high = hexValue(hex[i]), let low = hexValue(hex[i + 1]) else {
-                throw FieldError(message: "expected hex digits in generic RDATA", token: typeToken)
-            }
-            bytes.append(high << 4 | low)
-            i += 2
+        guard let bytes = BinaryText.hex(decoding: hex) else {
+            throw FieldError(message: "expected hex digits in generic RDATA", token: typeToken)
         }
         guard bytes.count == Int(length) else {
             throw FieldError(message: "generic RDATA has \(bytes.count) octets, but the length says \(length)", token: typeToken)
@@ -185,14 +179,5 @@ func describe(_ error: DNSNameError) -> String {
     case .invalidLabelLength(let n): n == 0 ? "empty label" : "label of \(n) octets exceeds 63"
     case .nameTooLong(let n): "name of \(n) octets exceeds 255"
     case .invalidText(let why): why
-    }
-}
-
-private func hexValue(_ c: UInt8) -> UInt8? {
-    switch c {
-    case 48...57: c - 48
-    case 65...70: c - 55
-    case 97...102: c - 87
-    default: nil
     }
 }
