@@ -28,16 +28,12 @@ public protocol TCPMessageHandler: AnyObject {
 /// A listening TCP socket on a loop whose connections carry 2-octet length-prefixed messages
 /// (RFC 1035 §4.2.2). Several messages per connection are handled as they arrive (pipelining).
 public final class TCPServer {
-    /// `TCPMessageHandler.handle` as a closure.
-    public typealias Handler = (_ message: [UInt8], _ connection: TCPConnection) -> Void
-
     public let socket: Socket
     let loop: EventLoop
     /// New connections take the limits in force when they are accepted (a reload may change them).
     public var limits: TCPLimits
     /// Unretained: its owner keeps it for as long as the server.
     unowned(unsafe) let handler: any TCPMessageHandler
-    private let closureHandler: TCPClosureHandler?
     private var listener: OpaquePointer?
     var connections: [ObjectIdentifier: TCPConnection] = [:]
     /// Connections turned away because `maxConnections` were open.
@@ -47,28 +43,14 @@ public final class TCPServer {
     /// Replies owed on all connections.
     public var outstandingQueries: Int { connections.values.reduce(0) { $0 + $1.outstanding } }
 
-    /// Serves a listening socket already bound, with a closure for each message.
-    /// - Throws: `EventIOError` if the listener cannot be made.
-    public convenience init(socket: Socket, on loop: EventLoop, limits: TCPLimits, handler: @escaping Handler) throws(EventIOError) {
-        let owned = TCPClosureHandler(handler)
-        try self.init(socket: socket, on: loop, limits: limits, handler: owned, owning: owned)
-    }
-
     /// Serves a listening socket already bound, handing each message to `handler`, which must
     /// outlive the server.
     /// - Throws: `EventIOError` if the listener cannot be made.
-    public convenience init(socket: Socket, on loop: EventLoop, limits: TCPLimits, handler: any TCPMessageHandler) throws(EventIOError) {
-        try self.init(socket: socket, on: loop, limits: limits, handler: handler, owning: nil)
-    }
-
-    private init(
-        socket: Socket, on loop: EventLoop, limits: TCPLimits, handler: any TCPMessageHandler, owning: TCPClosureHandler?
-    ) throws(EventIOError) {
+    public init(socket: Socket, on loop: EventLoop, limits: TCPLimits, handler: any TCPMessageHandler) throws(EventIOError) {
         self.socket = socket
         self.loop = loop
         self.limits = limits
         self.handler = handler
-        self.closureHandler = owning
         let context = Unmanaged.passUnretained(self).toOpaque()
         // Backlog 0: the socket already listens. Unretained is safe: deinit frees the listener first.
         listener = evconnlistener_new(loop.base, { _, fd, address, length, context in
@@ -243,11 +225,4 @@ public final class TCPConnection {
         }
         finish()
     }
-}
-
-/// A closure as a `TCPMessageHandler`.
-private final class TCPClosureHandler: TCPMessageHandler {
-    let body: TCPServer.Handler
-    init(_ body: @escaping TCPServer.Handler) { self.body = body }
-    func handle(message: [UInt8], on connection: TCPConnection) { body(message, connection) }
 }
