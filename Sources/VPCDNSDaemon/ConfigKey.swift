@@ -48,27 +48,26 @@ public struct ConfigKey: Sendable {
     /// reload comparison. nil for list items, which have no single value.
     let value: (@Sendable (Config) -> String)?
 
+    /// The last component: `timeout` for `forward.timeout`.
+    public let name: String
+    /// The section the key sits in: `forward` for `forward.timeout`, `zones[]` for `zones[].file`,
+    /// "" at the top.
+    public let parent: String
+
     init(
         _ path: String, _ kind: Kind, reload: Reload = .live, default defaultText: String? = nil, example: String,
         _ doc: String, value: (@Sendable (Config) -> String)? = nil
     ) {
         self.path = path
+        let dot = path.lastIndex(of: ".")
+        name = String(dot.map { path[path.index(after: $0)...] } ?? path[...])
+        parent = dot.map { String(path[..<$0]) } ?? ""
         self.kind = kind
         self.reload = reload
         self.doc = doc
         self.example = example
         self.defaultText = defaultText
         self.value = value
-    }
-
-    /// The last component: `timeout` for `forward.timeout`.
-    public var name: String { String(path.split(separator: ".").last ?? Substring(path)) }
-
-    /// The section the key sits in: `forward` for `forward.timeout`, `zones[]` for `zones[].file`,
-    /// "" at the top.
-    public var parent: String {
-        guard let dot = path.lastIndex(of: ".") else { return "" }
-        return String(path[..<dot])
     }
 
     /// The default as the reference prints it.
