@@ -27,6 +27,7 @@ extension RDataSchema {
             case .u8: guard let v = number(1) else { return nil }; parts.append("\(v)")
             case .u16: guard let v = number(2) else { return nil }; parts.append("\(v)")
             case .u32: guard let v = number(4) else { return nil }; parts.append("\(v)")
+            case .named(let names): guard let v = number(names.octets) else { return nil }; parts.append("\(v)")
             case .rrType: guard let v = number(2) else { return nil }; parts.append(RRType(UInt16(v)).description)
             case .time: guard let v = number(4) else { return nil }; parts.append(timestampText(v))
             case .name:

@@ -3,6 +3,8 @@
 /// One field of an RDATA layout, in the order it sits on the wire and in the text form.
 public enum RDataField: Sendable, Equatable {
     case u8, u16, u32
+    /// A number that the text form may also give by name; printed as the number.
+    case named(NumberNames)
     /// A domain name, never compressed (RFC 3597 §4).
     case name
     /// One <character-string> (RFC 1035 §3.3).
@@ -34,6 +36,33 @@ public enum RDataField: Sendable, Equatable {
     case location
 }
 
+/// Numbers some fields take by name in text.
+public enum NumberNames: Sendable, Equatable {
+    /// CERT's certificate type (RFC 4398 §2.1), 16 bits.
+    case certificateType
+    /// CERT's algorithm (RFC 4398 §2.2, the DNSSEC algorithm numbers), 8 bits.
+    case certificateAlgorithm
+    /// WKS's protocol (RFC 1035 §3.4.2), 8 bits.
+    case ipProtocol
+
+    public var octets: Int { self == .certificateType ? 2 : 1 }
+
+    /// The number a name stands for (case-insensitive), or nil.
+    public func value(of name: String) -> UInt16? {
+        let upper = name.uppercased()
+        switch self {
+        case .certificateType:
+            return ["PKIX": 1, "SPKI": 2, "PGP": 3, "IPKIX": 4, "ISPKI": 5, "IPGP": 6, "ACPKIX": 7, "IACPKIX": 8, "URI": 253,
+                "OID": 254][upper]
+        case .certificateAlgorithm:
+            return ["RSAMD5": 1, "DH": 2, "DSA": 3, "RSASHA1": 5, "RSASHA256": 8, "RSASHA512": 10, "ECDSAP256SHA256": 13,
+                "ECDSAP384SHA384": 14, "ED25519": 15, "ED448": 16][upper]
+        case .ipProtocol:
+            return ["TCP": 6, "UDP": 17][upper]
+        }
+    }
+}
+
 /// The RDATA layouts of the types that have no case of their own in `RData`: the one table the
 /// zone parser (text to wire) and the presentation form (wire to text) read. Records of these types
 /// are kept as their wire octets (`RData.unknown`), which round-trip as they are.
@@ -44,11 +73,11 @@ public enum RDataSchema {
         case .MD, .MF, .MB, .MG, .MR: [.name]
         case .HINFO: [.characterString, .characterString]
         case .MINFO, .RP: [.name, .name]
-        case .WKS: [.ipv4, .u8, .portBitmap]
+        case .WKS: [.ipv4, .named(.ipProtocol), .portBitmap]
         // RFC 1183, 3403, 4398, 4034, 4255, 5155, 6698, 7344, 7553, 7929, 8162, 8976, 9460.
         case .AFSDB: [.u16, .name]
         case .NAPTR: [.u16, .u16, .characterString, .characterString, .characterString, .name]
-        case .CERT: [.u16, .u16, .u8, .base64]
+        case .CERT: [.named(.certificateType), .u16, .named(.certificateAlgorithm), .base64]
         case .DS, .CDS: [.u16, .u8, .u8, .hex]
         case .SSHFP: [.u8, .u8, .hex]
         case .RRSIG: [.rrType, .u8, .u8, .u32, .time, .time, .u16, .name, .base64]

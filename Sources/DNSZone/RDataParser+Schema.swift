@@ -7,11 +7,19 @@ extension RDataParser {
         var out: [UInt8] = []
         for field in fields {
             switch field {
-            case .u8: out.append(UInt8(try mnemonicOrNumber("an 8-bit number", max: 0xFF)))
-            case .u16: append16(&out, UInt16(try mnemonicOrNumber("a 16-bit number", max: 0xFFFF)))
+            case .u8: out.append(UInt8(try number("an 8-bit number", max: 0xFF)))
+            case .u16: append16(&out, UInt16(try number("a 16-bit number", max: 0xFFFF)))
+            case .named(let names):
+                if index < tokens.endIndex, let value = names.value(of: tokens[index].string) {
+                    index += 1
+                    if names.octets == 2 { append16(&out, value) } else { out.append(UInt8(value)) }
+                } else if names.octets == 2 {
+                    append16(&out, UInt16(try number("a 16-bit number or its name", max: 0xFFFF)))
+                } else {
+                    out.append(UInt8(try number("an 8-bit number or its name", max: 0xFF)))
+                }
             case .u32:
-                let v = UInt32(try number("a 32-bit number", max: 0xFFFF_FFFF))
-                out += [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)]
+                append32(&out, UInt32(try number("a 32-bit number", max: 0xFFFF_FFFF)))
             case .name:
                 out += try name("a domain name").wire
             case .characterString:
@@ -54,7 +62,7 @@ extension RDataParser {
                 guard let value else {
                     throw FieldError(message: "expected a time as YYYYMMDDHHmmSS or seconds, found \"\(token.string)\"", token: token)
                 }
-                out += [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+                append32(&out, value)
             case .typeBitmap:
                 var types: [RRType] = []
                 while index < tokens.endIndex {
@@ -167,24 +175,8 @@ extension RDataParser {
         return (text, first)
     }
 
-    /// A number, or a mnemonic the field takes instead (CERT's types and algorithms: RFC 4398 §2.2;
-    /// WKS's protocol).
-    private mutating func mnemonicOrNumber(_ what: String, max: UInt64) throws(FieldError) -> UInt64 {
-        let table = type == .CERT ? RDataParser.certMnemonics : type == .WKS ? ["TCP": 6, "UDP": 17] : [:]
-        if index < tokens.endIndex, let value = table[tokens[index].string.uppercased()] {
-            index += 1
-            return value
-        }
-        return try number(what, max: max)
-    }
-
-    static let certMnemonics: [String: UInt64] = [
-        "PKIX": 1, "SPKI": 2, "PGP": 3, "IPKIX": 4, "ISPKI": 5, "IPGP": 6, "ACPKIX": 7, "IACPKIX": 8, "URI": 253, "OID": 254,
-        "RSAMD5": 1, "DH": 2, "DSA": 3, "RSASHA1": 5, "RSASHA256": 8, "RSASHA512": 10, "ECDSAP256SHA256": 13,
-        "ECDSAP384SHA384": 14, "ED25519": 15, "ED448": 16,
-    ]
-
     private func append16(_ out: inout [UInt8], _ v: UInt16) { out += [UInt8(v >> 8), UInt8(v & 0xFF)] }
+    private func append32(_ out: inout [UInt8], _ v: UInt32) { append16(&out, UInt16(v >> 16)); append16(&out, UInt16(v & 0xFFFF)) }
 
     /// RFC 4034 §4.1.2: windows of 256 types, each with the octets up to its last set bit.
     static func typeBitmap(_ types: [RRType]) -> [UInt8] {
