@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "CHints"),
         // Answers: access control, private-zone answers, (later) the forward decision. Pure.
         .target(name: "DNSEngine", dependencies: ["DNSCore", "DNSZone", "CHints"], swiftSettings: hotPath),
+        // Route 53's own forms: the JSON of list-resource-record-sets as a zone.
+        .target(name: "Route53", dependencies: ["DNSCore", "DNSZone"]),
         // Upstreams, health, coalescing and the shared cache, over the ForwarderIO protocol: no sockets.
         .target(name: "DNSForwarder", dependencies: ["DNSCore", "DNSEngine", "CHints"], swiftSettings: hotPath),
         // libevent, seen only by EventIO.
@@ -48,7 +50,7 @@ let package = Package(
         .target(
             name: "VPCDNSDaemon",
             dependencies: [
-                "DNSCore", "DNSZone", "DNSEngine", "DNSForwarder", "EventIO", "CSocketBatch",
+                "DNSCore", "DNSZone", "DNSEngine", "DNSForwarder", "EventIO", "CSocketBatch", "Route53",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Yams", package: "Yams"),
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore"]),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSCore", "DNSZone"]),
         .testTarget(name: "DNSEngineTests", dependencies: ["DNSCore", "DNSZone", "DNSEngine"]),
+        .testTarget(name: "Route53Tests", dependencies: ["DNSCore", "DNSZone", "Route53"]),
         .testTarget(name: "DNSForwarderTests", dependencies: ["DNSCore", "DNSEngine", "DNSForwarder"]),
         .testTarget(name: "EventIOTests", dependencies: ["EventIO", "CSocketBatch"]),
         .testTarget(name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine", "EventIO"]),

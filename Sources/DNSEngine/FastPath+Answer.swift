@@ -51,7 +51,7 @@ extension FastPath {
         var rcode = RCode.noError
         var count = 0
         if let node {
-            if node.hasCNAME { return nil }
+            if node.generalOnly { return nil }
             if qtype == QType.a {
                 count = Int(node.aCount)
             } else if qtype == QType.aaaa {

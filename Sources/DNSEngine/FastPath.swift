@@ -36,7 +36,9 @@ public final class FastPath: Sendable {
         var rule: RuleMark
         /// A forward rule's upstreams: index into `groups`.
         var group: Int32?
-        var hasCNAME: Bool
+        /// Answered by the general path only: a CNAME, or record sets chosen per query (routing
+        /// policies, aliases).
+        var generalOnly: Bool
         /// Owns a type other than A, AAAA and CNAME.
         var hasOther: Bool
         /// The A records' addresses open the record's payload, 4 octets each; the AAAA records'
@@ -49,7 +51,7 @@ public final class FastPath: Sendable {
         /// A name with no records yet (filled in by the builder), or a rule marker (`zone` nil).
         static func empty(zone: Int32?, isApex: Bool = false, rule: RuleMark = .none) -> NodeInfo {
             NodeInfo(
-                zone: zone, isApex: isApex, wildcard: nil, rule: rule, group: nil, hasCNAME: false, hasOther: false, aCount: 0,
+                zone: zone, isApex: isApex, wildcard: nil, rule: rule, group: nil, generalOnly: false, hasOther: false, aCount: 0,
                 aTTL: 0, aaaaCount: 0, aaaaTTL: 0)
         }
     }
@@ -105,9 +107,10 @@ public final class FastPath: Sendable {
             // A name below a more specific zone belongs to that zone, not this one (checked only when
             // such a zone exists: the walk up allocates, and a million names add up).
             let hasNested = all.contains { $0 !== zone && $0.origin.isSubdomain(of: zone.origin) }
-            zone.forEachName { name, hash, rrsets in
+            zone.forEachName { name, hash, rrsets, routed in
                 guard !hasNested || zoneSet.zone(enclosing: name) === zone else { return }
                 var node = NodeInfo.empty(zone: Int32(index), isApex: name == zone.origin)
+                node.generalOnly = routed
                 // The record's payload: A addresses, then AAAA (a type's RRset is at most one).
                 payload.removeAll(keepingCapacity: true)
                 var v6: [UInt8] = []
@@ -126,7 +129,7 @@ public final class FastPath: Sendable {
                         node.aaaaCount = Int32(set.rdatas.count)
                         node.aaaaTTL = set.ttl
                         for case .aaaa(let address) in set.rdatas { v6 += address.array }
-                    case .CNAME: node.hasCNAME = true
+                    case .CNAME: node.generalOnly = true
                     default: node.hasOther = true
                     }
                 }

@@ -13,6 +13,9 @@ public struct ForwardRequest: Sendable, Equatable {
     public var prefix: [ResourceRecord]
     /// The largest response the client can take.
     public var sizeLimit: Int
+    /// Set when `question` is an alias's target: its records are answered under this name (the
+    /// alias's), with no CNAME (Route 53's flattening).
+    public var aliasOwner: DNSName? = nil
 
     public init(query: Message, question: Question, upstreams: UpstreamGroup, prefix: [ResourceRecord], sizeLimit: Int) {
         self.query = query

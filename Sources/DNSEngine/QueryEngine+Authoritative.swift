@@ -7,8 +7,9 @@ enum AuthoritativeOutcome {
     /// The response is complete.
     case done
     /// A CNAME chain (or a `fallthrough` zone) leads outside the private zones: ask upstream for this
-    /// name; the answers so far come first.
-    case continueUpstream(DNSName, UpstreamGroup)
+    /// name; the answers so far come first. With `aliasOwner`, the name is an alias's target, whose
+    /// records are answered under the alias's name.
+    case continueUpstream(DNSName, UpstreamGroup, aliasOwner: DNSName?)
 }
 
 extension QueryEngine {
@@ -30,7 +31,7 @@ extension QueryEngine {
                 // The chain leaves the private zones: the forwarder completes it (Route 53 does too).
                 guard let upstreams = fastPath.upstreams(group) else { return .done }
                 response.header.authoritative = false
-                return .continueUpstream(name, upstreams)
+                return .continueUpstream(name, upstreams, aliasOwner: nil)
             case .refuse:
                 return .done
             }
@@ -39,7 +40,20 @@ extension QueryEngine {
                 answerANY(name, in: zone, into: &response, options: options)
                 return .done
             }
-            switch zone.lookup(name, type: question.type) {
+            var found = zone.lookup(name, type: question.type)
+            if case .routed(let group, let wildcard) = found {
+                switch answerRouted(group, owner: name, type: question.type) {
+                case .records(let set):
+                    found = set.type == .CNAME && question.type != .CNAME ? .cname(set, wildcard: wildcard) : .answer(set, wildcard: wildcard)
+                case .none:
+                    found = .noData(wildcard: wildcard, emptyNonTerminal: false)
+                case .upstream(let target, let group):
+                    return .continueUpstream(target, group, aliasOwner: name)
+                }
+            }
+            switch found {
+            case .routed:
+                return .done
             case .answer(let set, _):
                 response.answers += rotated(set, by: rotation).records
                 if set.type == .SVCB || set.type == .HTTPS { response.additional += serviceAddresses(set, owner: name) }
@@ -60,7 +74,7 @@ extension QueryEngine {
             case .nameError, .notInZone:
                 if options.fallThrough, let group = fallthroughGroup(name) {
                     response.header.authoritative = false
-                    return .continueUpstream(name, group)
+                    return .continueUpstream(name, group, aliasOwner: nil)
                 }
                 // RFC 6604 §3: after a CNAME, the RCODE speaks of the last name in the chain.
                 response.rcode = .nxDomain
@@ -81,6 +95,14 @@ extension QueryEngine {
         switch zone.lookup(name, type: .ANY) {
         case .answer(let set, _), .cname(let set, _):
             response.answers += set.records
+        case .routed(let group, _):
+            // RFC 8482 §4.1 lets one RRset stand for all: the first routed group's choice (an alias
+            // outside the zones answers with nothing).
+            if case .records(let set) = answerRouted(group, owner: name, type: group.type) {
+                response.answers += set.records
+            } else {
+                response.authority.append(negativeSOA(zone))
+            }
         case .noData(let wildcard, let emptyNonTerminal):
             let owner = wildcard ?? name
             if !emptyNonTerminal, let first = zone.rrsets(at: owner)?.first {

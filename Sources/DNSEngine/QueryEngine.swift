@@ -15,14 +15,21 @@ public final class QueryEngine: Sendable {
     public let udpPayloadSize: UInt16
     /// Origins of the zones synthesised from endpoints.
     public let endpointOrigins: Set<DNSName>
+    /// Health of the checks routed record sets name.
+    public let health: HealthStatus
+    /// The Region latency, geolocation and geoproximity records are chosen for.
+    public let region: AWSRegion?
     /// CNAME hops followed inside the private zones before giving up.
     public static let maxCNAMEChain = 12
 
     public init(
         zones: ZoneSet, zoneOptions: [DNSName: ZoneOptions] = [:], accessControl: AccessControlList = .privateNetworks,
-        forwarding: ForwardingRules = ForwardingRules(), endpointOrigins: Set<DNSName> = [], udpPayloadSize: UInt16 = 1232
+        forwarding: ForwardingRules = ForwardingRules(), endpointOrigins: Set<DNSName> = [], udpPayloadSize: UInt16 = 1232,
+        health: HealthStatus = HealthStatus(), region: AWSRegion? = nil
     ) {
         self.zones = zones
+        self.health = health
+        self.region = region
         self.fastPath = FastPath(
             zoneSet: zones, options: zoneOptions, rules: forwarding, accessControl: accessControl,
             endpointOrigins: endpointOrigins, udpPayloadSize: udpPayloadSize)
@@ -37,10 +44,11 @@ public final class QueryEngine: Sendable {
     /// in any order): a reload that changed none of them keeps it.
     public func isBuilt(
         from zones: [Zone], zoneOptions: [DNSName: ZoneOptions], accessControl: AccessControlList,
-        forwarding: ForwardingRules, endpointOrigins: Set<DNSName>, udpPayloadSize: UInt16 = 1232
+        forwarding: ForwardingRules, endpointOrigins: Set<DNSName>, udpPayloadSize: UInt16 = 1232,
+        health: HealthStatus = HealthStatus(), region: AWSRegion? = nil
     ) -> Bool {
         let held = self.zones.all
-        return self.udpPayloadSize == udpPayloadSize && held.count == zones.count
+        return self.udpPayloadSize == udpPayloadSize && self.health === health && self.region == region && held.count == zones.count
             && Set(held.map(ObjectIdentifier.init)) == Set(zones.map(ObjectIdentifier.init))
             && self.zoneOptions == zoneOptions && self.accessControl.allowed == accessControl.allowed
             && self.forwarding == forwarding && self.endpointOrigins == endpointOrigins
@@ -103,10 +111,12 @@ public final class QueryEngine: Sendable {
             switch answerAuthoritatively(question, in: zone, into: &response, rotation: context.rotation) {
             case .done:
                 return .reply(response.encode(maxSize: limit))
-            case .continueUpstream(let name, let group):
+            case .continueUpstream(let name, let group, let aliasOwner):
                 let next = Question(name: name, type: question.type, qclass: question.qclass)
-                return .forward(
-                    ForwardRequest(query: query, question: next, upstreams: group, prefix: response.answers, sizeLimit: limit))
+                var request = ForwardRequest(
+                    query: query, question: next, upstreams: group, prefix: response.answers, sizeLimit: limit)
+                request.aliasOwner = aliasOwner
+                return .forward(request)
             }
         }
     }

@@ -19,25 +19,45 @@ enum ResponseBuilder {
         header.recursionAvailable = true
         var response = Message(header: header, questions: query.questions)
         if let edns = query.edns { response.edns = EDNS(udpPayloadSize: 1232, dnssecOK: edns.dnssecOK) }
-        // Owners equal to the asked name take the asker's spelling.
-        let asked = request.question.name
-        response.answers = request.prefix + answers.map { record in
-            guard record.name == asked else { return record }
-            var copy = record
-            copy.name = asked
-            return copy
+        var rcode = rcode
+        if let owner = request.aliasOwner {
+            response.answers = request.prefix + flattened(answers, type: request.question.type, owner: owner)
+            // The alias's name exists whatever its target's fate; the target's authority is not ours.
+            if rcode == .nxDomain { rcode = .noError }
+        } else {
+            // Owners equal to the asked name take the asker's spelling.
+            let asked = request.question.name
+            response.answers = request.prefix + answers.map { record in
+                guard record.name == asked else { return record }
+                var copy = record
+                copy.name = asked
+                return copy
+            }
+            response.authority = authority
         }
-        response.authority = authority
         response.rcode = rcode
         if rcode.rawValue > 15 && response.edns == nil { response.rcode = .servFail }
         return response.encode(maxSize: request.sizeLimit)
     }
 
+    /// An alias's answer from its target's (Route 53's flattening): the records of the type asked
+    /// for, wherever the target's CNAMEs led, under the alias's name, at the least TTL on the way;
+    /// no CNAME.
+    static func flattened(_ answers: [ResourceRecord], type: RRType, owner: DNSName) -> [ResourceRecord] {
+        guard let ttl = answers.map(\.ttl).min() else { return [] }
+        return answers.filter { $0.type == type }.map { record in
+            var copy = record
+            copy.name = owner
+            copy.ttl = ttl
+            return copy
+        }
+    }
+
     /// The response to `request` straight from a cached answer's wire form (no message built), or
-    /// nil when the general `build` is needed: a private CNAME prefix, an extended RCODE, no wire
+    /// nil when the general `build` is needed: a private CNAME prefix or an alias, an extended RCODE, no wire
     /// form, or too big for the client (truncation).
     static func fromWire(_ request: ForwardRequest, entry: CachedAnswer, now: Double) -> [UInt8]? {
-        guard request.prefix.isEmpty, entry.rcode.rawValue <= 15, let body = entry.packed,
+        guard request.prefix.isEmpty, request.aliasOwner == nil, entry.rcode.rawValue <= 15, let body = entry.packed,
             request.query.questions.count == 1
         else { return nil }
         let query = request.query

@@ -7,6 +7,9 @@ public final class Zone: Sendable {
     /// The names a zone holds: an RRset per type; none for an empty non-terminal.
     struct Node: Sendable {
         var rrsets = RRSetList()
+        /// Record sets chosen per query (routing policies, aliases), one group per type; almost
+        /// always empty.
+        var routed: [RoutedGroup] = []
     }
 
     public let origin: DNSName
@@ -59,10 +62,10 @@ public final class Zone: Sendable {
         names.indices.sorted { names[$0] < names[$1] }.flatMap { nodes[$0].rrsets.flatMap(\.records) }
     }
 
-    /// Calls `body` with every name the zone holds (empty non-terminals too), its `wireHash`, and
-    /// its RRsets in type order; the RRsets are shared with the zone, not copied.
-    public func forEachName(_ body: (DNSName, UInt64, RRSetList) -> Void) {
-        for at in names.indices { body(names[at], hashes[at], nodes[at].rrsets) }
+    /// Calls `body` with every name the zone holds (empty non-terminals too), its `wireHash`, its
+    /// RRsets in type order (shared with the zone, not copied), and whether it has routed groups.
+    public func forEachName(_ body: (DNSName, UInt64, RRSetList, Bool) -> Void) {
+        for at in names.indices { body(names[at], hashes[at], nodes[at].rrsets, !nodes[at].routed.isEmpty) }
     }
 
     /// Names held, empty non-terminals included.
@@ -70,6 +73,11 @@ public final class Zone: Sendable {
 
     /// True when the zone delegates names below its apex (NS records off the apex).
     public var hasDelegations: Bool { !cuts.isEmpty }
+
+    /// The routed groups at `name` exactly (no wildcard).
+    public func routedGroups(at name: DNSName) -> [RoutedGroup] {
+        node(name)?.routed ?? []
+    }
 
     /// Every RRset at `name` exactly (no wildcard), or nil when the name does not exist.
     public func rrsets(at name: DNSName) -> RRSetList? {
@@ -97,7 +105,14 @@ public final class Zone: Sendable {
     }
 
     private func resolve(_ node: Node, owner: DNSName, type: RRType, wildcard: DNSName?) -> ZoneLookupResult {
-        if node.rrsets.isEmpty { return .noData(wildcard: wildcard, emptyNonTerminal: true) }
+        if !node.routed.isEmpty,
+            let group = node.routed.first(where: { $0.type == type || $0.type == .CNAME || (type == .ANY && node.rrsets.isEmpty) })
+        {
+            return .routed(wildcard == nil ? group : group.renamed(owner), wildcard: wildcard)
+        }
+        if node.rrsets.isEmpty {
+            return .noData(wildcard: wildcard, emptyNonTerminal: node.routed.isEmpty)
+        }
         if let set = node.rrsets[type] { return .answer(wildcard == nil ? set : set.renamed(owner), wildcard: wildcard) }
         if let cname = node.rrsets[.CNAME] {
             return .cname(wildcard == nil ? cname : cname.renamed(owner), wildcard: wildcard)

@@ -57,6 +57,12 @@ public struct ZoneAssembly {
     /// Where the first SOA and each CNAME came from, for messages about them.
     private var firstSOA: ParsedRecord?
     private var firstCNAME: [DNSName: ParsedRecord] = [:]
+    /// Where each routed set came from, per group, in the order added.
+    private struct RoutedKey: Hashable {
+        var node: Int
+        var type: RRType
+    }
+    private var routedSources: [RoutedKey: [ParsedRecord]] = [:]
 
     public init(origin: DNSName, capacity: Int = 0) {
         self.origin = origin
@@ -78,7 +84,7 @@ public struct ZoneAssembly {
     }
 
     private mutating func error(_ parsed: ParsedRecord, _ message: String) {
-        errors.append(ZoneFileError(file: parsed.file, line: parsed.line, column: parsed.column, message: message))
+        errors.append(parsed.error(message))
     }
 
     public mutating func add(_ parsed: ParsedRecord) {
@@ -93,7 +99,7 @@ public struct ZoneAssembly {
                 return
             }
             if let first = firstSOA {
-                error(parsed, "second SOA record; the first is at \(first.file):\(first.line)")
+                error(parsed, "second SOA record; the first is at \(first.location)")
                 return
             }
             firstSOA = parsed
@@ -101,7 +107,7 @@ public struct ZoneAssembly {
         if rr.type == .CNAME {
             if let first = firstCNAME[rr.name] {
                 if first.record.rdata != rr.rdata {
-                    error(parsed, "second CNAME at \"\(rr.name.text)\"; the first is at \(first.file):\(first.line)")
+                    error(parsed, "second CNAME at \"\(rr.name.text)\"; the first is at \(first.location)")
                 }
                 return
             }
@@ -110,6 +116,26 @@ public struct ZoneAssembly {
         let (at, isNew) = slot(rr.name)
         if nodes[at].rrsets.add(rr) { recordCount += 1 }
         if isNew { addAncestors(of: rr.name) }
+    }
+
+    /// Adds a record set chosen per query (a routing policy's, or an alias) to the group of its name
+    /// and type. `source` locates it in messages; its record is any one of the set's. What the sets of
+    /// a group must agree on is checked when the zone is finished.
+    public mutating func add(_ set: RoutedRecordSet, type: RRType, source: ParsedRecord) {
+        let name = source.record.name
+        guard name.isSubdomain(of: origin) else {
+            error(source, "\"\(name.text)\" is outside the zone \"\(origin.text)\"")
+            return
+        }
+        let (at, isNew) = slot(name)
+        if let g = nodes[at].routed.firstIndex(where: { $0.type == type }) {
+            nodes[at].routed[g].members.append(set)
+        } else {
+            nodes[at].routed.append(RoutedGroup(type: type, members: [set]))
+        }
+        routedSources[RoutedKey(node: at, type: type), default: []].append(source)
+        if case .records(let records) = set.content { recordCount += records.rdatas.count } else { recordCount += 1 }
+        if isNew { addAncestors(of: name) }
     }
 
     /// Sets a whole RRset the daemon synthesised (consistent by construction), replacing any of its type.
@@ -157,6 +183,7 @@ public struct ZoneAssembly {
                 error(parsed, "CNAME at the zone apex \"\(name.text)\" is not allowed")
             }
         }
+        checkRoutedGroups()
         if !errors.isEmpty {
             return .failure(.inFileOrder(errors))
         }
@@ -178,6 +205,76 @@ public struct ZoneAssembly {
             Zone(
                 origin: origin, soa: nodes[0].rrsets[.SOA]!, names: names, hashes: hashes, nodes: nodes, index: index, cuts: cuts,
                 recordCount: recordCount))
+    }
+}
+
+extension ZoneAssembly {
+    /// What Route 53 requires of the record sets sharing a name and type (`route53-semantics.md`
+    /// §1.3, §7 items 4, 8): one routing policy, distinct identifiers, at most one primary and one
+    /// secondary, no multivalue CNAME, NS or alias, no plain set beside them; and of a routed CNAME
+    /// what RFC 1034 §3.6.2 requires of any CNAME.
+    private mutating func checkRoutedGroups() {
+        for (key, sources) in routedSources.sorted(by: { ($0.key.node, $0.key.type.rawValue) < ($1.key.node, $1.key.type.rawValue) }) {
+            guard let group = nodes[key.node].routed.first(where: { $0.type == key.type }) else { continue }
+            let name = names[key.node]
+            let members = group.members
+            if nodes[key.node].rrsets[key.type] != nil {
+                error(sources[0], "\(name.text) \(key.type) has both a plain record set and a \(members[0].policy.name) one")
+            }
+            if members.count > 1 {
+                var seen: [String: Int] = [:]
+                for (i, member) in members.enumerated() {
+                    if member.policy.name != members[0].policy.name {
+                        error(sources[i], "a \(member.policy.name) record set cannot share \(name.text) \(key.type) with a \(members[0].policy.name) one")
+                    } else if case .simple = member.policy {
+                        error(sources[i], "second record set for \(name.text) \(key.type); the first is at \(sources[0].location)")
+                    }
+                    if let id = member.identifier {
+                        if let first = seen[id] {
+                            error(sources[i], "SetIdentifier \"\(id)\" is used twice; the first is at \(sources[first].location)")
+                        }
+                        seen[id] = seen[id] ?? i
+                    } else if member.policy != .simple {
+                        error(sources[i], "a \(member.policy.name) record set needs a SetIdentifier")
+                    }
+                }
+            }
+            var primaries: [Int] = []
+            var secondaries: [Int] = []
+            for (i, member) in members.enumerated() {
+                if case .failover(let primary) = member.policy {
+                    if primary { primaries.append(i) } else { secondaries.append(i) }
+                }
+                if case .multivalue = member.policy {
+                    if key.type == .CNAME || key.type == .NS {
+                        error(sources[i], "a multivalue answer record set cannot be of type \(key.type)")
+                    } else if case .alias = member.content {
+                        error(sources[i], "a multivalue answer record set cannot be an alias")
+                    }
+                }
+                if case .alias(let target) = member.content, key.type == .CNAME || key.type == .NS || key.type == .SOA {
+                    _ = target
+                    error(sources[i], "an alias cannot be of type \(key.type)")
+                }
+            }
+            for extra in [primaries, secondaries] where extra.count > 1 {
+                error(sources[extra[1]], "a second \(members[extra[1]].policy == .failover(primary: true) ? "PRIMARY" : "SECONDARY") failover record set for \(name.text) \(key.type)")
+            }
+            // A routed CNAME is a CNAME: alone at its name, never at the apex.
+            let node = nodes[key.node]
+            let types = node.rrsets.keys + node.routed.map(\.type)
+            if key.type == .CNAME {
+                let others = types.filter { ![.CNAME, .RRSIG, .NSEC].contains($0) }
+                if !others.isEmpty {
+                    let list = others.map(\.description).sorted().joined(separator: ", ")
+                    error(sources[0], "CNAME at \"\(name.text)\" cannot coexist with other data (\(list)) (RFC 1034 §3.6.2)")
+                } else if name == origin {
+                    error(sources[0], "CNAME at the zone apex \"\(name.text)\" is not allowed")
+                }
+            } else if node.rrsets[.CNAME] != nil {
+                error(sources[0], "CNAME at \"\(name.text)\" cannot coexist with other data (\(key.type)) (RFC 1034 §3.6.2)")
+            }
+        }
     }
 }
 

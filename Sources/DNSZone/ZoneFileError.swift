@@ -7,17 +7,22 @@ public struct ZoneFileError: Error, Sendable, Equatable, CustomStringConvertible
     /// 1-based byte column; 0 when the problem is the whole line or file.
     public let column: Int
     public let message: String
+    /// Where the problem is in a file without lines (Route 53's JSON: `record set 3 (www.corp. A)`),
+    /// said in place of line and column; `line` then only orders the errors.
+    public let place: String?
 
-    public init(file: String, line: Int, column: Int, message: String) {
+    public init(file: String, line: Int, column: Int, place: String? = nil, message: String) {
         self.file = file
         self.line = line
         self.column = column
+        self.place = place
         self.message = message
     }
 
-    /// `file:line:column: message` (the column left out when unknown).
+    /// `file:line:column: message` (the column left out when unknown), or `file: place: message`.
     public var description: String {
-        column > 0 ? "\(file):\(line):\(column): \(message)" : "\(file):\(line): \(message)"
+        if let place { return "\(file): \(place): \(message)" }
+        return column > 0 ? "\(file):\(line):\(column): \(message)" : "\(file):\(line): \(message)"
     }
 }
 

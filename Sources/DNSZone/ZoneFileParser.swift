@@ -7,6 +7,24 @@ public struct ParsedRecord: Sendable {
     public var file: String
     public var line: Int
     public var column: Int
+    /// Where in a file without lines the record is (`record set 3 (www.corp. A)`); nil for a zone file.
+    public var place: String? = nil
+
+    public init(record: ResourceRecord, file: String, line: Int, column: Int, place: String? = nil) {
+        self.record = record
+        self.file = file
+        self.line = line
+        self.column = column
+        self.place = place
+    }
+
+    /// An error about this record, located where it was read.
+    func error(_ message: String) -> ZoneFileError {
+        ZoneFileError(file: file, line: line, column: column, place: place, message: message)
+    }
+
+    /// Where the record is, as messages that point back at it say it.
+    var location: String { place.map { "\(file): \($0)" } ?? "\(file):\(line)" }
 }
 
 /// Reads RFC 1035 §5 master files: `$ORIGIN`, `$TTL` (RFC 2308 §4), `$INCLUDE`, `@`, relative names,

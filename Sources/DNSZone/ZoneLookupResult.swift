@@ -7,6 +7,9 @@ public enum ZoneLookupResult: Sendable, Equatable {
     /// The RRset asked for. With `wildcard`, it was synthesised from that wildcard with the query
     /// name as owner (RFC 4592 §3.3.1).
     case answer(RRSet, wildcard: DNSName?)
+    /// The name's record sets of that type (or its CNAMEs) are chosen per query: a routing policy
+    /// or an alias. The engine chooses.
+    case routed(RoutedGroup, wildcard: DNSName?)
     /// The name owns a CNAME and the type asked for is another: the engine follows it.
     case cname(RRSet, wildcard: DNSName?)
     /// The name exists (or a wildcard matched) but has no data of that type (RFC 2308 §2.2).

@@ -18,10 +18,50 @@ public struct SourceLocation: Sendable, Equatable {
 public struct Config: Sendable {
     /// A zone file to serve.
     public struct ZoneFile: Sendable {
+        /// How the file is written.
+        public enum Format: String, Sendable, CaseIterable {
+            /// An RFC 1035 master file.
+            case zone
+            /// The JSON of `aws route53 list-resource-record-sets`.
+            case route53
+        }
         public var path: String
+        public var format: Format = .zone
         /// nil: the file's `$ORIGIN`, else its name minus `.zone`.
         public var origin: DNSName?
         public var options: ZoneOptions
+        public var location: SourceLocation
+
+        public init(path: String, format: Format = .zone, origin: DNSName?, options: ZoneOptions, location: SourceLocation) {
+            self.path = path
+            self.format = format
+            self.origin = origin
+            self.options = options
+            self.location = location
+        }
+    }
+
+    /// A health check routed record sets name by `HealthCheckId`, probed from the daemon (Route 53's
+    /// checkers cannot reach private addresses).
+    public struct HealthCheck: Sendable, Equatable {
+        public enum Kind: String, Sendable, CaseIterable {
+            /// A TCP connection opens.
+            case tcp
+            /// An HTTP GET answers 2xx or 3xx.
+            case http
+        }
+        public var id: String
+        public var kind: Kind
+        /// `ADDRESS:PORT` for tcp; for http, the address, port and path of the URL.
+        public var address: SocketAddress
+        public var hostHeader: String = ""
+        public var path: String = "/"
+        /// Seconds between probes.
+        public var interval: Double = 30
+        /// Probes in a row that must fail (or pass) to change the state.
+        public var failureThreshold: Int = 3
+        /// Healthy when the probe fails.
+        public var invert: Bool = false
         public var location: SourceLocation
     }
 
@@ -81,6 +121,10 @@ public struct Config: Sendable {
     /// When a worker gives up the CPU after answering a lone datagram.
     public var udpYield: UDPYield = .auto
     public var zones: [ZoneFile] = []
+    /// By `HealthCheckId`.
+    public var healthChecks: [String: HealthCheck] = [:]
+    /// The AWS Region queries come from, for latency, geolocation and geoproximity record sets.
+    public var region: String?
     public var endpoints: [InterfaceEndpoint] = []
     public var endpointLocations: [SourceLocation] = []
     public var forwarding = Forwarding()

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import DNSZone
 
 /// One problem in the configuration or in a file it names, as `file:line: message`.
 public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -7,15 +8,29 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public var line: Int
     public var column: Int
     public var message: String
+    /// Said in place of line and column in a file without lines (`record set 3 (www.corp. A)`).
+    public var place: String?
 
-    public init(file: String, line: Int, column: Int = 0, message: String) {
+    public init(file: String, line: Int, column: Int = 0, place: String? = nil, message: String) {
         self.file = file
         self.line = line
         self.column = column
+        self.place = place
         self.message = message
     }
 
+    /// A zone file's problem as it stands.
+    init(_ error: ZoneFileError) {
+        self.init(file: error.file, line: error.line, column: error.column, place: error.place, message: error.message)
+    }
+
+    /// Another message about where `error` is.
+    init(_ error: ZoneFileError, message: String) {
+        self.init(file: error.file, line: error.line, column: error.column, place: error.place, message: message)
+    }
+
     public var description: String {
+        if let place { return "\(file): \(place): \(message)" }
         if line == 0 { return "\(file): \(message)" }
         return column > 0 ? "\(file):\(line):\(column): \(message)" : "\(file):\(line): \(message)"
     }

@@ -18,6 +18,9 @@ public struct ConfigKey: Sendable {
         case section
         /// A list of mappings (zones, endpoints, rules); its items' keys are `path[].name`.
         case list
+        /// A mapping from names the user picks (health check IDs) to mappings; their keys are
+        /// `path.ID.name`.
+        case keyed
         case bool
         case int(ClosedRange<Int>)
         /// Seconds: a plain number or with a unit (`500ms`, `2s`, `1m`, `1h`, `1d`).
@@ -81,6 +84,7 @@ public struct ConfigKey: Sendable {
         switch kind {
         case .section: "mapping"
         case .list: "list of mappings"
+        case .keyed: "mapping of IDs to mappings"
         case .bool: "boolean"
         case .int(let range): "integer, \(range.lowerBound) to \(range.upperBound)"
         case .duration(let range): "duration, \(Self.seconds(range.lowerBound)) to \(Self.seconds(range.upperBound))"

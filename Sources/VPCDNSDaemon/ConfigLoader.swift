@@ -82,6 +82,10 @@ public enum ConfigLoader {
                 config.rateLimit = rateLimit(value, &reader)
             case "zones":
                 config.zones = reader.list(value, "zones").compactMap { zoneFile($0, &reader, base: base) }
+            case "region":
+                config.region = reader.choice(value, ConfigTable.region)
+            case "health_checks":
+                config.healthChecks = HealthCheckConfig.parse(value, &reader)
             case "endpoints":
                 for node in reader.list(value, "endpoints") {
                     if let endpoint = EndpointConfig.parse(node, &reader) {
@@ -144,10 +148,12 @@ public enum ConfigLoader {
         }
         var path: String?
         var origin: DNSName?
+        var format = Config.ZoneFile.Format.zone
         var options = ZoneOptions()
         for (key, value, _) in reader.mapping(node, "a zone", section: "zones[]") {
             switch key {
             case "file": path = reader.string(value, "file").map { resolvePath($0, against: base) }
+            case "format": format = reader.choice(value, "format") ?? format
             case "origin": origin = domain(value, &reader, "origin")
             case "fallthrough": options.fallThrough = reader.bool(value, "fallthrough") ?? false
             case "aws_strict_nxdomain": options.awsStrictNXDomain = reader.bool(value, "aws_strict_nxdomain") ?? false
@@ -158,7 +164,7 @@ public enum ConfigLoader {
             reader.error(node, "a zone needs a file")
             return nil
         }
-        return Config.ZoneFile(path: path, origin: origin, options: options, location: location)
+        return Config.ZoneFile(path: path, format: format, origin: origin, options: options, location: location)
     }
 
     static func forwarding(_ node: Node, _ reader: inout YAMLReader) -> Config.Forwarding {

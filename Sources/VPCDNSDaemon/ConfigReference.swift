@@ -14,7 +14,7 @@ public enum ConfigReference {
         var top: [ConfigKey] = []
         for key in ConfigTable.all where key.parent.isEmpty {
             switch key.kind {
-            case .section, .list:
+            case .section, .list, .keyed:
                 let prefix = key.path + (key.kindIsList ? "[]" : "")
                 let inside = ConfigTable.all.filter { $0.path.hasPrefix(prefix + ".") }
                 result.append((key.path, [key] + inside))

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import DNSEngine
 import EventIO
 
 /// Every key of the configuration, in the order the reference lists them: what users set first,
@@ -22,16 +23,45 @@ public enum ConfigTable {
     static let zones = ConfigKey(
         "zones", .list, example: "[{file: zones/corp.zone, origin: corp.internal}]",
         "Private hosted zones: answered authoritatively and never forwarded. An item may be just the file's path.")
-    static let zoneFile = ConfigKey("zones[].file", .path, example: "zones/corp.zone", "The RFC 1035 zone file.")
+    static let zoneFile = ConfigKey(
+        "zones[].file", .path, example: "zones/corp.zone", "The zone file: RFC 1035, or Route 53's JSON with format: route53.")
+    static let zoneFormat = ConfigKey(
+        "zones[].format", .choice(Config.ZoneFile.Format.allCases.map(\.rawValue)), default: "zone", example: "route53",
+        "zone: an RFC 1035 master file; route53: the output of aws route53 list-resource-record-sets (merged or raw pages).")
     static let zoneOrigin = ConfigKey(
         "zones[].origin", .domain, default: "the file's $ORIGIN, else its name without .zone", example: "corp.internal",
-        "The zone's apex.")
+        "The zone's apex; for route53 the default is the name of its SOA record set.")
     static let zoneFallthrough = ConfigKey(
         "zones[].fallthrough", .bool, default: "false", example: "true",
         "Forward names missing from the zone upstream instead of answering NXDOMAIN.")
     static let zoneStrictNXDomain = ConfigKey(
         "zones[].aws_strict_nxdomain", .bool, default: "false", example: "true",
         "Answer NXDOMAIN where RFC 2308 says NODATA (the name exists without the type), as Route 53's documentation describes.")
+
+    static let region = ConfigKey(
+        "region", .choice(AWSRegion.all.keys.sorted()), default: "none", example: "us-east-1",
+        "The AWS Region queries come from (the VPC's): latency, geolocation and geoproximity record sets are chosen for it.",
+        value: { $0.region ?? "none" })
+
+    // MARK: Health checks
+
+    static let healthChecks = ConfigKey(
+        "health_checks", .keyed, example: "{db-primary: {type: tcp, target: 10.0.3.5:5432}}",
+        "Health checks by the HealthCheckId record sets name, probed from vpcdnsd off the query path. A record set without one is healthy.")
+    static let healthCheckType = ConfigKey(
+        "health_checks.ID.type", .choice(Config.HealthCheck.Kind.allCases.map(\.rawValue)), example: "http",
+        "tcp: a connection opens; http: a GET of the target URL answers 2xx or 3xx.")
+    static let healthCheckTarget = ConfigKey(
+        "health_checks.ID.target", .string, example: "http://10.0.3.5:8080/health",
+        "ADDRESS:PORT for tcp; a URL http://ADDRESS[:PORT]/PATH for http.")
+    static let healthCheckInterval = ConfigKey(
+        "health_checks.ID.interval", .duration(1...300), default: "30s", example: "10s",
+        "Time between probes (Route 53 offers 10s and 30s).")
+    static let healthCheckFailureThreshold = ConfigKey(
+        "health_checks.ID.failure_threshold", .int(1...10), default: "3", example: "2",
+        "Probes in a row that must fail to mark it unhealthy, or pass to mark it healthy again.")
+    static let healthCheckInvert = ConfigKey(
+        "health_checks.ID.invert", .bool, default: "false", example: "true", "Healthy while the probe fails.")
 
     // MARK: Interface endpoints
 
@@ -195,7 +225,8 @@ public enum ConfigTable {
     /// The table, in the reference's order.
     public static let all: [ConfigKey] = [
         listen, allowQuery,
-        zones, zoneFile, zoneOrigin, zoneFallthrough, zoneStrictNXDomain,
+        zones, zoneFile, zoneFormat, zoneOrigin, zoneFallthrough, zoneStrictNXDomain, region,
+        healthChecks, healthCheckType, healthCheckTarget, healthCheckInterval, healthCheckFailureThreshold, healthCheckInvert,
         endpoints, endpointID, endpointSuffix, endpointService, endpointPrivateDNS, endpointPrivateName, endpointIPType,
         endpointENIs, eniAZ, eniIPv4, eniIPv6,
         forward, forwardUpstreams, forwardResolvConf, forwardPolicy, forwardTimeout, forwardDeadline, forwardMaxInFlight,

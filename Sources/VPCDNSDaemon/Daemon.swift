@@ -176,9 +176,12 @@ public final class Daemon {
 
     private func runMainLoop(config: Config, store: SnapshotStore, cache: ResponseCache) throws {
         let loop = try EventLoop()
+        let probes = HealthProbes(logger: logger)
+        probes.follow(store.load())
+        defer { probes.stop() }
         let reloader = try Reloader(
             source: source, store: store, cache: cache, workers: workers, running: config, zoneFiles: zoneFiles,
-            notifier: notifier, logger: logger, loop: loop)
+            probes: probes, notifier: notifier, logger: logger, loop: loop)
         self.reloader = reloader
         defer { self.reloader = nil }
         var http: HTTPServer?

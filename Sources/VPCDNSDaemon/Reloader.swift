@@ -26,6 +26,8 @@ final class Reloader {
     private unowned let loop: EventLoop
     /// Zones from the last load, for a reload to reuse where their files have not changed.
     private let zoneFiles: ZoneFileCache
+    /// The health-check prober, restarted when a snapshot brings other checks.
+    private let probes: HealthProbes
     /// Wakes the main loop when a build ends; the build leaves its result in `result`.
     private var done: Waker?
     private let result = BuildResult()
@@ -46,8 +48,9 @@ final class Reloader {
 
     init(
         source: ConfigSource, store: SnapshotStore, cache: ResponseCache, workers: [Worker], running: Config,
-        zoneFiles: ZoneFileCache, notifier: SystemdNotifier, logger: Logger, loop: EventLoop
+        zoneFiles: ZoneFileCache, probes: HealthProbes, notifier: SystemdNotifier, logger: Logger, loop: EventLoop
     ) throws(EventIOError) {
+        self.probes = probes
         self.source = source
         self.store = store
         self.cache = cache
@@ -96,6 +99,7 @@ final class Reloader {
             }
             store.publish(snapshot)
             for worker in workers { worker.takeUpSnapshot() }
+            probes.follow(snapshot)
             retire(previous)
             // Cached forwarded answers stay, except under names now private or routed differently.
             for domain in Reloader.changedDomains(from: previous, to: snapshot) { cache.purge(below: domain) }

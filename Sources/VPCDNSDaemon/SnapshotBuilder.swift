@@ -4,6 +4,7 @@ import DNSEngine
 import DNSForwarder
 import DNSZone
 import EventIO
+import Route53
 
 /// Builds a `Snapshot` from a config: reads every zone file, synthesises endpoint zones, checks
 /// that no two claim the same origin.
@@ -32,7 +33,9 @@ public enum SnapshotBuilder {
     public static func build(
         _ config: Config, zoneFiles: ZoneFileCache? = nil, previous: Snapshot? = nil
     ) -> Result<Snapshot, ConfigErrors> {
+        var config = config
         var errors: [ConfigError] = []
+        var healthChecksNamed: [(id: String, at: ZoneFileError)] = []
         var unchanged = 0
         var loaded: [(path: String, origin: DNSName)] = []
         defer { zoneFiles?.keep(only: loaded) }
@@ -61,7 +64,15 @@ public enum SnapshotBuilder {
             }
             loaded.append((zoneFile.path, origin))
             let result: Result<Zone, ZoneFileErrors>
-            if let zoneFiles {
+            if zoneFile.format == .route53 {
+                // Route 53's JSON is read whole each time: such zones are small, and what they name
+                // (health checks) is checked anew.
+                result = Route53ZoneFile.load(file: zoneFile.path, origin: origin).map { loaded in
+                    config.warnings += loaded.warnings.map(ConfigError.init)
+                    healthChecksNamed += loaded.healthChecks
+                    return loaded.zone
+                }
+            } else if let zoneFiles {
                 let load = zoneFiles.load(file: zoneFile.path, origin: origin)
                 result = load.result
                 if load.reused { unchanged += 1 }
@@ -75,9 +86,7 @@ public enum SnapshotBuilder {
                     options[origin] = zoneFile.options
                 }
             case .failure(let problems):
-                errors += problems.errors.map {
-                    ConfigError(file: $0.file, line: $0.line, column: $0.column, message: $0.message)
-                }
+                errors += problems.errors.map(ConfigError.init)
             }
         }
         let synthesised: Result<[EndpointRecords.EndpointZone], EndpointRecords.Problems>
@@ -106,21 +115,37 @@ public enum SnapshotBuilder {
                 errors.append(ConfigError(file: location.file, line: location.line, message: problem.message))
             }
         }
+        for (id, at) in healthChecksNamed where config.healthChecks[id] == nil {
+            let known = config.healthChecks.keys.sorted()
+            errors.append(
+                ConfigError(
+                    at, message: "HealthCheckId \"\(id)\" is not in health_checks"
+                        + (known.isEmpty ? " (none is configured)" : " (configured: \(known.joined(separator: ", ")))")))
+        }
         let forwarding = forwardingRules(config, &errors)
         if !errors.isEmpty { return .failure(ConfigErrors(errors)) }
+        // The checks' state outlives a reload that keeps them; a reload that changes none keeps the
+        // very object, so an engine built from the same parts is reused.
+        let health: HealthStatus
+        if let previous, previous.config.healthChecks == config.healthChecks {
+            health = previous.engine.health
+        } else {
+            health = HealthStatus(ids: config.healthChecks.keys, previous: previous?.engine.health)
+        }
+        let region = config.region.flatMap { AWSRegion.all[$0] }
         let engine: QueryEngine
         let reused: Bool
         if let previous,
             previous.engine.isBuilt(
                 from: zones, zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
-                endpointOrigins: endpointOrigins)
+                endpointOrigins: endpointOrigins, health: health, region: region)
         {
             engine = previous.engine
             reused = true
         } else {
             engine = QueryEngine(
                 zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
-                endpointOrigins: endpointOrigins)
+                endpointOrigins: endpointOrigins, health: health, region: region)
             reused = false
         }
         return .success(
@@ -173,6 +198,15 @@ public enum SnapshotBuilder {
         let location = zoneFile.location
         guard let bytes = try? readWholeFile(zoneFile.path) else {
             return .failure(ConfigError(file: zoneFile.path, line: 0, message: "cannot read the zone file"))
+        }
+        if zoneFile.format == .route53 {
+            guard let apex = Route53ZoneFile.origin(ofJSON: bytes) else {
+                return .failure(
+                    ConfigError(
+                        file: location.file, line: location.line,
+                        message: "cannot tell the origin of \(zoneFile.path): give origin, or include its SOA record set"))
+            }
+            return .success(apex)
         }
         if let declared = ZoneFileParser.firstOrigin(in: bytes) { return .success(declared) }
         var base = String(zoneFile.path.split(separator: "/").last ?? "")

@@ -98,6 +98,15 @@ struct YAMLReader {
     }
 
     /// One of `T`'s cases by its name, e.g. `udp_send: io_uring`; an error names them all.
+    /// One of the names a `.choice` key lists.
+    mutating func choice(_ node: Node, _ key: ConfigKey) -> String? {
+        guard case .choice(let names) = key.kind else { preconditionFailure("\(key.path) is not a choice") }
+        guard let text = string(node, key.name) else { return nil }
+        if names.contains(text) { return text }
+        error(node, "\(key.name) must be one of \(names.joined(separator: ", ")), found \"\(text)\"")
+        return nil
+    }
+
     mutating func choice<T: CaseIterable & RawRepresentable<String>>(_ node: Node, _ what: String, as _: T.Type = T.self) -> T? {
         guard let text = string(node, what) else { return nil }
         if let value = T(rawValue: text) { return value }

@@ -46,7 +46,7 @@ import Testing
             B AAAA 2001:db8::2
             """, origin: "example.")
         var seen: [String] = []
-        z.forEachName { n, hash, _ in
+        z.forEachName { n, hash, _, _ in
             seen.append(n.text)
             #expect(hash == n.wireHash)
         }

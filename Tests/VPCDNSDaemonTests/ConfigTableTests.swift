@@ -6,8 +6,15 @@ import Testing
 
 @Suite struct ConfigTableTests {
     /// `forward.timeout` with value `v` as YAML: `forward:\n  timeout: v`.
+    /// A key in a keyed mapping (`health_checks.ID.interval`) goes into an item of its own, with
+    /// what the item needs beside it.
     static func yaml(setting key: ConfigKey, to value: String) -> String {
-        key.parent.isEmpty ? "\(key.name): \(value)\n" : "\(key.parent):\n  \(key.name): \(value)\n"
+        if key.parent.hasSuffix(".ID") {
+            let item = ["type": "tcp", "target": "10.0.0.1:80"].merging([key.name: value]) { $1 }
+            let fields = item.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+            return "\(key.parent.dropLast(3)):\n  check-1: {\(fields)}\n"
+        }
+        return key.parent.isEmpty ? "\(key.name): \(value)\n" : "\(key.parent):\n  \(key.name): \(value)\n"
     }
 
     /// Every plain key is read: its example parses without a problem and changes what the
@@ -34,10 +41,13 @@ import Testing
             switch key.kind {
             case .section: #expect(!ConfigTable.names(in: key.path).isEmpty, "\(key.path)")
             case .list: #expect(!ConfigTable.names(in: key.path + "[]").isEmpty, "\(key.path)")
+            case .keyed: #expect(!ConfigTable.names(in: key.path + ".ID").isEmpty, "\(key.path)")
             default: break
             }
             if !key.parent.isEmpty {
-                #expect(paths.contains(key.parent.hasSuffix("[]") ? String(key.parent.dropLast(2)) : key.parent), "\(key.path)")
+                var parent = key.parent
+                if parent.hasSuffix("[]") { parent.removeLast(2) } else if parent.hasSuffix(".ID") { parent.removeLast(3) }
+                #expect(paths.contains(parent), "\(key.path)")
             }
         }
     }

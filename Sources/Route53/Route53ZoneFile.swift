@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSZone
+import Foundation
+
+/// A private hosted zone as `aws route53 list-resource-record-sets` prints it: the CLI's merged
+/// output (`{"ResourceRecordSets": [...]}`), one raw page of the API (`IsTruncated`, `MaxItems`…
+/// beside it), or a JSON array of such pages (`route53-semantics.md` §1.1, §7 items 1–2, 8).
+public enum Route53ZoneFile {
+    /// A loaded zone and what the daemon must know beside it.
+    public struct Loaded: Sendable {
+        public var zone: Zone
+        /// Problems that did not stop the load (IP-based routing, which private zones ignore).
+        public var warnings: [ZoneFileError]
+        /// Every `HealthCheckId` named, with the record set that names it first, for the daemon to
+        /// check against its `health_checks`.
+        public var healthChecks: [(id: String, at: ZoneFileError)]
+    }
+
+    /// Reads and loads `path`; every problem at once, each as `file: record set N (name type): message`.
+    public static func load(file path: String, origin: DNSName) -> Result<Loaded, ZoneFileErrors> {
+        let bytes: [UInt8]
+        do {
+            bytes = try readWholeFile(path)
+        } catch {
+            return .failure(ZoneFileErrors([ZoneFileError(file: path, line: 0, column: 0, message: error.description)]))
+        }
+        return load(json: bytes, file: path, origin: origin)
+    }
+
+    /// Loads a zone from JSON text (`file` names it in messages).
+    public static func load(json bytes: [UInt8], file: String, origin: DNSName) -> Result<Loaded, ZoneFileErrors> {
+        let sets: [Any]
+        switch recordSets(bytes, file: file) {
+        case .failure(let error): return .failure(ZoneFileErrors([error]))
+        case .success(let found): sets = found
+        }
+        var reader = RecordSetReader(file: file, origin: origin, capacity: sets.count)
+        for (index, value) in sets.enumerated() { reader.read(value, number: index + 1) }
+        return reader.finish()
+    }
+
+    /// The zone's apex, when the file does not say it elsewhere: the name of its SOA record set.
+    public static func origin(ofJSON bytes: [UInt8]) -> DNSName? {
+        guard case .success(let sets) = recordSets(bytes, file: "") else { return nil }
+        for case let set as [String: Any] in sets where set["Type"] as? String == "SOA" {
+            if let name = set["Name"] as? String, let parsed = try? DNSName(parsing: presentation(name)) { return parsed }
+        }
+        return nil
+    }
+
+    /// The record sets of every page, in order.
+    static func recordSets(_ bytes: [UInt8], file: String) -> Result<[Any], ZoneFileError> {
+        let top: Any
+        do {
+            top = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+        } catch {
+            let (line, message) = jsonProblem(error, bytes)
+            return .failure(ZoneFileError(file: file, line: line, column: 0, message: "not valid JSON: \(message)"))
+        }
+        let pages: [Any] = (top as? [Any]) ?? [top]
+        var sets: [Any] = []
+        for (index, page) in pages.enumerated() {
+            guard let object = page as? [String: Any], let list = object["ResourceRecordSets"] as? [Any] else {
+                let which = pages.count > 1 ? "page \(index + 1) holds" : "the file holds"
+                return .failure(
+                    ZoneFileError(
+                        file: file, line: 1, column: 0,
+                        message: "\(which) no \"ResourceRecordSets\" list (expected the output of aws route53 list-resource-record-sets)"))
+            }
+            sets += list
+        }
+        return .success(sets)
+    }
+
+    /// The line Foundation's parser stopped at, and its reason, from its error.
+    private static func jsonProblem(_ error: Error, _ bytes: [UInt8]) -> (Int, String) {
+        let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+        if let range = text.range(of: "line "), let line = Int(text[range.upperBound...].prefix { $0.isNumber }) {
+            return (line, text)
+        }
+        if let range = text.range(of: "character "), let offset = Int(text[range.upperBound...].prefix { $0.isNumber }),
+            offset <= bytes.count
+        {
+            return (1 + bytes[..<offset].count { $0 == UInt8(ascii: "\n") }, text)
+        }
+        return (1, text)
+    }
+
+    /// Route 53 names are always absolute; the CLI ends them with a dot, people may not.
+    static func absolute(_ name: String) -> String { name.hasSuffix(".") ? name : name + "." }
+
+    /// A Route 53 name in the presentation form `DNSName` reads. Route 53 writes each octet outside
+    /// `a-z 0-9 - _` as a backslash and three **octal** digits (`\052` is `*`), where RFC 1035's
+    /// `\DDD` is decimal: each such escape becomes its decimal form (AD `DomainNameFormat.md`).
+    static func presentation(_ name: String) -> String {
+        let octets = Array(absolute(name).utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(octets.count)
+        var i = 0
+        func octal(_ c: UInt8) -> Int? { (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(c) ? Int(c - UInt8(ascii: "0")) : nil }
+        while i < octets.count {
+            if octets[i] == UInt8(ascii: "\\"), i + 3 < octets.count, let a = octal(octets[i + 1]), let b = octal(octets[i + 2]),
+                let c = octal(octets[i + 3])
+            {
+                let value = a * 64 + b * 8 + c
+                out += Array("\\\(value < 100 ? "0" : "")\(value < 10 ? "0" : "")\(value)".utf8)
+                i += 4
+            } else {
+                out.append(octets[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
