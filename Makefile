@@ -6,6 +6,8 @@ PREFIX     ?= /usr/local
 CONFIG     ?= config/vpcdnsd.yaml
 APT_DEPS   := libevent-dev liburing-dev pkg-config
 TEST_DEPS  := dnsutils python3 nsd util-linux systemd man-db groff-base
+# From PyPI: the AWS stand-in and the real CLI (test_route53.py), and a DNS client for load loops.
+PIP_DEPS   := "moto[server]" awscli dnspython
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 FUZZ_SECONDS ?= 20
@@ -28,6 +30,8 @@ test-deps:
 	@$(MAKE) --no-print-directory deps EXTRA_DEPS="$(TEST_DEPS)"
 	@python3 -c "import pytest" 2>/dev/null || python3 -m pip install -q pytest 2>/dev/null \
 	  || $(MAKE) --no-print-directory deps EXTRA_DEPS="python3-pytest"
+	@python3 -c "import moto.server, dns.query, awscli" 2>/dev/null && command -v moto_server aws >/dev/null \
+	  || python3 -m pip install -q $(PIP_DEPS) || python3 -m pip install -q --break-system-packages $(PIP_DEPS)
 
 build: deps
 	$(SWIFT) build -c release --product vpcdnsd

@@ -9,12 +9,13 @@ struct RecordSetReader {
     private var assembly: ZoneAssembly
     private var errors: [ZoneFileError] = []
     private var warnings: [ZoneFileError] = []
-    private var healthChecks: [(id: String, at: ZoneFileError)] = []
-    private var namedChecks: Set<String> = []
+    /// The configured health checks, which a `HealthCheckId` must name.
+    let healthChecks: Set<String>
 
-    init(file: String, origin: DNSName, capacity: Int) {
+    init(file: String, origin: DNSName, healthChecks: Set<String>, capacity: Int) {
         self.file = file
         self.origin = origin
+        self.healthChecks = healthChecks
         assembly = ZoneAssembly(origin: origin, capacity: capacity + 1)
     }
 
@@ -63,7 +64,7 @@ struct RecordSetReader {
         let alias = try aliasTarget(object["AliasTarget"])
         let values = try resourceRecords(object["ResourceRecords"], type: type)
         if alias != nil {
-            if ttl != nil { throw Problem(message: "an alias has no TTL (it takes its target's)") }
+            // A TTL beside an alias means nothing: it answers with its target's (moto lists TTL 0).
             if !values.isEmpty { throw Problem(message: "an alias has no ResourceRecords") }
         } else {
             if ttl == nil { throw Problem(message: "no TTL, and no AliasTarget (a record set without a TTL is an alias)") }
@@ -77,8 +78,11 @@ struct RecordSetReader {
         }
         let healthCheck = object["HealthCheckId"] as? String
         if object["HealthCheckId"] != nil, healthCheck == nil { throw Problem(message: "HealthCheckId is not a string") }
-        if let healthCheck, namedChecks.insert(healthCheck).inserted {
-            healthChecks.append((healthCheck, located("HealthCheckId \"\(healthCheck)\"")))
+        if let healthCheck, !healthChecks.contains(healthCheck) {
+            let known = healthChecks.sorted()
+            throw Problem(
+                message: "HealthCheckId \"\(healthCheck)\" is not in health_checks"
+                    + (known.isEmpty ? " (none is configured)" : " (configured: \(known.joined(separator: ", ")))"))
         }
         if case .ipBased = policy {
             warnings.append(located("IP-based routing (CidrRoutingConfig) is not supported in private zones; the default location \"*\" answers"))
@@ -209,6 +213,6 @@ struct RecordSetReader {
             return .failure(ZoneFileErrors(all.sorted { ($0.line, $0.message) < ($1.line, $1.message) }))
         }
         guard case .success(let zone) = built else { preconditionFailure() }
-        return .success(Route53ZoneFile.Loaded(zone: zone, warnings: warnings, healthChecks: healthChecks))
+        return .success(Route53ZoneFile.Loaded(zone: zone, warnings: warnings))
     }
 }

@@ -12,30 +12,30 @@ public enum Route53ZoneFile {
         public var zone: Zone
         /// Problems that did not stop the load (IP-based routing, which private zones ignore).
         public var warnings: [ZoneFileError]
-        /// Every `HealthCheckId` named, with the record set that names it first, for the daemon to
-        /// check against its `health_checks`.
-        public var healthChecks: [(id: String, at: ZoneFileError)]
     }
 
     /// Reads and loads `path`; every problem at once, each as `file: record set N (name type): message`.
-    public static func load(file path: String, origin: DNSName) -> Result<Loaded, ZoneFileErrors> {
+    /// A `HealthCheckId` outside `healthChecks` (the configured ones) is one of them.
+    public static func load(file path: String, origin: DNSName, healthChecks: Set<String> = []) -> Result<Loaded, ZoneFileErrors> {
         let bytes: [UInt8]
         do {
             bytes = try readWholeFile(path)
         } catch {
             return .failure(ZoneFileErrors([ZoneFileError(file: path, line: 0, column: 0, message: error.description)]))
         }
-        return load(json: bytes, file: path, origin: origin)
+        return load(json: bytes, file: path, origin: origin, healthChecks: healthChecks)
     }
 
     /// Loads a zone from JSON text (`file` names it in messages).
-    public static func load(json bytes: [UInt8], file: String, origin: DNSName) -> Result<Loaded, ZoneFileErrors> {
+    public static func load(
+        json bytes: [UInt8], file: String, origin: DNSName, healthChecks: Set<String> = []
+    ) -> Result<Loaded, ZoneFileErrors> {
         let sets: [Any]
         switch recordSets(bytes, file: file) {
         case .failure(let error): return .failure(ZoneFileErrors([error]))
         case .success(let found): sets = found
         }
-        var reader = RecordSetReader(file: file, origin: origin, capacity: sets.count)
+        var reader = RecordSetReader(file: file, origin: origin, healthChecks: healthChecks, capacity: sets.count)
         for (index, value) in sets.enumerated() { reader.read(value, number: index + 1) }
         return reader.finish()
     }

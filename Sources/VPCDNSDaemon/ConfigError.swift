@@ -24,11 +24,6 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         self.init(file: error.file, line: error.line, column: error.column, place: error.place, message: error.message)
     }
 
-    /// Another message about where `error` is.
-    init(_ error: ZoneFileError, message: String) {
-        self.init(file: error.file, line: error.line, column: error.column, place: error.place, message: message)
-    }
-
     public var description: String {
         if let place { return "\(file): \(place): \(message)" }
         if line == 0 { return "\(file): \(message)" }

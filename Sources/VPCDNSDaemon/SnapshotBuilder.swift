@@ -35,7 +35,6 @@ public enum SnapshotBuilder {
     ) -> Result<Snapshot, ConfigErrors> {
         var config = config
         var errors: [ConfigError] = []
-        var healthChecksNamed: [(id: String, at: ZoneFileError)] = []
         var unchanged = 0
         var loaded: [(path: String, origin: DNSName)] = []
         defer { zoneFiles?.keep(only: loaded) }
@@ -67,11 +66,11 @@ public enum SnapshotBuilder {
             if zoneFile.format == .route53 {
                 // Route 53's JSON is read whole each time: such zones are small, and what they name
                 // (health checks) is checked anew.
-                result = Route53ZoneFile.load(file: zoneFile.path, origin: origin).map { loaded in
-                    config.warnings += loaded.warnings.map(ConfigError.init)
-                    healthChecksNamed += loaded.healthChecks
-                    return loaded.zone
-                }
+                result = Route53ZoneFile.load(file: zoneFile.path, origin: origin, healthChecks: Set(config.healthChecks.keys))
+                    .map { loaded in
+                        config.warnings += loaded.warnings.map(ConfigError.init)
+                        return loaded.zone
+                    }
             } else if let zoneFiles {
                 let load = zoneFiles.load(file: zoneFile.path, origin: origin)
                 result = load.result
@@ -114,13 +113,6 @@ public enum SnapshotBuilder {
                     : SourceLocation(file: config.file ?? "<config>", line: 1)
                 errors.append(ConfigError(file: location.file, line: location.line, message: problem.message))
             }
-        }
-        for (id, at) in healthChecksNamed where config.healthChecks[id] == nil {
-            let known = config.healthChecks.keys.sorted()
-            errors.append(
-                ConfigError(
-                    at, message: "HealthCheckId \"\(id)\" is not in health_checks"
-                        + (known.isEmpty ? " (none is configured)" : " (configured: \(known.joined(separator: ", ")))")))
         }
         let forwarding = forwardingRules(config, &errors)
         if !errors.isEmpty { return .failure(ConfigErrors(errors)) }

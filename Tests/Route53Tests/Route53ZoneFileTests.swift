@@ -7,8 +7,8 @@ import Testing
 @Suite struct Route53ZoneFileTests {
     let origin = try! DNSName(parsing: "corp.example.")
 
-    func load(_ json: String) -> Result<Route53ZoneFile.Loaded, ZoneFileErrors> {
-        Route53ZoneFile.load(json: Array(json.utf8), file: "corp.json", origin: origin)
+    func load(_ json: String, healthChecks: Set<String> = ["hc-1"]) -> Result<Route53ZoneFile.Loaded, ZoneFileErrors> {
+        Route53ZoneFile.load(json: Array(json.utf8), file: "corp.json", origin: origin, healthChecks: healthChecks)
     }
 
     func zone(_ json: String) throws -> Zone {
@@ -67,11 +67,11 @@ import Testing
         #expect(api[0].members.map(\.healthCheck) == ["hc-1", nil])
         let apex = z.routedGroups(at: origin)
         #expect(apex.first?.members.first?.content == .alias(AliasTarget(name: try DNSName(parsing: "api.corp.example."), evaluateTargetHealth: true)))
-        guard case .success(let loaded) = load(#"{"ResourceRecordSets": [{"Name": "api.corp.example.", "Type": "A", "SetIdentifier": "x", "Weight": 1, "TTL": 60, "ResourceRecords": [{"Value": "10.0.1.10"}], "HealthCheckId": "hc-1"}]}"#) else {
-            Issue.record("did not load"); return
-        }
-        #expect(loaded.healthChecks.map(\.id) == ["hc-1"])
-        #expect(loaded.healthChecks[0].at.description == "corp.json: record set 1 (api.corp.example. A): HealthCheckId \"hc-1\"")
+        let unknown = load(#"{"ResourceRecordSets": [{"Name": "api.corp.example.", "Type": "A", "SetIdentifier": "x", "Weight": 1, "TTL": 60, "ResourceRecords": [{"Value": "10.0.1.10"}], "HealthCheckId": "hc-2"}]}"#)
+        guard case .failure(let errors) = unknown else { Issue.record("an unknown HealthCheckId loaded"); return }
+        #expect(errors.errors.map(\.description) == [
+            "corp.json: record set 1 (api.corp.example. A): HealthCheckId \"hc-2\" is not in health_checks (configured: hc-1)"
+        ])
     }
 
     @Test func eachProblemNamesItsRecordSet() {
