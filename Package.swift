@@ -45,7 +45,9 @@ let package = Package(
         // recvmmsg/sendmmsg and io_uring sends behind plain structs (the Glibc module lacks
         // _GNU_SOURCE). liburing is Debian's liburing-dev.
         .target(name: "CSocketBatch", linkerSettings: [.linkedLibrary("uring")]),
-        .target(name: "EventIO", dependencies: ["CLibevent", "CSocketBatch"], swiftSettings: hotPath),
+        // Debian's OpenSSL (libssl-dev), for TLS: also seen only by EventIO.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "EventIO", dependencies: ["CLibevent", "CSocketBatch", "COpenSSL"], swiftSettings: hotPath),
         // Config, snapshots, workers, reload, signals: the daemon as a library, so tests can drive it.
         .target(
             name: "VPCDNSDaemon",

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+import COpenSSL
 import Glibc
 
 /// The probes behind health checks, blocking with a deadline: run on a thread of their own, never
 /// on a worker's loop. Route 53's checkers count a TCP check healthy when the connection opens, and
-/// an HTTP check when the status is 2xx or 3xx.
+/// an HTTP or HTTPS check when the status is 2xx or 3xx; an HTTPS check does not validate the
+/// certificate, as Route 53's does not.
 public enum HealthProbe {
     /// What one probe found.
     public struct Outcome: Sendable, Equatable {
@@ -22,8 +24,8 @@ public enum HealthProbe {
         }
     }
 
-    /// Sends `GET path` and reads the status line, all within `timeout` seconds.
-    public static func http(_ address: SocketAddress, host: String, path: String, timeout: Double) -> Outcome {
+    /// Sends `GET path` (over TLS with `tls`) and reads the status line, all within `timeout` seconds.
+    public static func http(_ address: SocketAddress, host: String, path: String, tls: Bool, timeout: Double) -> Outcome {
         let deadline = monotonicSeconds() + timeout
         let fd: Int32
         switch connect(address, timeout: timeout) {
@@ -31,26 +33,27 @@ public enum HealthProbe {
         case .success(let opened): fd = opened
         }
         defer { close(fd) }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: vpcdnsd-health-check\r\nConnection: close\r\n\r\n".utf8)
-        var sent = 0
-        while sent < request.count {
-            guard wait(fd, events: Int16(POLLOUT), until: deadline) else { return Outcome(passed: false, reason: "timed out sending") }
-            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno != EAGAIN && errno != EINTR { return Outcome(passed: false, reason: describe(errno)) }
-            sent += max(0, n)
+        var stream: ProbeStream = PlainStream(fd: fd, deadline: deadline)
+        if tls {
+            guard let secured = TLSStream(fd: fd, deadline: deadline) else {
+                return Outcome(passed: false, reason: "cannot set up TLS")
+            }
+            stream = secured
+            if let failure = secured.handshake() { return Outcome(passed: false, reason: failure) }
         }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: vpcdnsd-health-check\r\nConnection: close\r\n\r\n".utf8)
+        if let failure = stream.write(request) { return Outcome(passed: false, reason: failure) }
         // "HTTP/1.1 200": the status is the second word of the first line.
         var head: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 512)
         while !head.contains(UInt8(ascii: "\n")) && head.count < 4096 {
-            guard wait(fd, events: Int16(POLLIN), until: deadline) else { return Outcome(passed: false, reason: "timed out waiting for the status") }
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n == 0 { break }
-            if n < 0 {
-                if errno == EAGAIN || errno == EINTR { continue }
-                return Outcome(passed: false, reason: describe(errno))
+            switch stream.read(max: 512) {
+            case .failure(let failure): return Outcome(passed: false, reason: failure.reason)
+            case .success(let bytes):
+                if bytes.isEmpty { break }
+                head += bytes
+                continue
             }
-            head += buffer[..<n]
+            break
         }
         let line = String(decoding: head.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
         let words = line.split(separator: " ")
@@ -87,7 +90,7 @@ public enum HealthProbe {
     }
 
     /// Waits for `events` on `fd` until the deadline; false when it passed first.
-    private static func wait(_ fd: Int32, events: Int16, until deadline: Double) -> Bool {
+    static func wait(_ fd: Int32, events: Int16, until deadline: Double) -> Bool {
         while true {
             let left = deadline - monotonicSeconds()
             if left <= 0 { return false }
@@ -100,9 +103,9 @@ public enum HealthProbe {
         }
     }
 
-    private struct ProbeFailure: Error {
+    struct ProbeFailure: Error {
         var reason: String
     }
 
-    private static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }
+    static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }
 }

@@ -49,10 +49,12 @@ public struct Config: Sendable {
             case tcp
             /// An HTTP GET answers 2xx or 3xx.
             case http
+            /// The same over TLS, the certificate unchecked (as Route 53's checkers do).
+            case https
         }
         public var id: String
         public var kind: Kind
-        /// `ADDRESS:PORT` for tcp; for http, the address, port and path of the URL.
+        /// `ADDRESS:PORT` for tcp; for http(s), the address, port and path of the URL.
         public var address: SocketAddress
         public var hostHeader: String = ""
         public var path: String = "/"

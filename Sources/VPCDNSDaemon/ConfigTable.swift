@@ -50,10 +50,10 @@ public enum ConfigTable {
         "Health checks by the HealthCheckId record sets name, probed from vpcdnsd off the query path. A record set without one is healthy.")
     static let healthCheckType = ConfigKey(
         "health_checks.ID.type", .choice(Config.HealthCheck.Kind.allCases.map(\.rawValue)), example: "http",
-        "tcp: a connection opens; http: a GET of the target URL answers 2xx or 3xx.")
+        "tcp: a connection opens; http: a GET of the target URL answers 2xx or 3xx; https: the same over TLS, the certificate not checked (as Route 53's).")
     static let healthCheckTarget = ConfigKey(
         "health_checks.ID.target", .string, example: "http://10.0.3.5:8080/health",
-        "ADDRESS:PORT for tcp; a URL http://ADDRESS[:PORT]/PATH for http.")
+        "ADDRESS:PORT for tcp; a URL http(s)://ADDRESS[:PORT]/PATH for http and https.")
     static let healthCheckInterval = ConfigKey(
         "health_checks.ID.interval", .duration(1...300), default: "30s", example: "10s",
         "Time between probes (Route 53 offers 10s and 30s).")

@@ -43,7 +43,7 @@ enum HealthCheckConfig {
         }
         let location = SourceLocation(file: reader.file, line: reader.line(node))
         guard let kind else {
-            reader.error(node, "\(what) needs a type (tcp or http)")
+            reader.error(node, "\(what) needs a type (tcp, http or https)")
             return nil
         }
         guard let target else {
@@ -60,10 +60,12 @@ enum HealthCheckConfig {
                 return nil
             }
             check.address = address
-        case .http:
-            guard let url = HTTPTarget(parsing: target.text) else {
+        case .http, .https:
+            let scheme = kind.rawValue
+            guard let url = HTTPTarget(parsing: target.text, scheme: scheme) else {
                 reader.error(
-                    target.node, "an http check's target is a URL http://ADDRESS[:PORT]/PATH (e.g. http://10.0.3.5:8080/health), found \"\(target.text)\"")
+                    target.node,
+                    "an \(scheme) check's target is a URL \(scheme)://ADDRESS[:PORT]/PATH (e.g. \(scheme)://10.0.3.5:8443/health), found \"\(target.text)\"")
                 return nil
             }
             check.address = url.address
@@ -74,18 +76,22 @@ enum HealthCheckConfig {
     }
 }
 
-/// `http://ADDRESS[:PORT][/PATH]`, with ADDRESS an IP literal (a private address: no name to resolve).
+/// `http://ADDRESS[:PORT][/PATH]` (or https), with ADDRESS an IP literal: a private address, no
+/// name to resolve.
 struct HTTPTarget {
     var address: SocketAddress
     var host: String
     var path: String
 
-    init?(parsing text: String) {
-        guard text.hasPrefix("http://") else { return nil }
-        let rest = text.dropFirst("http://".count)
+    init?(parsing text: String, scheme: String) {
+        let prefix = scheme + "://"
+        guard text.hasPrefix(prefix) else { return nil }
+        let rest = text.dropFirst(prefix.count)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = String(rest[..<slash])
-        guard !authority.isEmpty, let address = SocketAddress(parsing: authority, defaultPort: 80) else { return nil }
+        guard !authority.isEmpty,
+            let address = SocketAddress(parsing: authority, defaultPort: scheme == "https" ? 443 : 80)
+        else { return nil }
         self.address = address
         host = authority
         path = slash == rest.endIndex ? "/" : String(rest[slash...])

@@ -42,8 +42,9 @@ final class HealthProber: Sendable {
             let outcome: HealthProbe.Outcome
             switch check.kind {
             case .tcp: outcome = HealthProbe.tcp(check.address, timeout: timeout(check))
-            case .http:
-                outcome = HealthProbe.http(check.address, host: check.hostHeader, path: check.path, timeout: timeout(check))
+            case .http, .https:
+                outcome = HealthProbe.http(
+                    check.address, host: check.hostHeader, path: check.path, tls: check.kind == .https, timeout: timeout(check))
             }
             let passes = outcome.passed != check.invert
             if passes == state.isUp {
