@@ -234,8 +234,6 @@ extension ZoneAssembly {
                             error(sources[i], "SetIdentifier \"\(id)\" is used twice; the first is at \(sources[first].location)")
                         }
                         seen[id] = seen[id] ?? i
-                    } else if member.policy != .simple {
-                        error(sources[i], "a \(member.policy.name) record set needs a SetIdentifier")
                     }
                 }
             }

@@ -2,19 +2,23 @@
 import DNSCore
 import DNSZone
 
-/// Turns Route 53 record sets (JSON objects) into a zone, one at a time, collecting every problem.
+/// Turns Route 53 record sets into a zone, one at a time, collecting every problem.
 struct RecordSetReader {
     let file: String
     let origin: DNSName
+    /// What relative names in values are relative to: the root for Route 53's JSON (it takes every
+    /// name as absolute), the origin for the daemon's YAML records.
+    let valueOrigin: DNSName
     private var assembly: ZoneAssembly
     private var errors: [ZoneFileError] = []
     private var warnings: [ZoneFileError] = []
     /// The configured health checks, which a `HealthCheckId` must name.
     let healthChecks: Set<String>
 
-    init(file: String, origin: DNSName, healthChecks: Set<String>, capacity: Int) {
+    init(file: String, origin: DNSName, valueOrigin: DNSName = .root, healthChecks: Set<String>, capacity: Int) {
         self.file = file
         self.origin = origin
+        self.valueOrigin = valueOrigin
         self.healthChecks = healthChecks
         assembly = ZoneAssembly(origin: origin, capacity: capacity + 1)
     }
@@ -24,13 +28,22 @@ struct RecordSetReader {
         var message: String
     }
 
-    mutating func read(_ value: Any, number: Int) {
-        let object = value as? [String: Any]
-        let nameText = object?["Name"] as? String
-        let typeText = object?["Type"] as? String
-        // `record set 3 (www.corp. A)`: as much of it as the set has.
-        let label = [nameText, typeText].compactMap { $0 }.joined(separator: " ")
-        let place = "record set \(number)" + (label.isEmpty ? "" : " (\(label))")
+    mutating func read(_ source: RecordSetSource) {
+        let object = source.value.object
+        let nameText = object?["Name"]?.string
+        let typeText = object?["Type"]?.string
+        let number: Int
+        let place: String?
+        switch source.place {
+        case .recordSet(let n):
+            // `record set 3 (www.corp. A)`: as much of it as the set has.
+            let label = [nameText, typeText].compactMap { $0 }.joined(separator: " ")
+            number = n
+            place = "record set \(n)" + (label.isEmpty ? "" : " (\(label))")
+        case .line(let line):
+            number = line
+            place = nil
+        }
         let file = self.file
         let located = { (message: String) in ZoneFileError(file: file, line: number, column: 0, place: place, message: message) }
         do {
@@ -44,7 +57,7 @@ struct RecordSetReader {
     }
 
     private mutating func read(
-        _ object: [String: Any], nameText: String?, typeText: String?, number: Int, place: String,
+        _ object: [String: RecordValue], nameText: String?, typeText: String?, number: Int, place: String?,
         located: (String) -> ZoneFileError
     ) throws {
         guard let nameText else { throw Problem(message: "no \"Name\"") }
@@ -71,12 +84,15 @@ struct RecordSetReader {
             if values.isEmpty { throw Problem(message: "no ResourceRecords") }
         }
         let policy = try self.policy(object)
-        let identifier = object["SetIdentifier"] as? String
+        let identifier = object["SetIdentifier"]?.string
         if object["SetIdentifier"] != nil, identifier == nil { throw Problem(message: "SetIdentifier is not a string") }
+        if identifier == nil, policy != .simple {
+            throw Problem(message: "a \(policy.name) record set needs a SetIdentifier")
+        }
         if identifier != nil, policy == .simple {
             throw Problem(message: "SetIdentifier without a routing policy (Weight, Failover, MultiValueAnswer, Region, GeoLocation…)")
         }
-        let healthCheck = object["HealthCheckId"] as? String
+        let healthCheck = object["HealthCheckId"]?.string
         if object["HealthCheckId"] != nil, healthCheck == nil { throw Problem(message: "HealthCheckId is not a string") }
         if let healthCheck, !healthChecks.contains(healthCheck) {
             let known = healthChecks.sorted()
@@ -107,23 +123,23 @@ struct RecordSetReader {
     }
 
     /// `TTL`: 0–2147483647 (RFC 2181 §8).
-    private func optionalTTL(_ value: Any?) throws -> UInt32? {
+    private func optionalTTL(_ value: RecordValue?) throws -> UInt32? {
         guard let value else { return nil }
-        guard let number = JSONValue.integer(value), (0...Int(Int32.max)).contains(number) else {
-            throw Problem(message: "TTL must be a number from 0 to 2147483647, found \(value)")
+        guard let number = value.integer, (0...Int(Int32.max)).contains(number) else {
+            throw Problem(message: "TTL must be a number from 0 to 2147483647, found \(value.text)")
         }
         return UInt32(number)
     }
 
-    private func aliasTarget(_ value: Any?) throws -> AliasTarget? {
+    private func aliasTarget(_ value: RecordValue?) throws -> AliasTarget? {
         guard let value else { return nil }
-        guard let object = value as? [String: Any] else { throw Problem(message: "AliasTarget is not an object") }
-        guard let text = object["DNSName"] as? String else { throw Problem(message: "AliasTarget has no DNSName") }
+        guard let object = value.object else { throw Problem(message: "AliasTarget is not an object") }
+        guard let text = object["DNSName"]?.string else { throw Problem(message: "AliasTarget has no DNSName") }
         guard let name = try? DNSName(parsing: Route53ZoneFile.presentation(text)) else {
             throw Problem(message: "bad AliasTarget DNSName \"\(text)\"")
         }
         if object["HostedZoneId"] == nil { throw Problem(message: "AliasTarget has no HostedZoneId") }
-        guard let evaluate = JSONValue.boolean(object["EvaluateTargetHealth"]) else {
+        guard let evaluate = object["EvaluateTargetHealth"]?.boolean else {
             throw Problem(message: "AliasTarget needs EvaluateTargetHealth, true or false")
         }
         return AliasTarget(name: name, evaluateTargetHealth: evaluate)
@@ -131,15 +147,15 @@ struct RecordSetReader {
 
     /// The values, each read as a zone file's data would be; names in them are absolute, as
     /// Route 53 takes them.
-    private func resourceRecords(_ value: Any?, type: RRType) throws -> [RData] {
+    private func resourceRecords(_ value: RecordValue?, type: RRType) throws -> [RData] {
         guard let value else { return [] }
-        guard let list = value as? [Any] else { throw Problem(message: "ResourceRecords is not a list") }
+        guard let list = value.list else { throw Problem(message: "ResourceRecords is not a list") }
         var rdatas: [RData] = []
         for (index, item) in list.enumerated() {
-            guard let text = (item as? [String: Any])?["Value"] as? String else {
+            guard let text = item["Value"]?.string else {
                 throw Problem(message: "ResourceRecords[\(index)] has no \"Value\" string")
             }
-            switch RDataText.parse(text, type: type, origin: .root) {
+            switch RDataText.parse(text, type: type, origin: valueOrigin) {
             case .success(let rdata): rdatas.append(rdata)
             case .failure(let error): throw Problem(message: "ResourceRecords[\(index)] \"\(text)\": \(error)")
             }
@@ -148,45 +164,44 @@ struct RecordSetReader {
     }
 
     /// The routing policy the set's fields say; two of them at once is an error.
-    private func policy(_ object: [String: Any]) throws -> RoutedRecordSet.Policy {
+    private func policy(_ object: [String: RecordValue]) throws -> RoutedRecordSet.Policy {
         var found: [RoutedRecordSet.Policy] = []
         if let value = object["Weight"] {
-            guard let weight = JSONValue.integer(value), (0...255).contains(weight) else {
-                throw Problem(message: "Weight must be a number from 0 to 255, found \(value)")
+            guard let weight = value.integer, (0...255).contains(weight) else {
+                throw Problem(message: "Weight must be a number from 0 to 255, found \(value.text)")
             }
             found.append(.weighted(UInt8(weight)))
         }
         if let value = object["Failover"] {
-            guard let text = value as? String, ["PRIMARY", "SECONDARY"].contains(text) else {
-                throw Problem(message: "Failover must be PRIMARY or SECONDARY, found \(value)")
+            guard let text = value.string, ["PRIMARY", "SECONDARY"].contains(text) else {
+                throw Problem(message: "Failover must be PRIMARY or SECONDARY, found \(value.text)")
             }
             found.append(.failover(primary: text == "PRIMARY"))
         }
         if let value = object["MultiValueAnswer"] {
-            guard let flag = JSONValue.boolean(value) else { throw Problem(message: "MultiValueAnswer must be true or false") }
+            guard let flag = value.boolean else { throw Problem(message: "MultiValueAnswer must be true or false") }
             if flag { found.append(.multivalue) }
         }
         if let value = object["Region"] {
-            guard let region = value as? String, !region.isEmpty else { throw Problem(message: "Region must be a Region name") }
+            guard let region = value.string, !region.isEmpty else { throw Problem(message: "Region must be a Region name") }
             found.append(.latency(region: region))
         }
         if let value = object["GeoLocation"] {
-            guard let geo = value as? [String: Any] else { throw Problem(message: "GeoLocation is not an object") }
+            guard let geo = value.object else { throw Problem(message: "GeoLocation is not an object") }
             let location = GeoLocation(
-                continent: geo["ContinentCode"] as? String, country: geo["CountryCode"] as? String,
-                subdivision: geo["SubdivisionCode"] as? String)
+                continent: geo["ContinentCode"]?.string, country: geo["CountryCode"]?.string,
+                subdivision: geo["SubdivisionCode"]?.string)
             if location.continent == nil && location.country == nil {
                 throw Problem(message: "GeoLocation needs a ContinentCode or a CountryCode")
             }
             found.append(.geolocation(location))
         }
         if let value = object["GeoProximityLocation"] {
-            guard let geo = value as? [String: Any] else { throw Problem(message: "GeoProximityLocation is not an object") }
-            let coordinates = geo["Coordinates"] as? [String: Any]
-            func degrees(_ key: String) -> Double? { JSONValue.double(coordinates?[key]) }
+            guard let geo = value.object else { throw Problem(message: "GeoProximityLocation is not an object") }
+            let coordinates = geo["Coordinates"]
             let place = GeoProximity(
-                region: geo["AWSRegion"] as? String ?? geo["LocalZoneGroup"] as? String, latitude: degrees("Latitude"),
-                longitude: degrees("Longitude"), bias: JSONValue.integer(geo["Bias"]) ?? 0)
+                region: geo["AWSRegion"]?.string ?? geo["LocalZoneGroup"]?.string, latitude: coordinates?["Latitude"]?.double,
+                longitude: coordinates?["Longitude"]?.double, bias: geo["Bias"]?.integer ?? 0)
             if place.region == nil && (place.latitude == nil || place.longitude == nil) {
                 throw Problem(message: "GeoProximityLocation needs an AWSRegion, a LocalZoneGroup or Coordinates")
             }
@@ -194,7 +209,7 @@ struct RecordSetReader {
             found.append(.geoproximity(place))
         }
         if let value = object["CidrRoutingConfig"] {
-            guard let config = value as? [String: Any], let location = config["LocationName"] as? String else {
+            guard let location = value["LocationName"]?.string else {
                 throw Problem(message: "CidrRoutingConfig needs a LocationName")
             }
             found.append(.ipBased(location: location))

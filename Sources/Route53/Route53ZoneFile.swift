@@ -30,13 +30,23 @@ public enum Route53ZoneFile {
     public static func load(
         json bytes: [UInt8], file: String, origin: DNSName, healthChecks: Set<String> = []
     ) -> Result<Loaded, ZoneFileErrors> {
-        let sets: [Any]
         switch recordSets(bytes, file: file) {
-        case .failure(let error): return .failure(ZoneFileErrors([error]))
-        case .success(let found): sets = found
+        case .failure(let error):
+            return .failure(ZoneFileErrors([error]))
+        case .success(let sets):
+            let sources = sets.enumerated().map { RecordSetSource(value: .fromJSON($1), place: .recordSet($0 + 1)) }
+            return load(recordSets: sources, file: file, origin: origin, valueOrigin: .root, healthChecks: healthChecks)
         }
-        var reader = RecordSetReader(file: file, origin: origin, healthChecks: healthChecks, capacity: sets.count)
-        for (index, value) in sets.enumerated() { reader.read(value, number: index + 1) }
+    }
+
+    /// Loads record sets in Route 53's shape from wherever they were read (`file` names it in
+    /// messages); relative names in values are relative to `valueOrigin`.
+    public static func load(
+        recordSets: [RecordSetSource], file: String, origin: DNSName, valueOrigin: DNSName, healthChecks: Set<String> = []
+    ) -> Result<Loaded, ZoneFileErrors> {
+        var reader = RecordSetReader(
+            file: file, origin: origin, valueOrigin: valueOrigin, healthChecks: healthChecks, capacity: recordSets.count)
+        for source in recordSets { reader.read(source) }
         return reader.finish()
     }
 

@@ -3,6 +3,7 @@ import DNSCore
 import DNSEngine
 import DNSZone
 import EventIO
+import Route53
 
 /// Where a value came from, for messages about it.
 public struct SourceLocation: Sendable, Equatable {
@@ -25,8 +26,11 @@ public struct Config: Sendable {
             /// The JSON of `aws route53 list-resource-record-sets`.
             case route53
         }
+        /// The zone file; for `records`, the configuration file they are written in.
         public var path: String
         public var format: Format = .zone
+        /// Record sets written in the configuration (`records:`), read as Route 53's.
+        public var records: [RecordSetSource]?
         /// nil: the file's `$ORIGIN`, else its name minus `.zone`.
         public var origin: DNSName?
         public var options: ZoneOptions

@@ -27,6 +27,8 @@ public struct ConfigKey: Sendable {
         case duration(ClosedRange<Double>)
         case choice([String])
         case string
+        /// A list of strings (a single one counts as a list of one).
+        case strings
         case path
         case domain
         /// `ADDRESS[:PORT]`.
@@ -90,6 +92,7 @@ public struct ConfigKey: Sendable {
         case .duration(let range): "duration, \(Self.seconds(range.lowerBound)) to \(Self.seconds(range.upperBound))"
         case .choice(let names): names.joined(separator: " | ")
         case .string: "string"
+        case .strings: "list of strings"
         case .path: "path (relative to the config file)"
         case .domain: "domain name"
         case .address(let port): "ADDRESS[:PORT] (port \(port) by default)"

@@ -150,9 +150,11 @@ public enum ConfigLoader {
         var origin: DNSName?
         var format = Config.ZoneFile.Format.zone
         var options = ZoneOptions()
+        var recordsNode: Node?
         for (key, value, _) in reader.mapping(node, "a zone", section: "zones[]") {
             switch key {
             case "file": path = reader.string(value, "file").map { resolvePath($0, against: base) }
+            case "records": recordsNode = value
             case "format": format = reader.choice(value, "format") ?? format
             case "origin": origin = domain(value, &reader, "origin")
             case "fallthrough": options.fallThrough = reader.bool(value, "fallthrough") ?? false
@@ -160,8 +162,21 @@ public enum ConfigLoader {
             default: break
             }
         }
+        if let recordsNode {
+            guard path == nil else {
+                reader.error(recordsNode, "a zone has a file or records, not both")
+                return nil
+            }
+            guard let origin else {
+                reader.error(node, "a zone with records needs an origin")
+                return nil
+            }
+            var zone = Config.ZoneFile(path: reader.file, origin: origin, options: options, location: location)
+            zone.records = ZoneRecordsConfig.parse(recordsNode, &reader, origin: origin)
+            return zone
+        }
         guard let path else {
-            reader.error(node, "a zone needs a file")
+            reader.error(node, "a zone needs a file (or records)")
             return nil
         }
         return Config.ZoneFile(path: path, format: format, origin: origin, options: options, location: location)

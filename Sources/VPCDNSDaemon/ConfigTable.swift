@@ -38,6 +38,50 @@ public enum ConfigTable {
         "zones[].aws_strict_nxdomain", .bool, default: "false", example: "true",
         "Answer NXDOMAIN where RFC 2308 says NODATA (the name exists without the type), as Route 53's documentation describes.")
 
+    static let zoneRecords = ConfigKey(
+        "zones[].records", .list, example: "[{name: api, type: A, ttl: 60, values: [10.0.1.10], set_identifier: blue, weight: 1}]",
+        "Record sets written here instead of in a file (give origin): Route 53's record sets, routing policies and aliases included.")
+    static let recordName = ConfigKey(
+        "zones[].records[].name", .domain, example: "api", "The owner: @ for the apex, relative to the origin unless it ends with a dot.")
+    static let recordType = ConfigKey("zones[].records[].type", .string, example: "A", "The record type.")
+    static let recordTTL = ConfigKey(
+        "zones[].records[].ttl", .duration(0...2_147_483_647), example: "60", "The TTL; none for an alias (it takes its target's).")
+    static let recordValues = ConfigKey(
+        "zones[].records[].values", .strings, example: "[10.0.1.10, 10.0.1.11]",
+        "The records' data in zone-file form; names in them are relative to the origin unless they end with a dot.")
+    static let recordAlias = ConfigKey(
+        "zones[].records[].alias", .section, example: "{target: www, evaluate_target_health: true}",
+        "An alias: the target's data under this name and type, with no CNAME. May be just the target's name.")
+    static let recordAliasTarget = ConfigKey(
+        "zones[].records[].alias.target", .domain, example: "www",
+        "A record of the zone, an interface endpoint's vpce name, or any other name (resolved upstream).")
+    static let recordAliasEvaluate = ConfigKey(
+        "zones[].records[].alias.evaluate_target_health", .bool, default: "false", example: "true",
+        "The alias is healthy only while its target in the zone has a healthy record set.")
+    static let recordSetIdentifier = ConfigKey(
+        "zones[].records[].set_identifier", .string, example: "blue", "Tells apart the record sets of one routing policy.")
+    static let recordWeight = ConfigKey(
+        "zones[].records[].weight", .int(0...255), example: "3", "Weighted: answered with probability weight/Σweight.")
+    static let recordFailover = ConfigKey(
+        "zones[].records[].failover", .choice(["primary", "secondary"]), example: "primary",
+        "Failover: the primary while healthy, else the secondary.")
+    static let recordMultivalue = ConfigKey(
+        "zones[].records[].multivalue", .bool, default: "false", example: "true", "Multivalue answer: up to 8 healthy sets at random.")
+    static let recordRegion = ConfigKey(
+        "zones[].records[].region", .choice(AWSRegion.all.keys.sorted()), example: "us-east-1",
+        "Latency: the set for this Region, chosen by the configured region.")
+    static let recordGeolocation = ConfigKey(
+        "zones[].records[].geolocation", .section, example: "{country: US, subdivision: VA}",
+        "Geolocation: the smallest area holding the configured region wins; country * is the default.")
+    static let recordGeoContinent = ConfigKey(
+        "zones[].records[].geolocation.continent", .string, example: "EU", "A continent code (AF, AN, AS, EU, OC, NA, SA).")
+    static let recordGeoCountry = ConfigKey(
+        "zones[].records[].geolocation.country", .string, example: "US", "An ISO 3166 country code, or * for the default.")
+    static let recordGeoSubdivision = ConfigKey(
+        "zones[].records[].geolocation.subdivision", .string, example: "VA", "A US state.")
+    static let recordHealthCheck = ConfigKey(
+        "zones[].records[].health_check", .string, example: "db-primary", "The health_checks entry that decides whether the set is healthy.")
+
     static let region = ConfigKey(
         "region", .choice(AWSRegion.all.keys.sorted()), default: "none", example: "us-east-1",
         "The AWS Region queries come from (the VPC's): latency, geolocation and geoproximity record sets are chosen for it.",
@@ -225,7 +269,10 @@ public enum ConfigTable {
     /// The table, in the reference's order.
     public static let all: [ConfigKey] = [
         listen, allowQuery,
-        zones, zoneFile, zoneFormat, zoneOrigin, zoneFallthrough, zoneStrictNXDomain, region,
+        zones, zoneFile, zoneFormat, zoneOrigin, zoneFallthrough, zoneStrictNXDomain,
+        zoneRecords, recordName, recordType, recordTTL, recordValues, recordAlias, recordAliasTarget, recordAliasEvaluate,
+        recordSetIdentifier, recordWeight, recordFailover, recordMultivalue, recordRegion, recordGeolocation, recordGeoContinent,
+        recordGeoCountry, recordGeoSubdivision, recordHealthCheck, region,
         healthChecks, healthCheckType, healthCheckTarget, healthCheckInterval, healthCheckFailureThreshold, healthCheckInvert,
         endpoints, endpointID, endpointSuffix, endpointService, endpointPrivateDNS, endpointPrivateName, endpointIPType,
         endpointENIs, eniAZ, eniIPv4, eniIPv6,

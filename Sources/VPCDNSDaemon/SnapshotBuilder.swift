@@ -61,9 +61,17 @@ public enum SnapshotBuilder {
                 errors.append(error)
                 continue
             }
-            loaded.append((zoneFile.path, origin))
+            if zoneFile.records == nil { loaded.append((zoneFile.path, origin)) }
             let result: Result<Zone, ZoneFileErrors>
-            if zoneFile.format == .route53 {
+            if let records = zoneFile.records {
+                result = Route53ZoneFile.load(
+                    recordSets: records, file: zoneFile.path, origin: origin, valueOrigin: origin,
+                    healthChecks: Set(config.healthChecks.keys)
+                ).map { loaded in
+                    config.warnings += loaded.warnings.map(ConfigError.init)
+                    return loaded.zone
+                }
+            } else if zoneFile.format == .route53 {
                 // Route 53's JSON is read whole each time: such zones are small, and what they name
                 // (health checks) is checked anew.
                 result = Route53ZoneFile.load(file: zoneFile.path, origin: origin, healthChecks: Set(config.healthChecks.keys))

@@ -319,3 +319,54 @@ def test_check_reports_json_health_and_svcb_problems_with_their_places(tmp_path)
     assert "corp.json: record set 3 (bad.corp.example. MX): ResourceRecords[0]" in out, out
     assert 'corp.json: record set 2 (db.corp.example. A): HealthCheckId "hc-missing" is not in health_checks' in out, out
     assert "svc.zone:4:" in out and "mandatory" in out and "alpn" in out, out
+
+
+YAML_RECORDS = """
+zones:
+  - origin: corp.example
+    records:
+      - {name: "@", type: MX, ttl: 300, values: ["10 mail"]}
+      - {name: "@", type: TXT, ttl: 300, values: ['"v=spf1 include:amazonses.com -all"']}
+      - {name: "@", type: A, alias: www}
+      - {name: "*.apps", type: CNAME, ttl: 300, values: [ingress]}
+      - {name: ingress, type: A, ttl: 120, values: [10.0.0.80]}
+      - {name: mail.corp.example., type: A, ttl: 5m, values: [10.0.0.25]}
+      - {name: web, type: TXT, ttl: 300, values: ['"owner=team-a" "env=prod"']}
+      - {name: www, type: A, ttl: 300, values: [10.0.0.10]}
+      - {name: www, type: AAAA, ttl: 300, values: ["fd00::10"]}
+      - {name: svc, type: A, ttl: 300, values: [10.0.0.50]}
+      - {name: svc, type: HTTPS, ttl: 300, values: ['1 . alpn="h2,h3" port=443']}
+      - {name: api, type: A, ttl: 60, values: [10.0.1.10], set_identifier: blue, weight: 0}
+      - {name: api, type: A, ttl: 60, values: [10.0.2.10], set_identifier: green, weight: 5}
+"""
+
+
+def test_yaml_records_answer_as_the_zone_file(start_daemon, tmp_path):
+    """Record sets written in the configuration load through the same reader as Route 53's JSON."""
+    shutil.copy(FIXTURES / "corp.zone", tmp_path / "corp.zone")
+    from_yaml = start_daemon(config(zones=YAML_RECORDS))
+    from_zone = start_daemon(config(zones="zones: [{file: corp.zone, origin: corp.example}]\n"))
+    for name, rtype in [("corp.example", "MX"), ("corp.example", "TXT"), ("corp.example", "SOA"), ("corp.example", "NS"),
+                        ("x.apps.corp.example", "A"), ("mail.corp.example", "A"), ("web.corp.example", "TXT"),
+                        ("www.corp.example", "AAAA"), ("svc.corp.example", "HTTPS"), ("nope.corp.example", "A")]:
+        a, b = dig(from_yaml.port, name, rtype), dig(from_zone.port, name, rtype)
+        assert a.status == b.status and a.flags == b.flags, (name, rtype, a, b)
+        for section in ("ANSWER", "AUTHORITY", "ADDITIONAL"):
+            assert sorted(map(tuple, a.records(section))) == sorted(map(tuple, b.records(section))), (name, rtype, section, a, b)
+    # The alias at the apex and the weighted pair (weight 0 is never answered while green is up).
+    assert dig(from_yaml.port, "corp.example", "A").rdata("A") == ["10.0.0.10"]
+    assert {tuple(dig(from_yaml.port, "api.corp.example", "A").rdata("A")) for _ in range(20)} == {("10.0.2.10",)}
+
+
+def test_a_broken_zone_at_reload_keeps_the_old_one(exported, start_daemon, tmp_path):
+    path, check = exported
+    health = f"health_checks:\n  {check}: {{type: tcp, target: 127.0.0.1:9, interval: 30s}}\n"
+    d = start_daemon(config(zones=f"zones: [{{file: {path}, format: route53, origin: corp.example}}]\n", extra=health))
+    assert dig(d.port, "web.corp.example", "TXT").rdata("TXT") == ['"owner=team-a" "env=prod"']
+    listing = json.loads(path.read_text())
+    listing["ResourceRecordSets"][0].pop("Type")
+    path.write_text(json.dumps(listing))
+    d.signal(__import__("signal").SIGHUP)
+    d.wait_log(r"reload: .*corp.json: record set 1 \(corp.example.\): no \"Type\"")
+    d.wait_log(r"reload failed")
+    assert dig(d.port, "web.corp.example", "TXT").rdata("TXT") == ['"owner=team-a" "env=prod"']
