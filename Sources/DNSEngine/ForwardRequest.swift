@@ -13,9 +13,9 @@ public struct ForwardRequest: Sendable, Equatable {
     public var prefix: [ResourceRecord]
     /// The largest response the client can take.
     public var sizeLimit: Int
-    /// Set when `question` is an alias's target: its records are answered under this name (the
-    /// alias's), with no CNAME (Route 53's flattening).
-    public var aliasOwner: DNSName? = nil
+    /// Set when `question` is an alias's target: its records are answered under the alias's name,
+    /// with no CNAME (Route 53's flattening).
+    public var alias: AliasAnswer? = nil
 
     public init(query: Message, question: Question, upstreams: UpstreamGroup, prefix: [ResourceRecord], sizeLimit: Int) {
         self.query = query
@@ -27,4 +27,18 @@ public struct ForwardRequest: Sendable, Equatable {
 
     /// The client asked with the DO bit (RFC 3225); part of the cache key.
     public var dnssecOK: Bool { query.edns?.dnssecOK ?? false }
+}
+
+/// How the answer to an alias's target is given under the alias.
+public struct AliasAnswer: Sendable, Equatable {
+    /// The alias's name: the answer's owner.
+    public var owner: DNSName
+    /// The alias's zone's SOA for a negative answer (TTL already min(TTL, MINIMUM)): the alias's
+    /// name exists, whatever its target's fate.
+    public var negativeSOA: ResourceRecord
+
+    public init(owner: DNSName, negativeSOA: ResourceRecord) {
+        self.owner = owner
+        self.negativeSOA = negativeSOA
+    }
 }

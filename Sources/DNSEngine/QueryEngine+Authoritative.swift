@@ -7,9 +7,9 @@ enum AuthoritativeOutcome {
     /// The response is complete.
     case done
     /// A CNAME chain (or a `fallthrough` zone) leads outside the private zones: ask upstream for this
-    /// name; the answers so far come first. With `aliasOwner`, the name is an alias's target, whose
+    /// name; the answers so far come first. With `alias`, the name is an alias's target, whose
     /// records are answered under the alias's name.
-    case continueUpstream(DNSName, UpstreamGroup, aliasOwner: DNSName?)
+    case continueUpstream(DNSName, UpstreamGroup, alias: AliasAnswer?)
 }
 
 extension QueryEngine {
@@ -31,7 +31,7 @@ extension QueryEngine {
                 // The chain leaves the private zones: the forwarder completes it (Route 53 does too).
                 guard let upstreams = fastPath.upstreams(group) else { return .done }
                 response.header.authoritative = false
-                return .continueUpstream(name, upstreams, aliasOwner: nil)
+                return .continueUpstream(name, upstreams, alias: nil)
             case .refuse:
                 return .done
             }
@@ -48,7 +48,7 @@ extension QueryEngine {
                 case .none:
                     found = .noData(wildcard: wildcard, emptyNonTerminal: false)
                 case .upstream(let target, let group):
-                    return .continueUpstream(target, group, aliasOwner: name)
+                    return .continueUpstream(target, group, alias: AliasAnswer(owner: name, negativeSOA: negativeSOA(zone)))
                 }
             }
             switch found {
@@ -74,7 +74,7 @@ extension QueryEngine {
             case .nameError, .notInZone:
                 if options.fallThrough, let group = fallthroughGroup(name) {
                     response.header.authoritative = false
-                    return .continueUpstream(name, group, aliasOwner: nil)
+                    return .continueUpstream(name, group, alias: nil)
                 }
                 // RFC 6604 §3: after a CNAME, the RCODE speaks of the last name in the chain.
                 response.rcode = .nxDomain

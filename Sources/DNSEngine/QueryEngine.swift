@@ -111,11 +111,11 @@ public final class QueryEngine: Sendable {
             switch answerAuthoritatively(question, in: zone, into: &response, rotation: context.rotation) {
             case .done:
                 return .reply(response.encode(maxSize: limit))
-            case .continueUpstream(let name, let group, let aliasOwner):
+            case .continueUpstream(let name, let group, let alias):
                 let next = Question(name: name, type: question.type, qclass: question.qclass)
                 var request = ForwardRequest(
                     query: query, question: next, upstreams: group, prefix: response.answers, sizeLimit: limit)
-                request.aliasOwner = aliasOwner
+                request.alias = alias
                 return .forward(request)
             }
         }

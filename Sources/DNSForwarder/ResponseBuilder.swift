@@ -20,10 +20,16 @@ enum ResponseBuilder {
         var response = Message(header: header, questions: query.questions)
         if let edns = query.edns { response.edns = EDNS(udpPayloadSize: 1232, dnssecOK: edns.dnssecOK) }
         var rcode = rcode
-        if let owner = request.aliasOwner {
-            response.answers = request.prefix + flattened(answers, type: request.question.type, owner: owner)
-            // The alias's name exists whatever its target's fate; the target's authority is not ours.
-            if rcode == .nxDomain { rcode = .noError }
+        if let alias = request.alias {
+            let found = flattened(answers, type: request.question.type, owner: alias.owner)
+            response.answers = request.prefix + found
+            // The alias's name is ours (Route 53 answers it authoritatively), and it exists whatever
+            // its target's fate: no data is NODATA with our SOA, never the target's NXDOMAIN.
+            if rcode == .noError || rcode == .nxDomain {
+                response.header.authoritative = true
+                rcode = .noError
+                if found.isEmpty { response.authority = [alias.negativeSOA] }
+            }
         } else {
             // Owners equal to the asked name take the asker's spelling.
             let asked = request.question.name
@@ -57,7 +63,7 @@ enum ResponseBuilder {
     /// nil when the general `build` is needed: a private CNAME prefix or an alias, an extended RCODE, no wire
     /// form, or too big for the client (truncation).
     static func fromWire(_ request: ForwardRequest, entry: CachedAnswer, now: Double) -> [UInt8]? {
-        guard request.prefix.isEmpty, request.aliasOwner == nil, entry.rcode.rawValue <= 15, let body = entry.packed,
+        guard request.prefix.isEmpty, request.alias == nil, entry.rcode.rawValue <= 15, let body = entry.packed,
             request.query.questions.count == 1
         else { return nil }
         let query = request.query

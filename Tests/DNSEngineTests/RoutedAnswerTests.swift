@@ -60,7 +60,8 @@ import Testing
             Issue.record("not forwarded"); return
         }
         #expect(request.question.name == name("my-lb.elb.amazonaws.com."))
-        #expect(request.aliasOwner == name("lb.corp."))
+        #expect(request.alias?.owner == name("lb.corp."))
+        #expect(request.alias?.negativeSOA.type == .SOA)
         #expect(request.prefix.isEmpty)
     }
 

@@ -143,6 +143,9 @@ def exported(tmp_path):
                                                           "EvaluateTargetHealth": False}),
             change("app.corp.example.", "A", AliasTarget={"HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": ELB_NAME,
                                                           "EvaluateTargetHealth": False}),
+            change("gone.corp.example.", "A", AliasTarget={"HostedZoneId": "Z35SXDOTRQ7X7K",
+                                                           "DNSName": "deleted-9.us-east-1.elb.amazonaws.com.",
+                                                           "EvaluateTargetHealth": False}),
             change("*.apps.corp.example.", "CNAME", TTL=300, ResourceRecords=values("ingress.corp.example")),
             change("web.corp.example.", "TXT", TTL=300, ResourceRecords=values('"owner=team-a" "env=prod"')),
         ] + [change("mv.corp.example.", "A", SetIdentifier=f"mv{i}", MultiValueAnswer=True, TTL=60,
@@ -251,10 +254,14 @@ def test_aliases_answer_flattened(served):
     # Anything else through the forwarding path: the target's addresses under the alias's name,
     # at its TTL, and no CNAME from upstream's chain.
     app = dig(d.port, "app.corp.example", "A")
-    assert app.status == "NOERROR", app
+    assert app.status == "NOERROR" and "aa" in app.flags, app
     assert app.rdata("A") == ["198.51.100.7", "198.51.100.8"], app
     assert {r[0] for r in app.records()} == {"app.corp.example."} and {r[3] for r in app.records()} == {"A"}, app
     assert all(int(r[1]) <= 45 for r in app.records()), app
+    # A target that does not exist upstream: the alias's name still does (NODATA, our SOA).
+    gone = dig(d.port, "gone.corp.example", "A")
+    assert gone.status == "NOERROR" and gone.records() == [], gone
+    assert [r[0] for r in gone.records("AUTHORITY")] == ["corp.example."] and gone.records("AUTHORITY")[0][3] == "SOA", gone
     # Twice: the second answer comes from the cache, still flattened.
     again = dig(d.port, "app.corp.example", "A")
     assert again.rdata("A") == app.rdata("A") and {r[3] for r in again.records()} == {"A"}, again
