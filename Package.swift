@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "DNSCore", targets: ["DNSCore"]),
         .library(name: "DNSZone", targets: ["DNSZone"]),
         .library(name: "DNSEngine", targets: ["DNSEngine"]),
+        .library(name: "Route53", targets: ["Route53"]),
         .library(name: "VPCDNSDaemon", targets: ["VPCDNSDaemon"]),
     ],
     dependencies: [

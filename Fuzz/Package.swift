@@ -19,6 +19,12 @@ let package = Package(
                 .product(name: "DNSCore", package: "vpcdns"), .product(name: "DNSZone", package: "vpcdns"),
                 .product(name: "DNSEngine", package: "vpcdns"),
             ]),
+        .executableTarget(
+            name: "FuzzRoute53",
+            dependencies: [
+                .product(name: "DNSCore", package: "vpcdns"), .product(name: "DNSZone", package: "vpcdns"),
+                .product(name: "DNSEngine", package: "vpcdns"), .product(name: "Route53", package: "vpcdns"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )
