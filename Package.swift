@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "DNSEngine", dependencies: ["DNSCore", "DNSZone", "CHints"], swiftSettings: hotPath),
         // Route 53's own forms: the JSON of list-resource-record-sets as a zone.
         .target(name: "Route53", dependencies: ["DNSCore", "DNSZone"]),
+        // AWS as the source: EC2's endpoint inventory (files, later the APIs).
+        .target(name: "AWS", dependencies: ["DNSCore", "DNSZone", "Route53"]),
         // Upstreams, health, coalescing and the shared cache, over the ForwarderIO protocol: no sockets.
         .target(name: "DNSForwarder", dependencies: ["DNSCore", "DNSEngine", "CHints"], swiftSettings: hotPath),
         // libevent, seen only by EventIO.
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "VPCDNSDaemon",
             dependencies: [
-                "DNSCore", "DNSZone", "DNSEngine", "DNSForwarder", "EventIO", "CSocketBatch", "Route53",
+                "DNSCore", "DNSZone", "DNSEngine", "DNSForwarder", "EventIO", "CSocketBatch", "Route53", "AWS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Yams", package: "Yams"),
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore"]),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSCore", "DNSZone"]),
         .testTarget(name: "DNSEngineTests", dependencies: ["DNSCore", "DNSZone", "DNSEngine"]),
+        .testTarget(name: "AWSTests", dependencies: ["DNSCore", "DNSZone", "AWS"]),
         .testTarget(name: "Route53Tests", dependencies: ["DNSCore", "DNSZone", "Route53"]),
         .testTarget(name: "DNSForwarderTests", dependencies: ["DNSCore", "DNSEngine", "DNSForwarder"]),
         .testTarget(name: "EventIOTests", dependencies: ["EventIO", "CSocketBatch"]),

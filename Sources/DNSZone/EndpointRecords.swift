@@ -65,11 +65,13 @@ public enum EndpointRecords {
                     + "com.amazonaws.vpce.<region>.vpce-svc-<id>")
         }
         let vpceParent: String
+        var vpceWildcard = false
         var privateZones: [(origin: String, apex: Bool, wildcard: Bool)] = []
         switch service {
         case .aws(let region, let name):
             let rule = EndpointServiceTable.rule(for: name)
             vpceParent = "\(rule.dnsLabels).\(region).vpce.amazonaws.com."
+            vpceWildcard = rule.vpceWildcard
             privateZones = rule.privateNames.map { ("\($0.labels).\(region).amazonaws.com.", $0.apex, $0.wildcard) }
         case .custom(let region, let serviceID):
             vpceParent = "\(serviceID).\(region).vpce.amazonaws.com."
@@ -82,11 +84,10 @@ public enum EndpointRecords {
         do {
             let regional = try DNSName(parsing: "\(base).\(vpceParent)")
             zones.append(
-                singleName(regional, addresses(regional, v4: v4Public ? allV4 : [], v6: v6Public ? allV6 : [])))
+                vpceName(regional, v4: v4Public ? allV4 : [], v6: v6Public ? allV6 : [], wildcard: vpceWildcard))
             for eni in mergedByAZ(endpoint.enis) {
                 let zonal = try DNSName(parsing: "\(base)-\(eni.availabilityZone).\(vpceParent)")
-                zones.append(
-                    singleName(zonal, addresses(zonal, v4: v4Public ? eni.ipv4 : [], v6: v6Public ? eni.ipv6 : [])))
+                zones.append(vpceName(zonal, v4: v4Public ? eni.ipv4 : [], v6: v6Public ? eni.ipv6 : [], wildcard: vpceWildcard))
             }
             guard endpoint.privateDNS else { return .success(zones) }
             if case .custom = service {
@@ -149,7 +150,10 @@ public enum EndpointRecords {
         return sets
     }
 
-    private static func singleName(_ name: DNSName, _ rrsets: [RRSet]) -> Zone {
-        ZoneBuilder.synthesized(origin: name, rrsets: rrsets, apexData: false)
+    /// A regional or zonal vpce name as a zone of its own, with `*.` below it for S3.
+    private static func vpceName(_ name: DNSName, v4: [IPv4Address], v6: [IPv6Address], wildcard: Bool) -> Zone {
+        var rrsets = addresses(name, v4: v4, v6: v6)
+        if wildcard, let below = name.wildcard { rrsets += addresses(below, v4: v4, v6: v6) }
+        return ZoneBuilder.synthesized(origin: name, rrsets: rrsets, apexData: false)
     }
 }

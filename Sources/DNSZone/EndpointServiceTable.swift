@@ -16,6 +16,9 @@ public struct EndpointServiceRule: Sendable {
     /// The service's labels as they appear in DNS names (`ecr.dkr` → `dkr.ecr`).
     public var dnsLabels: String
     public var privateNames: [PrivateName]
+    /// `*.` below the regional and zonal vpce names answers too: S3's `DnsEntries` are
+    /// `*.vpce-…s3…` (a bucket's name goes in front).
+    public var vpceWildcard = false
 }
 
 /// The per-service rules, keyed by the part of the service name after the region.
@@ -34,7 +37,7 @@ public enum EndpointServiceTable {
                 ("s3", true, true),
                 ("s3-control", true, true),
                 ("s3-accesspoint", true, true),
-            ])),
+            ]), vpceWildcard: true),
         "ecr.dkr": EndpointServiceRule(
             dnsLabels: "dkr.ecr", privateNames: names([("dkr.ecr", true, true)])),
         "ecr.api": EndpointServiceRule(

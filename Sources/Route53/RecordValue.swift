@@ -45,6 +45,24 @@ public indirect enum RecordValue: Sendable, Equatable {
         }
     }
 
+    /// Parses JSON text; the error says where Foundation's parser stopped.
+    public static func parse(json bytes: [UInt8]) -> Result<RecordValue, JSONTextError> {
+        do {
+            return .success(fromJSON(try JSONSerialization.jsonObject(with: Data(bytes), options: [])))
+        } catch {
+            let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            var line = 1
+            if let range = text.range(of: "line "), let n = Int(text[range.upperBound...].prefix { $0.isNumber }) {
+                line = n
+            } else if let range = text.range(of: "character "), let offset = Int(text[range.upperBound...].prefix { $0.isNumber }),
+                offset <= bytes.count
+            {
+                line = 1 + bytes[..<offset].count { $0 == UInt8(ascii: "\n") }
+            }
+            return .failure(JSONTextError(line: line, message: text))
+        }
+    }
+
     /// What Foundation's JSON parser made. Its numbers and booleans are both `NSNumber` (a number 1
     /// casts to `Bool` as readily as `true` does): the C type tells them apart.
     static func fromJSON(_ any: Any) -> RecordValue {
@@ -76,4 +94,10 @@ public struct RecordSetSource: Sendable {
         self.value = value
         self.place = place
     }
+}
+
+/// Text that is not JSON: the line the parser stopped at, and why.
+public struct JSONTextError: Error, Sendable {
+    public var line: Int
+    public var message: String
 }

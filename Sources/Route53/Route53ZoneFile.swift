@@ -34,7 +34,7 @@ public enum Route53ZoneFile {
         case .failure(let error):
             return .failure(ZoneFileErrors([error]))
         case .success(let sets):
-            let sources = sets.enumerated().map { RecordSetSource(value: .fromJSON($1), place: .recordSet($0 + 1)) }
+            let sources = sets.enumerated().map { RecordSetSource(value: $1, place: .recordSet($0 + 1)) }
             return load(recordSets: sources, file: file, origin: origin, valueOrigin: .root, healthChecks: healthChecks)
         }
     }
@@ -53,25 +53,24 @@ public enum Route53ZoneFile {
     /// The zone's apex, when the file does not say it elsewhere: the name of its SOA record set.
     public static func origin(ofJSON bytes: [UInt8]) -> DNSName? {
         guard case .success(let sets) = recordSets(bytes, file: "") else { return nil }
-        for case let set as [String: Any] in sets where set["Type"] as? String == "SOA" {
-            if let name = set["Name"] as? String, let parsed = try? DNSName(parsing: presentation(name)) { return parsed }
+        for set in sets where set["Type"]?.string == "SOA" {
+            if let name = set["Name"]?.string, let parsed = try? DNSName(parsing: presentation(name)) { return parsed }
         }
         return nil
     }
 
     /// The record sets of every page, in order.
-    static func recordSets(_ bytes: [UInt8], file: String) -> Result<[Any], ZoneFileError> {
-        let top: Any
-        do {
-            top = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
-        } catch {
-            let (line, message) = jsonProblem(error, bytes)
-            return .failure(ZoneFileError(file: file, line: line, column: 0, message: "not valid JSON: \(message)"))
+    static func recordSets(_ bytes: [UInt8], file: String) -> Result<[RecordValue], ZoneFileError> {
+        let top: RecordValue
+        switch RecordValue.parse(json: bytes) {
+        case .failure(let error):
+            return .failure(ZoneFileError(file: file, line: error.line, column: 0, message: "not valid JSON: \(error.message)"))
+        case .success(let value): top = value
         }
-        let pages: [Any] = (top as? [Any]) ?? [top]
-        var sets: [Any] = []
+        let pages = top.list ?? [top]
+        var sets: [RecordValue] = []
         for (index, page) in pages.enumerated() {
-            guard let object = page as? [String: Any], let list = object["ResourceRecordSets"] as? [Any] else {
+            guard let list = page["ResourceRecordSets"]?.list else {
                 let which = pages.count > 1 ? "page \(index + 1) holds" : "the file holds"
                 return .failure(
                     ZoneFileError(
@@ -81,20 +80,6 @@ public enum Route53ZoneFile {
             sets += list
         }
         return .success(sets)
-    }
-
-    /// The line Foundation's parser stopped at, and its reason, from its error.
-    private static func jsonProblem(_ error: Error, _ bytes: [UInt8]) -> (Int, String) {
-        let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-        if let range = text.range(of: "line "), let line = Int(text[range.upperBound...].prefix { $0.isNumber }) {
-            return (line, text)
-        }
-        if let range = text.range(of: "character "), let offset = Int(text[range.upperBound...].prefix { $0.isNumber }),
-            offset <= bytes.count
-        {
-            return (1 + bytes[..<offset].count { $0 == UInt8(ascii: "\n") }, text)
-        }
-        return (1, text)
     }
 
     /// Route 53 names are always absolute; the CLI ends them with a dot, people may not.

@@ -133,6 +133,13 @@ public struct Config: Sendable {
     public var region: String?
     public var endpoints: [InterfaceEndpoint] = []
     public var endpointLocations: [SourceLocation] = []
+    /// Endpoints imported from EC2's JSON (`endpoints_from`), beside those declared.
+    public struct EndpointsFrom: Sendable, Equatable {
+        public var vpcEndpoints: String
+        public var networkInterfaces: String
+        public var location: SourceLocation
+    }
+    public var endpointsFrom: EndpointsFrom?
     public var forwarding = Forwarding()
     public var cache = Cache()
     public var tcp = TCPLimits()

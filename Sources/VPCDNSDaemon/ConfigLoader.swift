@@ -93,6 +93,19 @@ public enum ConfigLoader {
                         config.endpointLocations.append(SourceLocation(file: file, line: reader.line(node)))
                     }
                 }
+            case "endpoints_from":
+                var vpcEndpoints: String?
+                var interfaces: String?
+                for (key, item, _) in reader.mapping(value, "endpoints_from", section: "endpoints_from") {
+                    let path = reader.string(item, key).map { resolvePath($0, against: base) }
+                    if key == "vpc_endpoints" { vpcEndpoints = path } else { interfaces = path }
+                }
+                if let vpcEndpoints, let interfaces {
+                    config.endpointsFrom = Config.EndpointsFrom(
+                        vpcEndpoints: vpcEndpoints, networkInterfaces: interfaces, location: SourceLocation(file: file, line: line))
+                } else {
+                    reader.error(value, "endpoints_from needs vpc_endpoints and network_interfaces")
+                }
             case "forward":
                 config.forwarding = forwarding(value, &reader)
                 config.forwarding.location = SourceLocation(file: file, line: line)

@@ -112,6 +112,13 @@ public enum ConfigTable {
     static let endpoints = ConfigKey(
         "endpoints", .list, example: "[{id: vpce-0123456789abcdef0, dns_suffix: abcd1234, service: com.amazonaws.us-east-1.s3}]",
         "Interface VPC endpoints: their vpce names, and with private DNS the service's own names, at TTL 60.")
+    static let endpointsFrom = ConfigKey(
+        "endpoints_from", .section, example: "{vpc_endpoints: aws/endpoints.json, network_interfaces: aws/enis.json}",
+        "Endpoints imported from EC2's own JSON, beside those in endpoints: joined on the ENI id; the names come from vpcdnsd's service table.")
+    static let endpointsFromVPCEndpoints = ConfigKey(
+        "endpoints_from.vpc_endpoints", .path, example: "aws/endpoints.json", "The output of aws ec2 describe-vpc-endpoints.")
+    static let endpointsFromInterfaces = ConfigKey(
+        "endpoints_from.network_interfaces", .path, example: "aws/enis.json", "The output of aws ec2 describe-network-interfaces.")
     static let endpointID = ConfigKey(
         "endpoints[].id", .string, example: "vpce-0123456789abcdef0", "The endpoint's id: vpce- and 17 hex digits.")
     static let endpointSuffix = ConfigKey(
@@ -274,7 +281,7 @@ public enum ConfigTable {
         recordSetIdentifier, recordWeight, recordFailover, recordMultivalue, recordRegion, recordGeolocation, recordGeoContinent,
         recordGeoCountry, recordGeoSubdivision, recordHealthCheck, region,
         healthChecks, healthCheckType, healthCheckTarget, healthCheckInterval, healthCheckFailureThreshold, healthCheckInvert,
-        endpoints, endpointID, endpointSuffix, endpointService, endpointPrivateDNS, endpointPrivateName, endpointIPType,
+        endpoints, endpointsFrom, endpointsFromVPCEndpoints, endpointsFromInterfaces, endpointID, endpointSuffix, endpointService, endpointPrivateDNS, endpointPrivateName, endpointIPType,
         endpointENIs, eniAZ, eniIPv4, eniIPv6,
         forward, forwardUpstreams, forwardResolvConf, forwardPolicy, forwardTimeout, forwardDeadline, forwardMaxInFlight,
         forwardQueriesPerSocket, forwardRules, ruleDomain, ruleAction, ruleUpstreams,

@@ -51,6 +51,7 @@ public final class Daemon {
         let config = snapshot.config
         running = config
         for warning in config.warnings { logger.warning("\(warning.description)") }
+        for notice in snapshot.notices { logger.info("\(notice)") }
         // Workers default to Foundation's count, which heeds a cgroup CPU quota; steering by CPU
         // ranks the CPUs the process may run on (its affinity), for the kernel program and pinning.
         let cpus = max(1, ProcessInfo.processInfo.activeProcessorCount)

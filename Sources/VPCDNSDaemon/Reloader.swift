@@ -93,6 +93,7 @@ final class Reloader {
         case .success(let snapshot):
             let previous = store.load()
             for warning in snapshot.config.warnings { logger.warning("reload: \(warning.description)") }
+            for notice in snapshot.notices where !previous.notices.contains(notice) { logger.info("reload: \(notice)") }
             for change in ConfigTable.restartChanges(running: running, new: snapshot.config) {
                 logger.warning(
                     "reload: \(change.key.path) is \(change.new) in the configuration, \(change.running) is running; that takes a restart")

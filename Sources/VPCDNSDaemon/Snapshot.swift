@@ -22,11 +22,15 @@ public final class Snapshot: Sendable {
     /// The engine (and its fast path's tables) is the previous snapshot's: nothing it is built
     /// from changed.
     public let reusedEngine: Bool
+    /// What the build left out on purpose, for the log (an endpoint import's skipped endpoints).
+    public let notices: [String]
 
     init(
         config: Config, engine: QueryEngine, zoneCount: Int, recordCount: Int, endpointOrigins: Set<DNSName> = [],
-        endpointZones: [EndpointRecords.EndpointZone] = [], unchangedZoneFiles: Int = 0, reusedEngine: Bool = false
+        endpointZones: [EndpointRecords.EndpointZone] = [], unchangedZoneFiles: Int = 0, reusedEngine: Bool = false,
+        notices: [String] = []
     ) {
+        self.notices = notices
         self.config = config
         self.endpointZones = endpointZones
         self.reusedEngine = reusedEngine

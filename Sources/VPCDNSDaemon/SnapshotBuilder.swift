@@ -3,6 +3,7 @@ import DNSCore
 import DNSEngine
 import DNSForwarder
 import DNSZone
+import AWS
 import EventIO
 import Route53
 
@@ -35,6 +36,17 @@ public enum SnapshotBuilder {
     ) -> Result<Snapshot, ConfigErrors> {
         var config = config
         var errors: [ConfigError] = []
+        var notices: [String] = []
+        if let from = config.endpointsFrom {
+            switch importEndpoints(from) {
+            case .success(let joined):
+                config.endpoints += joined.endpoints
+                config.endpointLocations += Array(repeating: from.location, count: joined.endpoints.count)
+                notices += joined.skipped.map { "endpoints_from: skipped \($0)" }
+            case .failure(let error):
+                errors.append(error)
+            }
+        }
         var unchanged = 0
         var loaded: [(path: String, origin: DNSName)] = []
         defer { zoneFiles?.keep(only: loaded) }
@@ -152,7 +164,23 @@ public enum SnapshotBuilder {
             Snapshot(
                 config: config, engine: engine, zoneCount: zones.count, recordCount: zones.reduce(0) { $0 + $1.recordCount },
                 endpointOrigins: endpointOrigins, endpointZones: endpointZones, unchangedZoneFiles: unchanged,
-                reusedEngine: reused))
+                reusedEngine: reused, notices: notices))
+    }
+
+    /// The endpoints of EC2's two JSON files, joined; a file that cannot be read is `file:line: message`.
+    static func importEndpoints(_ from: Config.EndpointsFrom) -> Result<EndpointInventory.Joined, ConfigError> {
+        func read<T>(_ path: String, _ parse: ([UInt8]) -> Result<T, InventoryJSON.Problem>) -> Result<T, ConfigError> {
+            let bytes: [UInt8]
+            do {
+                bytes = try readWholeFile(path)
+            } catch {
+                return .failure(ConfigError(file: path, line: 0, message: error.description))
+            }
+            return parse(bytes).mapError { ConfigError(file: path, line: $0.line, message: $0.message) }
+        }
+        return read(from.vpcEndpoints, InventoryJSON.vpcEndpoints).flatMap { endpoints in
+            read(from.networkInterfaces, InventoryJSON.networkInterfaces).map { EndpointInventory.join(endpoints, $0) }
+        }
     }
 
     /// Rules and default upstreams. Without `forward.upstreams` the defaults are resolv.conf's

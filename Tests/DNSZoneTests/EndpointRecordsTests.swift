@@ -68,6 +68,9 @@ import Testing
             ("123456789012.s3-control.us-east-1.amazonaws.com.", .A, bothV4),
             ("ap-123456789012.s3-accesspoint.us-east-1.amazonaws.com.", .A, bothV4),
             ("vpce-0123456789abcdef0-abcd1234.s3.us-east-1.vpce.amazonaws.com.", .A, bothV4),
+            // S3's vpce names take a bucket in front (its DnsEntries are `*.vpce-…`).
+            ("my-bucket.vpce-0123456789abcdef0-abcd1234.s3.us-east-1.vpce.amazonaws.com.", .A, bothV4),
+            ("my-bucket.vpce-0123456789abcdef0-abcd1234-us-east-1b.s3.us-east-1.vpce.amazonaws.com.", .A, ["10.0.2.27"]),
         ]),
         Case(service: "com.amazonaws.us-east-1.ecr.dkr", expectations: [
             ("123456789012.dkr.ecr.us-east-1.amazonaws.com.", .A, bothV4),
