@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Wire codec: names, records, messages, presentation form. No Foundation, no I/O.
@@ -35,7 +36,7 @@ let package = Package(
         // Route 53's own forms: the JSON of list-resource-record-sets as a zone.
         .target(name: "Route53", dependencies: ["DNSCore", "DNSZone"]),
         // AWS as the source: EC2's endpoint inventory (files, later the APIs).
-        .target(name: "AWS", dependencies: ["DNSCore", "DNSZone", "Route53"]),
+        .target(name: "AWS", dependencies: ["DNSCore", "DNSZone", "Route53", .product(name: "Crypto", package: "swift-crypto")]),
         // Upstreams, health, coalescing and the shared cache, over the ForwarderIO protocol: no sockets.
         .target(name: "DNSForwarder", dependencies: ["DNSCore", "DNSEngine", "CHints"], swiftSettings: hotPath),
         // libevent, seen only by EventIO.
