@@ -14,8 +14,15 @@ struct RecordSetReader {
     private var warnings: [ZoneFileError] = []
     /// The configured health checks, which a `HealthCheckId` must name.
     let healthChecks: Set<String>
+    /// A `HealthCheckId` outside `healthChecks` is an error (files a user wrote), or a warning and
+    /// a record set without a check (zones synced from Route 53, whose checks live in AWS).
+    let unknownHealthCheckIsError: Bool
 
-    init(file: String, origin: DNSName, valueOrigin: DNSName = .root, healthChecks: Set<String>, capacity: Int) {
+    init(
+        file: String, origin: DNSName, valueOrigin: DNSName = .root, healthChecks: Set<String>,
+        unknownHealthCheckIsError: Bool = true, capacity: Int
+    ) {
+        self.unknownHealthCheckIsError = unknownHealthCheckIsError
         self.file = file
         self.origin = origin
         self.valueOrigin = valueOrigin
@@ -92,13 +99,15 @@ struct RecordSetReader {
         if identifier != nil, policy == .simple {
             throw Problem(message: "SetIdentifier without a routing policy (Weight, Failover, MultiValueAnswer, Region, GeoLocation…)")
         }
-        let healthCheck = object["HealthCheckId"]?.string
+        var healthCheck = object["HealthCheckId"]?.string
         if object["HealthCheckId"] != nil, healthCheck == nil { throw Problem(message: "HealthCheckId is not a string") }
-        if let healthCheck, !healthChecks.contains(healthCheck) {
+        if let id = healthCheck, !healthChecks.contains(id) {
             let known = healthChecks.sorted()
-            throw Problem(
-                message: "HealthCheckId \"\(healthCheck)\" is not in health_checks"
-                    + (known.isEmpty ? " (none is configured)" : " (configured: \(known.joined(separator: ", ")))"))
+            let message = "HealthCheckId \"\(id)\" is not in health_checks"
+                + (known.isEmpty ? " (none is configured)" : " (configured: \(known.joined(separator: ", ")))")
+            guard !unknownHealthCheckIsError else { throw Problem(message: message) }
+            warnings.append(located(message + "; the record set counts as having no health check"))
+            healthCheck = nil
         }
         if case .ipBased = policy {
             warnings.append(located("IP-based routing (CidrRoutingConfig) is not supported in private zones; the default location \"*\" answers"))

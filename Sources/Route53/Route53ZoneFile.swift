@@ -41,11 +41,15 @@ public enum Route53ZoneFile {
 
     /// Loads record sets in Route 53's shape from wherever they were read (`file` names it in
     /// messages); relative names in values are relative to `valueOrigin`.
+    /// - Parameter unknownHealthCheckIsError: false for zones synced from Route 53, whose health
+    ///   checks live in AWS: a `HealthCheckId` not configured is then a warning, and no check.
     public static func load(
-        recordSets: [RecordSetSource], file: String, origin: DNSName, valueOrigin: DNSName, healthChecks: Set<String> = []
+        recordSets: [RecordSetSource], file: String, origin: DNSName, valueOrigin: DNSName, healthChecks: Set<String> = [],
+        unknownHealthCheckIsError: Bool = true
     ) -> Result<Loaded, ZoneFileErrors> {
         var reader = RecordSetReader(
-            file: file, origin: origin, valueOrigin: valueOrigin, healthChecks: healthChecks, capacity: recordSets.count)
+            file: file, origin: origin, valueOrigin: valueOrigin, healthChecks: healthChecks,
+            unknownHealthCheckIsError: unknownHealthCheckIsError, capacity: recordSets.count)
         for source in recordSets { reader.read(source) }
         return reader.finish()
     }
@@ -88,7 +92,7 @@ public enum Route53ZoneFile {
     /// A Route 53 name in the presentation form `DNSName` reads. Route 53 writes each octet outside
     /// `a-z 0-9 - _` as a backslash and three **octal** digits (`\052` is `*`), where RFC 1035's
     /// `\DDD` is decimal: each such escape becomes its decimal form (AD `DomainNameFormat.md`).
-    static func presentation(_ name: String) -> String {
+    public static func presentation(_ name: String) -> String {
         let octets = Array(absolute(name).utf8)
         var out: [UInt8] = []
         out.reserveCapacity(octets.count)

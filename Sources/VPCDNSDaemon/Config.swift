@@ -140,6 +140,30 @@ public struct Config: Sendable {
         public var location: SourceLocation
     }
     public var endpointsFrom: EndpointsFrom?
+    /// Live sync of one VPC's endpoints and private hosted zones from the AWS APIs (`aws:`).
+    public struct AWSSync: Sendable, Equatable {
+        /// nil: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, or the instance's.
+        public var region: String?
+        public var vpcID: String = ""
+        /// Seconds between syncs.
+        public var interval: Double = 60
+        /// Base URLs that replace the public endpoints, by service (`ec2`, `route53`, `sts`);
+        /// `*` for every service.
+        public var endpointURLs: [String: String] = [:]
+        /// A profile of the shared files; nil: the SDKs' chain.
+        public var profile: String?
+        public var location: SourceLocation
+
+        /// The settings in one line, for the reload warning (a change takes a restart).
+        var summary: String {
+            let urls = endpointURLs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            return "{vpc_id: \(vpcID), region: \(region ?? "default"), interval: \(ConfigKey.seconds(interval))"
+                + (urls.isEmpty ? "" : ", endpoint_url: \(urls)") + (profile.map { ", profile: \($0)" } ?? "") + "}"
+        }
+    }
+    public var aws: AWSSync?
+    /// Where the last good AWS sync is kept; nil: systemd's STATE_DIRECTORY, else /var/lib/vpcdnsd.
+    public var stateDirectory: String?
     public var forwarding = Forwarding()
     public var cache = Cache()
     public var tcp = TCPLimits()

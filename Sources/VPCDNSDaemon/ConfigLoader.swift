@@ -106,6 +106,10 @@ public enum ConfigLoader {
                 } else {
                     reader.error(value, "endpoints_from needs vpc_endpoints and network_interfaces")
                 }
+            case "aws":
+                config.aws = awsSync(value, &reader, line: line)
+            case "state_directory":
+                config.stateDirectory = reader.string(value, "state_directory").map { resolvePath($0, against: base) }
             case "forward":
                 config.forwarding = forwarding(value, &reader)
                 config.forwarding.location = SourceLocation(file: file, line: line)
@@ -248,6 +252,48 @@ public enum ConfigLoader {
         }
         return Config.ForwardRule(
             domain: domain, action: action, upstreams: upstreams, location: SourceLocation(file: reader.file, line: reader.line(node)))
+    }
+
+    static func awsSync(_ node: Node, _ reader: inout YAMLReader, line: Int) -> Config.AWSSync? {
+        var sync = Config.AWSSync(location: SourceLocation(file: reader.file, line: line))
+        var vpc: String?
+        for (key, value, _) in reader.mapping(node, "aws", section: "aws") {
+            switch key {
+            case "vpc_id": vpc = reader.string(value, "vpc_id")
+            case "region": sync.region = reader.string(value, "region")
+            case "interval": sync.interval = reader.duration(value, ConfigTable.awsInterval) ?? sync.interval
+            case "profile": sync.profile = reader.string(value, "profile")
+            case "endpoint_url":
+                if case .mapping = value {
+                    for (service, url, _) in reader.mapping(value, "endpoint_url", section: "aws.endpoint_url") {
+                        if let text = endpointURL(url, &reader, service) { sync.endpointURLs[service] = text }
+                    }
+                } else if let text = endpointURL(value, &reader, "endpoint_url") {
+                    sync.endpointURLs["*"] = text
+                }
+            default: break
+            }
+        }
+        guard let vpc else {
+            reader.error(node, "aws needs vpc_id: the VPC whose endpoints and private hosted zones are served")
+            return nil
+        }
+        guard vpc.hasPrefix("vpc-"), vpc.count > 4 else {
+            reader.error(node, "aws.vpc_id: expected a VPC id like vpc-0abc1234def567890, found \"\(vpc)\"")
+            return nil
+        }
+        sync.vpcID = vpc
+        return sync
+    }
+
+    /// An http(s) URL with a host.
+    static func endpointURL(_ node: Node, _ reader: inout YAMLReader, _ what: String) -> String? {
+        guard let text = reader.string(node, what) else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            reader.error(node, "\(what): expected an http:// or https:// URL, found \"\(text)\"")
+            return nil
+        }
+        return text
     }
 
     static func cache(_ node: Node, _ reader: inout YAMLReader) -> Config.Cache {

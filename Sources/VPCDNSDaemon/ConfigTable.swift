@@ -143,6 +143,38 @@ public enum ConfigTable {
     static let eniIPv6 = ConfigKey(
         "endpoints[].enis[].ipv6", .string, example: "\"fd00::15\"", "The ENI's IPv6 address, or a list of them.")
 
+    // MARK: AWS as the source
+
+    static let aws = ConfigKey(
+        "aws", .section, reload: .restart, default: "off", example: "{vpc_id: vpc-0abc1234def567890, region: us-east-1}",
+        "Mirror one VPC's private DNS from the AWS APIs: its interface endpoints (EC2) and the private hosted zones associated with it (Route 53), kept in sync.",
+        value: { $0.aws?.summary ?? "off" })
+    static let awsVPC = ConfigKey(
+        "aws.vpc_id", .string, reload: .restart, example: "vpc-0abc1234def567890", "The VPC whose endpoints and zones are served.")
+    static let awsRegion = ConfigKey(
+        "aws.region", .string, reload: .restart, default: "AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else the instance's",
+        example: "us-east-1", "The VPC's Region: where EC2 is called, and the Region of ListHostedZonesByVPC.")
+    static let awsInterval = ConfigKey(
+        "aws.interval", .duration(1...86_400), reload: .restart, default: "60s", example: "5m",
+        "Time between syncs. A sync that changes nothing rebuilds nothing; SIGHUP syncs at once.")
+    static let awsEndpointURL = ConfigKey(
+        "aws.endpoint_url", .string, reload: .restart, default: "the public endpoints", example: "https://vpce-0123.ec2.us-east-1.vpce.amazonaws.com",
+        "A base URL for every AWS API (an interface endpoint of EC2, a test stand-in), or a mapping of service to URL (ec2, route53, sts).")
+    static let awsEndpointURLEC2 = ConfigKey(
+        "aws.endpoint_url.ec2", .string, reload: .restart, example: "https://ec2.us-east-1.amazonaws.com", "The EC2 API's base URL.")
+    static let awsEndpointURLRoute53 = ConfigKey(
+        "aws.endpoint_url.route53", .string, reload: .restart, example: "https://route53.amazonaws.com", "The Route 53 API's base URL.")
+    static let awsEndpointURLSTS = ConfigKey(
+        "aws.endpoint_url.sts", .string, reload: .restart, example: "https://sts.us-east-1.amazonaws.com",
+        "STS's base URL, for web identity credentials.")
+    static let awsProfile = ConfigKey(
+        "aws.profile", .string, reload: .restart, default: "the SDKs' chain: environment, web identity, container, shared files, instance metadata",
+        example: "dns-reader", "A profile of the shared credentials and config files; only those files are read for it.")
+    static let stateDirectory = ConfigKey(
+        "state_directory", .path, reload: .restart, default: "$STATE_DIRECTORY (systemd), else /var/lib/vpcdnsd",
+        example: "/var/lib/vpcdnsd", "Where the last good AWS sync is kept, served at a start while AWS cannot be reached.",
+        value: { $0.stateDirectory ?? "default" })
+
     // MARK: Forwarding
 
     static let forward = ConfigKey(
@@ -283,6 +315,8 @@ public enum ConfigTable {
         healthChecks, healthCheckType, healthCheckTarget, healthCheckInterval, healthCheckFailureThreshold, healthCheckInvert,
         endpoints, endpointsFrom, endpointsFromVPCEndpoints, endpointsFromInterfaces, endpointID, endpointSuffix, endpointService, endpointPrivateDNS, endpointPrivateName, endpointIPType,
         endpointENIs, eniAZ, eniIPv4, eniIPv6,
+        aws, awsVPC, awsRegion, awsInterval, awsEndpointURL, awsEndpointURLEC2, awsEndpointURLRoute53, awsEndpointURLSTS, awsProfile,
+        stateDirectory,
         forward, forwardUpstreams, forwardResolvConf, forwardPolicy, forwardTimeout, forwardDeadline, forwardMaxInFlight,
         forwardQueriesPerSocket, forwardRules, ruleDomain, ruleAction, ruleUpstreams,
         cache, cacheMaxEntries, cacheMaxBytes, cacheMinTTL, cacheMaxTTL, cacheMaxNegativeTTL, cacheServeStale,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AWS
 import CSocketBatch
 import DNSCore
 import DNSForwarder
@@ -29,6 +30,8 @@ public final class Daemon {
     private var reloader: Reloader?
     /// Zones from the last load, for a reload to reuse where their files have not changed.
     private let zoneFiles = ZoneFileCache()
+    /// The AWS sync, when `aws:` is configured.
+    private var sync: AWSSync?
 
     public init(source: ConfigSource, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) {
         self.source = source
@@ -40,7 +43,38 @@ public final class Daemon {
     /// - Returns: the process exit status (0 after a clean stop, 1 when start-up failed).
     public func run() -> Int32 {
         let snapshot: Snapshot
-        switch SnapshotBuilder.prepare(source, zoneFiles: zoneFiles) {
+        var inventory: VPCInventory?
+        var fromAWS = false
+        if let settings = source.read().0.aws {
+            switch AWSSync.client(settings) {
+            case .failure(let error):
+                logger.error("\(error.description)")
+                return 1
+            case .success(let client):
+                let sync = AWSSync(settings: settings, client: client, stateFile: AWSSync.stateFile(source.read().0), logger: logger)
+                self.sync = sync
+                // Start with what AWS says now; while it cannot be reached, with the last good sync.
+                inventory = sync.fetchNow()
+                fromAWS = inventory != nil
+                if inventory == nil { inventory = sync.persisted() }
+            }
+        }
+        var prepared = SnapshotBuilder.prepare(source, zoneFiles: zoneFiles, inventory: inventory)
+        // Data from AWS that does not load never keeps the configuration's own from being served:
+        // the last good sync is tried next, then none (a bad configuration still stops the start).
+        if case .failure(let errors) = prepared, let sync, inventory != nil {
+            for error in errors.errors { logger.error("\(error.description)") }
+            sync.rejected()
+            let fallback = fromAWS ? sync.persisted() : nil
+            logger.error("aws sync: the synced data does not load; starting with \(fallback == nil ? "no synced data" : "the last good sync")")
+            (inventory, fromAWS) = (fallback, false)
+            prepared = SnapshotBuilder.prepare(source, zoneFiles: zoneFiles, inventory: inventory)
+            if case .failure = prepared, inventory != nil {
+                inventory = nil
+                prepared = SnapshotBuilder.prepare(source, zoneFiles: zoneFiles)
+            }
+        }
+        switch prepared {
         case .success(let s): snapshot = s
         case .failure(let errors):
             for error in errors.errors { logger.error("\(error.description)") }
@@ -108,9 +142,9 @@ public final class Daemon {
             ])
         }
         logger.info("ready: \(snapshot.summary), \(workerCount) workers")
-        notifier.ready(status: "serving: \(snapshot.summary)")
+        if let sync, let inventory, fromAWS { sync.accepted(inventory) }
         do {
-            try runMainLoop(config: config, store: store, cache: cache)
+            try runMainLoop(config: config, store: store, cache: cache, inventory: inventory, synced: fromAWS)
         } catch {
             logger.error("main loop failed: \(error)")
             stopWorkers(drain: false)
@@ -175,7 +209,9 @@ public final class Daemon {
         }
     }
 
-    private func runMainLoop(config: Config, store: SnapshotStore, cache: ResponseCache) throws {
+    private func runMainLoop(
+        config: Config, store: SnapshotStore, cache: ResponseCache, inventory: VPCInventory?, synced: Bool
+    ) throws {
         let loop = try EventLoop()
         let probes = HealthProbes(logger: logger)
         probes.follow(store.load())
@@ -185,6 +221,16 @@ public final class Daemon {
             probes: probes, notifier: notifier, logger: logger, loop: loop)
         self.reloader = reloader
         defer { self.reloader = nil }
+        reloader.started(with: inventory)
+        if let sync {
+            reloader.sync = sync
+            nonisolated(unsafe) let offerTo = reloader
+            sync.deliver = { offerTo.offer($0) }
+            // After a start that could not reach AWS, the next try comes soon.
+            sync.start(firstDelay: synced ? sync.settings.interval : min(sync.settings.interval, 5))
+        }
+        defer { sync?.stop() }
+        notifier.ready(status: reloader.statusLine(store.load()))
         var http: HTTPServer?
         if let metrics = config.metrics {
             http = try HTTPServer(binding: metrics, on: loop) { [unowned self] path in self.serveHTTP(path) }
@@ -201,7 +247,10 @@ public final class Daemon {
         }
         let term = try SignalWatcher(SIGTERM, on: loop) { stop("SIGTERM") }
         let int = try SignalWatcher(SIGINT, on: loop) { stop("SIGINT") }
-        let hup = try SignalWatcher(SIGHUP, on: loop) { reloader.request() }
+        let hup = try SignalWatcher(SIGHUP, on: loop) { [sync] in
+            reloader.request()
+            sync?.syncNow()
+        }
         var watchdog: EventIO.Timer?
         if let interval = SystemdNotifier.watchdogInterval() {
             watchdog = try EventIO.Timer(after: interval, repeats: true, on: loop) { [notifier] in notifier.watchdog() }
@@ -217,7 +266,8 @@ public final class Daemon {
             guard let store, let cache, let reloader else { return nil }
             let body = MetricsRenderer.render(
                 workers: workers.map(\.metrics), cache: cache, snapshot: store.load(), reloadsOK: reloader.succeeded,
-                reloadsFailed: reloader.failed, lastReload: reloader.lastEnded, queryLogDropped: queryLog?.dropped ?? 0)
+                reloadsFailed: reloader.failed, lastReload: reloader.lastEnded, queryLogDropped: queryLog?.dropped ?? 0,
+                aws: sync?.stats)
             return HTTPServer.Response(contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
         case "/health":
             return HTTPServer.Response(body: "ok\n")

@@ -10,7 +10,7 @@ import Logging
 /// Route 53's checkers do; each change is logged.
 final class HealthProber: Sendable {
     let status: HealthStatus
-    private let stop = StopSignal()
+    private let stop = Wakeup()
 
     private init(status: HealthStatus) { self.status = status }
 
@@ -28,7 +28,7 @@ final class HealthProber: Sendable {
     }
 
     /// Ends every probe thread (each at its next wait; a probe under way runs out first).
-    func cancel() { stop.fire() }
+    func cancel() { stop.stop() }
 
     /// Seconds a probe may take: Route 53 gives a TCP connection 10 s and an HTTP answer 4 s + 2 s;
     /// a probe never outlasts its interval.
@@ -36,7 +36,7 @@ final class HealthProber: Sendable {
         min(check.interval * 0.8, check.kind == .tcp ? 10 : 6)
     }
 
-    private static func run(_ check: Config.HealthCheck, state: HealthStatus.Check, stop: StopSignal, logger: Logger) {
+    private static func run(_ check: Config.HealthCheck, state: HealthStatus.Check, stop: Wakeup, logger: Logger) {
         var streak = 0
         repeat {
             let outcome: HealthProbe.Outcome
@@ -61,29 +61,7 @@ final class HealthProber: Sendable {
                 let why = check.invert ? "the probe passes and invert is set" : outcome.reason
                 logger.warning("health check \(check.id) is unhealthy: \(why) (\(check.failureThreshold) probes in a row)")
             }
-        } while !stop.wait(seconds: check.interval)
-    }
-}
-
-/// A one-way flag threads wait on with a timeout.
-private final class StopSignal: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var fired = false
-
-    func fire() {
-        condition.lock()
-        fired = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Waits up to `seconds`; returns whether the signal fired.
-    func wait(seconds: Double) -> Bool {
-        let until = Date(timeIntervalSinceNow: seconds)
-        condition.lock()
-        defer { condition.unlock() }
-        while !fired && condition.wait(until: until) {}
-        return fired
+        } while stop.wait(seconds: check.interval) != .stop
     }
 }
 

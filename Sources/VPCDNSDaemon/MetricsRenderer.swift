@@ -7,7 +7,7 @@ import Foundation
 enum MetricsRenderer {
     static func render(
         workers: [WorkerMetrics], cache: ResponseCache, snapshot: Snapshot, reloadsOK: Int, reloadsFailed: Int,
-        lastReload: Date, queryLogDropped: Int
+        lastReload: Date, queryLogDropped: Int, aws: AWSSync.Stats? = nil
     ) -> String {
         var out = ""
         func family(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
@@ -105,6 +105,17 @@ enum MetricsRenderer {
             snapshot.engine.health.checks.sorted { $0.key < $1.key }.map { ("id=\"\(labelValue($0.key))\"", $0.value.isUp ? 1 : 0) })
         family("vpcdnsd_query_log_dropped_total", "counter", "Query log lines dropped because the writer fell behind.",
             [("", Double(queryLogDropped))])
+        if let aws {
+            family("vpcdnsd_aws_sync_total", "counter",
+                "AWS syncs, by result: changed, unchanged, rejected (did not load), or the failure's class.",
+                aws.results.sorted { $0.key < $1.key }.map { ("result=\"\($0.key)\"", Double($0.value)) })
+            family("vpcdnsd_aws_sync_last_success_timestamp_seconds", "gauge", "When a sync last read the whole inventory (0: never).",
+                [("", aws.lastSuccess?.timeIntervalSince1970.rounded() ?? 0)])
+            family("vpcdnsd_aws_endpoints", "gauge", "Interface endpoints served from the last sync a snapshot took.",
+                [("", Double(aws.endpoints))])
+            family("vpcdnsd_aws_hosted_zones", "gauge", "Private hosted zones served from that sync.", [("", Double(aws.zones))])
+            family("vpcdnsd_aws_record_sets", "gauge", "Record sets of those zones.", [("", Double(aws.recordSets))])
+        }
         return out
     }
 

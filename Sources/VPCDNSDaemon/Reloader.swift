@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AWS
 import CSocketBatch
 import DNSCore
 import DNSForwarder
@@ -32,6 +33,17 @@ final class Reloader {
     private var done: Waker?
     private let result = BuildResult()
 
+    /// The AWS sync, when `aws:` is configured: its inventory is one more source of every build.
+    var sync: AWSSync?
+    /// The synced inventory the snapshot in force was built with.
+    private(set) var inventory: VPCInventory?
+    /// A newer inventory offered by the sync thread, and the wake-up that brings it here.
+    private let offered = Mutex<VPCInventory?>(nil)
+    private var offerWaker: Waker?
+    /// The candidate of the build under way (nil: the build reuses `inventory`), and one waiting.
+    private var building: VPCInventory?
+    private var waiting: VPCInventory?
+
     private(set) var isReloading = false
     private var pending = false
     private var startedAt = 0.0
@@ -61,22 +73,40 @@ final class Reloader {
         self.logger = logger
         self.loop = loop
         done = try Waker(on: loop) { [unowned self] in self.finish() }
+        offerWaker = try Waker(on: loop) { [unowned self] in
+            if let candidate = self.offered.withLock({ value in defer { value = nil }; return value }) {
+                self.request(candidate: candidate)
+            }
+        }
     }
 
-    /// SIGHUP: starts a build, or, while one runs, asks for one more after it.
-    func request() {
+    /// The inventory the first snapshot was built with (start-up's).
+    func started(with inventory: VPCInventory?) { self.inventory = inventory }
+
+    /// From the sync thread: a changed inventory, to build a snapshot with.
+    func offer(_ inventory: VPCInventory) {
+        offered.withLock { $0 = inventory }
+        offerWaker?.wake()
+    }
+
+    /// SIGHUP (or a sync with a changed `candidate`): starts a build, or, while one runs, asks for
+    /// one more after it.
+    func request(candidate: VPCInventory? = nil) {
         if isReloading {
             pending = true
+            if let candidate { waiting = candidate }
             return
         }
         isReloading = true
+        building = candidate
         startedAt = monotonicSeconds()
         notifier.reloading()
-        logger.info("SIGHUP: reloading")
+        logger.info(candidate == nil ? "SIGHUP: reloading" : "aws sync: the inventory changed; rebuilding")
         let (source, zoneFiles, previous, result, done) = (self.source, self.zoneFiles, store.load(), self.result, self.done)
+        let inventory = candidate ?? self.inventory
         startBackground(named: "vpcdnsd-reload") {
             // Building the snapshot must not take CPU from the workers: the thread yields to them.
-            let built = SnapshotBuilder.prepare(source, zoneFiles: zoneFiles, previous: previous)
+            let built = SnapshotBuilder.prepare(source, zoneFiles: zoneFiles, previous: previous, inventory: inventory)
             result.value.withLock { $0 = built }
             done?.wake()
         }
@@ -110,20 +140,33 @@ final class Reloader {
             var note = unchanged == 0 ? "" : "; \(unchanged) unchanged zone file\(unchanged == 1 ? "" : "s") not re-read"
             if snapshot.reusedEngine { note += "; nothing to rebuild" }
             logger.info("reload ok: \(snapshot.summary) in \(ms) ms\(note)")
-            notifier.ready(status: "serving: \(snapshot.summary)")
+            if let building {
+                inventory = building
+                sync?.accepted(building)
+            }
+            notifier.ready(status: statusLine(snapshot))
         case .failure(let errors):
             failed += 1
             lastEnded = Date()
             for error in errors.errors { logger.error("reload: \(error.description)") }
             logger.error("reload failed after \(ms) ms: \(errors.errors.count) problem(s); still serving the previous data")
+            if building != nil { sync?.rejected() }
             notifier.notify(
                 "READY=1", "STATUS=reload failed (\(errors.errors.first?.description ?? "error")); serving the previous data")
         }
         isReloading = false
+        building = nil
         if pending {
             pending = false
-            request()
+            let candidate = waiting
+            waiting = nil
+            request(candidate: candidate)
         }
+    }
+
+    /// STATUS=: what is served, and how the last AWS sync went.
+    func statusLine(_ snapshot: Snapshot) -> String {
+        "serving: \(snapshot.summary)" + (sync.map { "; \($0.statusLine)" } ?? "")
     }
 
     /// Zone origins that appeared, and rule domains that appeared, vanished or changed.

@@ -13,11 +13,12 @@ public enum SnapshotBuilder {
     /// Reads the configuration and builds the snapshot, or returns all the problems: those of the
     /// config file and those of the zone files it names, in one list. Start-up, `vpcdnsd check`
     /// and every reload go through here.
+    /// - Parameter inventory: what the AWS sync read (`aws:`), served beside the configuration's own.
     public static func prepare(
-        _ source: ConfigSource, zoneFiles: ZoneFileCache? = nil, previous: Snapshot? = nil
+        _ source: ConfigSource, zoneFiles: ZoneFileCache? = nil, previous: Snapshot? = nil, inventory: VPCInventory? = nil
     ) -> Result<Snapshot, ConfigErrors> {
         let (config, configErrors) = source.read()
-        switch build(config, zoneFiles: zoneFiles, previous: previous) {
+        switch build(config, zoneFiles: zoneFiles, previous: previous, inventory: inventory) {
         case .success(let snapshot):
             return configErrors.isEmpty ? .success(snapshot) : .failure(ConfigErrors(configErrors))
         case .failure(let more):
@@ -32,7 +33,7 @@ public enum SnapshotBuilder {
     ///     options, `allow_query` and the forwarding rules are all unchanged: a reload that changed
     ///     nothing then rebuilds no table.
     public static func build(
-        _ config: Config, zoneFiles: ZoneFileCache? = nil, previous: Snapshot? = nil
+        _ config: Config, zoneFiles: ZoneFileCache? = nil, previous: Snapshot? = nil, inventory: VPCInventory? = nil
     ) -> Result<Snapshot, ConfigErrors> {
         var config = config
         var errors: [ConfigError] = []
@@ -45,6 +46,17 @@ public enum SnapshotBuilder {
                 notices += joined.skipped.map { "endpoints_from: skipped \($0)" }
             case .failure(let error):
                 errors.append(error)
+            }
+        }
+        if let inventory {
+            let source = SourceLocation(file: "aws sync of \(inventory.vpcID)", line: 0)
+            switch inventory.endpoints() {
+            case .success(let joined):
+                config.endpoints += joined.endpoints
+                config.endpointLocations += Array(repeating: source, count: joined.endpoints.count)
+                notices += joined.skipped.map { "aws sync: skipped \($0)" }
+            case .failure(let problem):
+                errors.append(ConfigError(file: source.file, line: 0, message: problem.message))
             }
         }
         var unchanged = 0
@@ -103,6 +115,27 @@ public enum SnapshotBuilder {
                 if claim(origin, zoneFile.location) {
                     zones.append(zone)
                     options[origin] = zoneFile.options
+                }
+            case .failure(let problems):
+                errors += problems.errors.map(ConfigError.init)
+            }
+        }
+        for hosted in inventory?.zones ?? [] {
+            let file = "aws sync: hosted zone \(hosted.id) (\(hosted.name))"
+            guard let origin = hosted.origin else {
+                errors.append(ConfigError(file: file, line: 0, message: "the zone's name is not a domain name"))
+                continue
+            }
+            let sources = hosted.recordSets.enumerated().map { RecordSetSource(value: $1, place: .recordSet($0 + 1)) }
+            switch Route53ZoneFile.load(
+                recordSets: sources, file: file, origin: origin, valueOrigin: .root, healthChecks: Set(config.healthChecks.keys),
+                unknownHealthCheckIsError: false)
+            {
+            case .success(let loaded):
+                config.warnings += loaded.warnings.map(ConfigError.init)
+                if claim(origin, SourceLocation(file: file, line: 0)) {
+                    zones.append(loaded.zone)
+                    options[origin] = ZoneOptions()
                 }
             case .failure(let problems):
                 errors += problems.errors.map(ConfigError.init)

@@ -62,7 +62,7 @@ struct VPCDNSD: ParsableCommand {
         commandName: "vpcdnsd",
         abstract: "Private DNS resolver for VPC private hosted zones and interface endpoints.",
         version: vpcdnsVersion,
-        subcommands: [Serve.self, Check.self, GenerateDocs.self],
+        subcommands: [Serve.self, Check.self, Export.self, GenerateDocs.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -104,6 +104,27 @@ struct Check: ParsableCommand {
             for error in errors.errors {
                 FileHandle.standardError.write(Data((error.description + "\n").utf8))
             }
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one AWS sync (the configuration's aws:) and write what it read as a config fragment and zone files.")
+
+    @Option(name: .long, help: "YAML configuration file with an aws: section.")
+    var config: String
+
+    @Option(name: .long, help: "Directory to write vpcdnsd-aws.yaml and the JSON files it names into.")
+    var out: String
+
+    func run() throws {
+        switch AWSExport.run(configFile: config, directory: out) {
+        case .success(let written):
+            for path in written { print("wrote \(path)") }
+        case .failure(let error):
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(1)
         }
     }

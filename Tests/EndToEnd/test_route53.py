@@ -12,7 +12,6 @@ moto is a stand-in, and gets two shapes wrong; the test repairs them in the expo
 import ast
 import json
 import math
-import os
 import shutil
 import socket
 import subprocess
@@ -25,6 +24,7 @@ import dns.rdatatype
 import pytest
 
 from conftest import BINARY, ROOT, config, dig, wait_for
+from awsstandin import Moto
 from upstreams import NSD, free_port
 
 FIXTURES = ROOT / "Tests" / "Fixtures" / "route53"
@@ -51,45 +51,6 @@ node-1.us-east-1 45 A 198.51.100.8
 """
 INTERVAL = 1.0
 THRESHOLD = 2
-
-
-class Moto:
-    """moto_server on a loopback port, and the real aws CLI pointed at it."""
-
-    def __init__(self, tmp_path):
-        assert shutil.which("moto_server") and shutil.which("aws"), "moto[server] and awscli are installed by make test"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(tmp_path / "moto.log", "w")
-        self.process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        # Credentials and config of the test's own: never the machine's, never a real account.
-        self.env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-                    "AWS_CONFIG_FILE": str(tmp_path / "aws-config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-creds")}
-
-        def up():
-            assert self.process.poll() is None, (tmp_path / "moto.log").read_text()
-            try:
-                return urllib.request.urlopen(self.url + "/moto-api/", timeout=1).status == 200
-            except OSError:
-                return False
-        wait_for(up, timeout=30, what="moto_server")
-
-    def aws(self, *args):
-        result = subprocess.run(["aws", "--endpoint-url", self.url, "--output", "json", *args], env=self.env,
-                                capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout) if result.stdout.strip() else None
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
 
 
 def change(name, rtype, **fields):
