@@ -17,12 +17,13 @@ public final class XMLNode: @unchecked Sendable {
     /// The text of the child `name`, trimmed.
     public func string(_ name: String) -> String? { child(name).map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) } }
 
-    /// Parses a document; nil when it is not well-formed XML.
+    /// Parses a document; nil when it is not well-formed XML, or not whole: on Linux, XMLParser
+    /// reports success for a document cut off inside an element, so the root must have closed.
     public static func parse(_ data: Data) -> XMLNode? {
         let builder = TreeBuilder()
         let parser = XMLParser(data: data)
         parser.delegate = builder
-        guard parser.parse(), let root = builder.root else { return nil }
+        guard parser.parse(), let root = builder.root, builder.stack.isEmpty else { return nil }
         return root
     }
 }

@@ -28,6 +28,10 @@ public enum DaemonManPage {
         .RB [ \\-\\-config
         .IR file ]
         .RB [ \\-\\-listen " ...] [" \\-\\-zone " ...] [" \\-\\-upstream " ...]"
+        .br
+        .B vpcdnsd export
+        .BI \\-\\-config " file"
+        .BI \\-\\-out " directory"
         .SH DESCRIPTION
         .B vpcdnsd
         answers DNS over UDP and TCP the way a VPC's Route 53 Resolver does.
@@ -53,6 +57,16 @@ public enum DaemonManPage {
         Load the configuration and every zone file it names without serving; print each problem as
         .I file:line: message
         (zone files with a column) and exit 1, or print a summary and exit 0.
+        .TP
+        .B export
+        Run one sync of the configuration's
+        .B aws
+        section and write what it read into
+        .BR \\-\\-out :
+        the AWS CLI's JSON of the VPC's endpoints, network interfaces and subnets, one Route 53 JSON
+        file per associated private hosted zone, and
+        .IR vpcdnsd-aws.yaml ,
+        a configuration fragment that serves them, for review in git.
         .SH OPTIONS
         .TP
         .BI \\-\\-config " file"
@@ -74,6 +88,11 @@ public enum DaemonManPage {
         .BI \\-\\-log\\-level " level"
         .BR trace ", " debug ", " info " (the default), " notice ", " warning ", " error " or " critical .
         .TP
+        .BI \\-\\-out " directory"
+        Where
+        .B export
+        writes its files.
+        .TP
         .B \\-\\-version
         Print the version and exit.
         .TP
@@ -88,6 +107,9 @@ public enum DaemonManPage {
         .I file:line: message
         and the old data keeps serving.
         Keys that take a restart keep their running value, with a warning naming them.
+        With an
+        .B aws
+        section, an AWS sync also runs at once.
         .TP
         .BR SIGTERM ", " SIGINT
         Stop taking queries, answer those in flight (at most 2 seconds) and exit 0.
@@ -104,6 +126,13 @@ public enum DaemonManPage {
         .TP
         .I /etc/systemd/system/vpcdnsd.service
         The systemd unit that make install writes.
+        .TP
+        .I /var/lib/vpcdnsd/aws-inventory.json
+        The last good AWS sync (under
+        .BR state_directory ,
+        or systemd's
+        .BR StateDirectory= ),
+        served at a start while AWS cannot be reached.
         .SH EXIT STATUS
         0 after a clean stop, or when
         .B check
