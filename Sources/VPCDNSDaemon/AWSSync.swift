@@ -23,6 +23,8 @@ final class AWSSync: @unchecked Sendable {
     private let wakeup = Wakeup()
     /// Hands a changed inventory to the main loop; set before `start`.
     var deliver: @Sendable (VPCInventory) -> Void = { _ in }
+    /// Tells the service manager how each sync went (STATUS=); set before `start`.
+    var report: @Sendable (String) -> Void = { _ in }
 
     /// What /metrics and STATUS= show.
     struct Stats: Sendable {
@@ -145,6 +147,7 @@ final class AWSSync: @unchecked Sendable {
                         delay = settings.interval
                     }
                 }
+                report(statusLine)
             }
         }
     }
@@ -227,11 +230,8 @@ final class AWSSync: @unchecked Sendable {
         }
     }
 
-    /// For STATUS=.
-    var statusLine: String {
-        let s = stats
-        return "aws sync: \(s.lastResult)"
-    }
+    /// For STATUS=: `aws sync: unchanged at 2026-12-07T01:20:00Z`.
+    var statusLine: String { "aws sync: \(stats.lastResult)" }
 }
 
 /// A wait that a stop ends for good and a kick ends once.

@@ -226,6 +226,7 @@ public final class Daemon {
             reloader.sync = sync
             nonisolated(unsafe) let offerTo = reloader
             sync.deliver = { offerTo.offer($0) }
+            sync.report = { [notifier] line in notifier.status(store.load().status(sync: line)) }
             // After a start that could not reach AWS, the next try comes soon.
             sync.start(firstDelay: synced ? sync.settings.interval : min(sync.settings.interval, 5))
         }

@@ -165,9 +165,7 @@ final class Reloader {
     }
 
     /// STATUS=: what is served, and how the last AWS sync went.
-    func statusLine(_ snapshot: Snapshot) -> String {
-        "serving: \(snapshot.summary)" + (sync.map { "; \($0.statusLine)" } ?? "")
-    }
+    func statusLine(_ snapshot: Snapshot) -> String { snapshot.status(sync: sync?.statusLine) }
 
     /// Zone origins that appeared, and rule domains that appeared, vanished or changed.
     static func changedDomains(from old: Snapshot, to new: Snapshot) -> [DNSName] {

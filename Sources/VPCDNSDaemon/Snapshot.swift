@@ -51,6 +51,9 @@ public final class Snapshot: Sendable {
         return all
     }
 
+    /// systemd's STATUS=: what is served, and how the last AWS sync went (`sync`, when on).
+    func status(sync: String?) -> String { "serving: \(summary)" + (sync.map { "; \($0)" } ?? "") }
+
     public var summary: String {
         let upstreams = engine.forwarding.defaultGroup?.upstreams.map(\.description).joined(separator: " ") ?? "none"
         return "\(zoneCount) zones, \(recordCount) records, \(config.endpoints.count) endpoints, "

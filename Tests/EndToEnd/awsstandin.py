@@ -121,10 +121,16 @@ class FaultProxy:
             return self.reply(request, status, text.encode())
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length", "connection")}
         upstream = http.client.HTTPConnection("127.0.0.1", self.upstream, timeout=30)
-        upstream.request(method, request.path, body=body or None, headers=headers)
-        response = upstream.getresponse()
-        data = response.read()
-        upstream.close()
+        try:
+            upstream.request(method, request.path, body=body or None, headers=headers)
+            response = upstream.getresponse()
+            data = response.read()
+        except OSError:  # moto stopped: the client sees its connection closed, as with "down"
+            request.close_connection = True
+            request.connection.shutdown(2)
+            return
+        finally:
+            upstream.close()
         if route53 and b"<Type>SOA</Type>" in data:
             data = re.sub(rb"<Value>\{'Value': '([^']*)'\}</Value>", rb"<Value>\1</Value>", data)
         if mode == "cut":

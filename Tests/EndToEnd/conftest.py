@@ -4,6 +4,7 @@ with dig. Every process a test starts is stopped by PID at teardown."""
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -66,6 +67,29 @@ class Daemon:
                 self.process.wait()
         self.log.close()
         return self.process.returncode
+
+
+class NotifySocket:
+    """The service manager's end of NOTIFY_SOCKET."""
+
+    def __init__(self, tmp_path):
+        self.path = str(tmp_path / "notify.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.1)
+        self.messages = []
+
+    def poll(self):
+        while True:
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                return self.messages
+
+    def wait_for(self, key, after=0, timeout=10):
+        def seen():
+            return next((i for i, m in enumerate(self.poll()) if i >= after and key in m.split("\n")), None)
+        return wait_for(lambda: (lambda i: None if i is None else i + 1)(seen()), timeout=timeout, what=key) - 1
 
 
 @pytest.fixture

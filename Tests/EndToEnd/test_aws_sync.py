@@ -22,7 +22,7 @@ import dns.rcode
 import pytest
 
 from awsstandin import FaultProxy, Moto
-from conftest import BINARY, config, dig, wait_for
+from conftest import BINARY, NotifySocket, config, dig, wait_for
 
 INTERVAL = 1.0
 
@@ -163,6 +163,29 @@ def test_changes_show_within_one_interval_and_nothing_rebuilds_when_nothing_chan
     assert dig(port, "execute-api.us-east-1.amazonaws.com").rdata("A") == world.eni_addresses("execute-api")
 
 
+def test_status_names_the_last_sync(world, start_daemon, tmp_path):
+    notify = NotifySocket(tmp_path)
+    start_daemon(world.config(tmp_path), env={**aws_env(tmp_path), "NOTIFY_SOCKET": notify.path})
+    notify.wait_for("READY=1")
+    wait_for(lambda: any(re.search(r"^STATUS=serving: \d+ zones.*; aws sync: unchanged at \S+Z$", m, re.M) for m in notify.poll()),
+             timeout=10, what="STATUS= after an unchanged sync")
+    world.proxy.mode = "server"
+    wait_for(lambda: any(re.search(r"^STATUS=.*; aws sync: server_error at ", m, re.M) for m in notify.poll()),
+             timeout=10, what="STATUS= after a failed sync")
+
+
+def test_web_identity_credentials_from_sts(world, start_daemon, tmp_path):
+    """EKS's IRSA: no keys, a token file and a role; STS (moto's, behind the proxy) gives the keys."""
+    token = tmp_path / "token"
+    token.write_text("eyJhbGciOiJSUzI1NiJ9.test-web-identity.sig\n")
+    env = {**aws_env(tmp_path), "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+           "AWS_WEB_IDENTITY_TOKEN_FILE": str(token), "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/vpcdnsd"}
+    daemon = start_daemon(world.config(tmp_path), env=env)
+    assert world.proxy.calls("AssumeRoleWithWebIdentity") >= 1
+    assert dig(daemon.port, "db.corp.internal").rdata("A") == ["10.0.3.5"]
+    assert "test-web-identity" not in daemon.text()
+
+
 def test_sighup_syncs_at_once(world, start_daemon, tmp_path):
     daemon = start_daemon(world.config(tmp_path, interval=3600), env=aws_env(tmp_path))
     world.change(world.zone, "CREATE", "hup.corp.internal", "A", "10.0.3.88")
@@ -232,11 +255,10 @@ def test_aws_down_then_a_restart_serves_the_persisted_data(world, start_daemon, 
     api = world.eni_addresses("execute-api")
     assert dig(daemon.port, "db.corp.internal").rdata("A") == ["10.0.3.5"]
     assert (tmp_path / "state" / "aws-inventory.json").exists()
-    world.proxy.mode = "down"
+    world.moto.stop()
     wait_for(lambda: sync_count(daemon, "network_error") >= 2, timeout=10, what="network failures counted")
     assert dig(daemon.port, "db.corp.internal").rdata("A") == ["10.0.3.5"]
     daemon.stop()
-    world.moto.stop()
     restarted = start_daemon(world.config(tmp_path), env=aws_env(tmp_path))
     restarted.wait_log(r"aws sync: the last good sync of vpc-\w+ is from \S+, \d+ s old")
     assert dig(restarted.port, "db.corp.internal").rdata("A") == ["10.0.3.5"]

@@ -13,30 +13,7 @@ import time
 
 import pytest
 
-from conftest import BINARY, ROOT, config, dig, wait_for
-
-
-class NotifySocket:
-    """The service manager's end of NOTIFY_SOCKET."""
-
-    def __init__(self, tmp_path):
-        self.path = str(tmp_path / "notify.sock")
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.path)
-        self.sock.settimeout(0.1)
-        self.messages = []
-
-    def poll(self):
-        while True:
-            try:
-                self.messages.append(self.sock.recv(4096).decode())
-            except socket.timeout:
-                return self.messages
-
-    def wait_for(self, key, after=0, timeout=10):
-        def seen():
-            return next((i for i, m in enumerate(self.poll()) if i >= after and key in m.split("\n")), None)
-        return wait_for(lambda: (lambda i: None if i is None else i + 1)(seen()), timeout=timeout, what=key) - 1
+from conftest import BINARY, ROOT, NotifySocket, config, dig, wait_for
 
 
 def zone_text(serial, address):
