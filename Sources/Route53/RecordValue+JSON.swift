@@ -38,8 +38,8 @@ extension RecordValue {
         }
     }
 
-    /// A JSON string: quote, backslash and control characters escaped.
-    static func quoted(_ s: String) -> String {
+    /// A JSON string literal (RFC 8259 §7): quote, backslash and control characters escaped.
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -3,6 +3,7 @@ import DNSCore
 import EventIO
 import Foundation
 import Glibc
+import Route53
 import Synchronization
 
 /// The query log: one JSON object per line in the record format of Route 53 Resolver query logs
@@ -134,19 +135,5 @@ public final class QueryLog: Sendable {
     }
 
     /// A JSON string literal (RFC 8259 §7).
-    static func json(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func json(_ text: String) -> String { RecordValue.quoted(text) }
 }
