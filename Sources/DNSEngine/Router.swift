@@ -109,6 +109,13 @@ extension FastPath {
         guard let group else { return defaultGroup }
         return groups.indices.contains(Int(group)) ? groups[Int(group)] : nil
     }
+
+    /// The cache scope of a `.forward` route's upstreams (0 when it has none).
+    @inline(__always)
+    public func cacheScope(_ group: Int32?) -> UInt32 {
+        guard let group else { return defaultGroup?.cacheScope ?? 0 }
+        return groups.indices.contains(Int(group)) ? groups[Int(group)].cacheScope : 0
+    }
 }
 
 /// A set of label counts, 0...127 (a name has at most 127 labels), as 128 bits: the lengths of the

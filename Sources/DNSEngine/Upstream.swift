@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNSCore
+import Synchronization
 
 /// One upstream resolver: an IPv4 or IPv6 address and a port.
 public struct Upstream: Hashable, Sendable, CustomStringConvertible {
@@ -28,12 +29,32 @@ public struct UpstreamGroup: Hashable, Sendable {
         case random
     }
 
-    public var upstreams: [Upstream]
-    public var policy: Policy
+    public let upstreams: [Upstream]
+    public let policy: Policy
+    /// What the cache files this group's answers under, beside the question: groups of the same
+    /// upstreams share it, so a forwarded answer is shared only by views (and rules) that send the
+    /// name to the same servers. Interned for the process: it outlives a reload.
+    public let cacheScope: UInt32
 
     public init(_ upstreams: [Upstream], policy: Policy = .ordered) {
         self.upstreams = upstreams
         self.policy = policy
+        cacheScope = CacheScopes.scope(of: upstreams)
+    }
+}
+
+/// One number per distinct list of upstreams, for the life of the process.
+enum CacheScopes {
+    private static let table = Mutex<[Set<Upstream>: UInt32]>([:])
+
+    static func scope(of upstreams: [Upstream]) -> UInt32 {
+        table.withLock { table in
+            let key = Set(upstreams)
+            if let known = table[key] { return known }
+            let next = UInt32(table.count + 1)
+            table[key] = next
+            return next
+        }
     }
 }
 

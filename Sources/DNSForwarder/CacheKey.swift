@@ -2,54 +2,66 @@
 import DNSCore
 import DNSEngine
 
-/// What a cached answer is filed under: (name, type, class, DO) — names compared without case.
+/// What a cached answer is filed under: (name, type, class, DO, scope) — names compared without
+/// case. The scope is the upstream group's (`UpstreamGroup.cacheScope`): an answer is shared only
+/// by questions sent to the same upstreams (views with other rules never see it).
 public struct CacheKey: Hashable, Sendable {
     public var name: DNSName
     public var type: RRType
     public var qclass: RRClass
     public var dnssecOK: Bool
+    public var scope: UInt32
 
-    public init(name: DNSName, type: RRType, qclass: RRClass = .IN, dnssecOK: Bool = false) {
+    public init(name: DNSName, type: RRType, qclass: RRClass = .IN, dnssecOK: Bool = false, scope: UInt32 = 0) {
         self.name = name
         self.type = type
         self.qclass = qclass
         self.dnssecOK = dnssecOK
+        self.scope = scope
     }
 
     /// The key of what `request` asks.
     init(_ request: ForwardRequest) {
-        self.init(name: request.question.name, type: request.question.type, qclass: request.question.qclass, dnssecOK: request.dnssecOK)
+        self.init(
+            name: request.question.name, type: request.question.type, qclass: request.question.qclass, dnssecOK: request.dnssecOK,
+            scope: request.upstreams.cacheScope)
     }
 
     /// A 64-bit hash of the key, the same whether computed from a `DNSName` or from packet bytes.
     public var fingerprint: UInt64 {
         name.wire.withUnsafeBytes {
-            CacheKey.fingerprint(name: $0, 0, $0.count, type: type.rawValue, qclass: qclass.rawValue, dnssecOK: dnssecOK)
+            CacheKey.fingerprint(
+                name: $0, 0, $0.count, type: type.rawValue, qclass: qclass.rawValue, dnssecOK: dnssecOK, scope: scope)
         }
     }
 
     /// `WireNameHash` of the name at `bytes[start..<end]` (lower-cased as it goes), then type,
-    /// class and DO.
+    /// class, DO and scope.
     @inline(__always)
     public static func fingerprint(
-        name bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, qclass: UInt16, dnssecOK: Bool
+        name bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, qclass: UInt16, dnssecOK: Bool, scope: UInt32
     ) -> UInt64 {
-        fingerprint(nameHash: WireNameHash.hash(bytes, start, end), type: type, qclass: qclass, dnssecOK: dnssecOK)
+        fingerprint(nameHash: WireNameHash.hash(bytes, start, end), type: type, qclass: qclass, dnssecOK: dnssecOK, scope: scope)
     }
 
-    /// The fingerprint from the name's `WireNameHash` (as the fast path has it already).
+    /// The fingerprint from the name's `WireNameHash` (as the fast path has it already). Keys that
+    /// differ only in scope differ in the word mixed in, so their fingerprints differ (but for a
+    /// 2^-64 chance): the worker cache, whose slots have no room for the scope, tells them apart
+    /// by it; the shared cache also compares the scope itself.
     @inline(__always)
-    public static func fingerprint(nameHash: UInt64, type: UInt16, qclass: UInt16, dnssecOK: Bool) -> UInt64 {
-        WireNameHash.mix(nameHash, word: UInt64(type) | UInt64(qclass) << 16 | (dnssecOK ? 1 << 32 : 0))
+    public static func fingerprint(nameHash: UInt64, type: UInt16, qclass: UInt16, dnssecOK: Bool, scope: UInt32) -> UInt64 {
+        WireNameHash.mix(nameHash, word: UInt64(type) | UInt64(qclass) << 16 | (dnssecOK ? 1 << 32 : 0) | UInt64(scope) << 33)
     }
 
     /// The fingerprint, fed to the hasher once (equal keys have equal fingerprints: both fold case).
     public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
 
-    /// Whether this key is the question at `bytes[start..<end]` (type, class, DO given).
+    /// Whether this key is the question at `bytes[start..<end]` (type, class, DO, scope given).
     @inline(__always)
-    func matches(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, dnssecOK: Bool) -> Bool {
-        guard self.type.rawValue == type, qclass == .IN, self.dnssecOK == dnssecOK, name.wire.count == end - start else {
+    func matches(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, dnssecOK: Bool, scope: UInt32) -> Bool {
+        guard self.type.rawValue == type, qclass == .IN, self.dnssecOK == dnssecOK, self.scope == scope,
+            name.wire.count == end - start
+        else {
             return false
         }
         // Stored names keep the case they came with: compare both sides lowered.

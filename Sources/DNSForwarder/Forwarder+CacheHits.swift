@@ -17,12 +17,14 @@ public enum CachedReply: Equatable {
 extension Forwarder {
     /// Answers a plain forwarded query straight from the cache into `out`: the header and question
     /// from the query, the cached sections with their TTLs counted down, OPT when asked. Looks in
-    /// this worker's copy, then in the shared cache, each once.
+    /// this worker's copy, then in the shared cache, each once. `scope`: the upstream group's the
+    /// question is routed to.
     public func answerFromCache(
-        _ query: UnsafeRawBufferPointer, _ view: QuestionView, limit: Int, into out: UnsafeMutableRawBufferPointer
+        _ query: UnsafeRawBufferPointer, _ view: QuestionView, scope: UInt32, limit: Int, into out: UnsafeMutableRawBufferPointer
     ) -> CachedReply {
         let now = io.now
-        let fingerprint = CacheKey.fingerprint(nameHash: view.nameHash, type: view.qtype, qclass: 1, dnssecOK: view.dnssecOK)
+        let fingerprint = CacheKey.fingerprint(
+            nameHash: view.nameHash, type: view.qtype, qclass: 1, dnssecOK: view.dnssecOK, scope: scope)
         local.sync(with: cache)
         // From this worker's copy: `hit` is nil on a miss there, `.some(nil)` when the entry is there
         // but the general path must answer (too big for the client).
@@ -37,7 +39,8 @@ extension Forwarder {
             return .written(length)
         }
         guard let entry = cache.freshEntry(
-            question: query, 12, view.nameEnd, type: view.qtype, dnssecOK: view.dnssecOK, now: now, fingerprint: fingerprint)
+            question: query, 12, view.nameEnd, type: view.qtype, dnssecOK: view.dnssecOK, scope: scope, now: now,
+            fingerprint: fingerprint)
         else { return .miss }
         local.remember(entry, fingerprint: fingerprint, type: view.qtype, dnssecOK: view.dnssecOK, now: now)
         guard entry.rcode.rawValue <= 15, let wire = entry.packed,
@@ -52,16 +55,19 @@ extension Forwarder {
     public var workerCacheIsEmpty: Bool { local.isEmpty }
 
     /// Starts loading the worker-cache slots a hit for this question reads first. With
-    /// `prefetchCachedAnswer` over a whole batch, a batch's cache misses overlap. Hints only.
+    /// `prefetchCachedAnswer` over a whole batch, a batch's cache misses overlap. Hints only: the
+    /// route is not known yet, so `scope` is the default upstreams', where most names go.
     @inline(__always)
-    public func prefetchCacheSlots(_ view: QuestionView) {
-        local.prefetchSets(fingerprint: CacheKey.fingerprint(nameHash: view.nameHash, type: view.qtype, qclass: 1, dnssecOK: view.dnssecOK))
+    public func prefetchCacheSlots(_ view: QuestionView, scope: UInt32) {
+        local.prefetchSets(
+            fingerprint: CacheKey.fingerprint(nameHash: view.nameHash, type: view.qtype, qclass: 1, dnssecOK: view.dnssecOK, scope: scope))
     }
 
     /// Starts loading the cached answer the slots `prefetchCacheSlots` loaded point to.
     @inline(__always)
-    public func prefetchCachedAnswer(_ view: QuestionView) {
-        local.prefetchWire(fingerprint: CacheKey.fingerprint(nameHash: view.nameHash, type: view.qtype, qclass: 1, dnssecOK: view.dnssecOK))
+    public func prefetchCachedAnswer(_ view: QuestionView, scope: UInt32) {
+        local.prefetchWire(
+            fingerprint: CacheKey.fingerprint(nameHash: view.nameHash, type: view.qtype, qclass: 1, dnssecOK: view.dnssecOK, scope: scope))
     }
 
     /// Writes the response to a plain query from a cached wire form; nil when it does not fit the

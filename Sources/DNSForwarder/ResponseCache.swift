@@ -82,17 +82,18 @@ public final class ResponseCache: Sendable {
     /// A fresh entry for the question whose name is `bytes[start..<end]`, found without building a
     /// key (the hot path).
     public func freshEntry(
-        question bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, dnssecOK: Bool, now: Double,
-        fingerprint: UInt64? = nil
+        question bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, type: UInt16, dnssecOK: Bool, scope: UInt32,
+        now: Double, fingerprint: UInt64? = nil
     ) -> CachedAnswer? {
-        let fingerprint = fingerprint ?? CacheKey.fingerprint(name: bytes, start, end, type: type, qclass: 1, dnssecOK: dnssecOK)
+        let fingerprint = fingerprint
+            ?? CacheKey.fingerprint(name: bytes, start, end, type: type, qclass: 1, dnssecOK: dnssecOK, scope: scope)
         // The packet buffer is only read, under the lock, on this thread; it crosses into the lock's
         // closure as an address because a raw buffer pointer is not Sendable.
         let address = UInt(bitPattern: bytes.baseAddress)
         let count = bytes.count
         let entry = shard(fingerprint).table.withLock { table -> CachedAnswer? in
             let raw = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: count)
-            return table.get(fingerprint: fingerprint) { $0.matches(raw, start, end, type: type, dnssecOK: dnssecOK) }
+            return table.get(fingerprint: fingerprint) { $0.matches(raw, start, end, type: type, dnssecOK: dnssecOK, scope: scope) }
         }
         guard let entry, now - entry.storedAt < Double(entry.ttl) else { return nil }
         return entry

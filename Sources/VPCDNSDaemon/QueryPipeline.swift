@@ -97,8 +97,9 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
             withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { cached in
                 // A private name (or one just below a private name) has no cache entry to prepare.
                 for i in 0..<count { cached[i] = !fastPath.prefetchRecords(views[i]) && views[i].nameEnd > 0 }
-                for i in 0..<count where cached[i] { forwarder.prefetchCacheSlots(views[i]) }
-                for i in 0..<count where cached[i] { forwarder.prefetchCachedAnswer(views[i]) }
+                let scope = fastPath.cacheScope(nil)
+                for i in 0..<count where cached[i] { forwarder.prefetchCacheSlots(views[i], scope: scope) }
+                for i in 0..<count where cached[i] { forwarder.prefetchCachedAnswer(views[i], scope: scope) }
             }
         }
     }
@@ -177,7 +178,8 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
                     return .reply(written.length)
                 }
             case .forward(let group):
-                switch forwarder.answerFromCache(query, view, limit: limit, into: out) {
+                let scope = fastPath._withUnsafeGuaranteedRef { $0.cacheScope(group) }
+                switch forwarder.answerFromCache(query, view, scope: scope, limit: limit, into: out) {
                 case .written(let length):
                     observe(view.qtype, UnsafeRawBufferPointer(rebasing: out[0..<length]), path: .cache, client: client, transport: transport)
                     return .reply(length)

@@ -345,6 +345,15 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
     @Test func keyIncludesTheDOBitAndIgnoresCase() {
         let cache = ResponseCache(policy: CachePolicy())
         let entry = CachedAnswer(kind: .positive, rcode: .noError, answers: [], authority: [], storedAt: 0, ttl: 100)
+        // Another upstream group's answer for the same question is another entry (views never share one).
+        cache.store(CacheKey(name: name("scoped.example."), type: .A, scope: 7), entry)
+        #expect(cache.lookup(CacheKey(name: name("scoped.example."), type: .A, scope: 7), now: 1) != .miss)
+        #expect(cache.lookup(CacheKey(name: name("scoped.example."), type: .A, scope: 8), now: 1) == .miss)
+        let scoped = name("scoped.example.").wire
+        scoped.withUnsafeBytes { bytes in
+            #expect(cache.freshEntry(question: bytes, 0, bytes.count, type: 1, dnssecOK: false, scope: 7, now: 1) != nil)
+            #expect(cache.freshEntry(question: bytes, 0, bytes.count, type: 1, dnssecOK: false, scope: 8, now: 1) == nil)
+        }
         cache.store(CacheKey(name: name("A.example."), type: .A, dnssecOK: false), entry)
         #expect(cache.lookup(CacheKey(name: name("a.EXAMPLE."), type: .A, dnssecOK: false), now: 1) != .miss)
         #expect(cache.lookup(CacheKey(name: name("a.example."), type: .A, dnssecOK: true), now: 1) == .miss)
@@ -361,9 +370,15 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
 }
 
 /// What the pipeline does for a plain query routed upstream: the question parsed once, then the cache.
-func cached(_ forwarder: Forwarder, _ wire: [UInt8], into out: UnsafeMutableRawBufferPointer) -> CachedReply {
+/// `scope`: the upstream group's (`request`'s default group unless given).
+func cached(
+    _ forwarder: Forwarder, _ wire: [UInt8], scope: UInt32 = UpstreamGroup([first, second]).cacheScope,
+    into out: UnsafeMutableRawBufferPointer
+) -> CachedReply {
     let scratch = QuestionScratch(slots: 1)
-    return wire.withUnsafeBytes { forwarder.answerFromCache($0, QuestionView.parse($0, slot: 0, in: scratch), limit: 1232, into: out) }
+    return wire.withUnsafeBytes {
+        forwarder.answerFromCache($0, QuestionView.parse($0, slot: 0, in: scratch), scope: scope, limit: 1232, into: out)
+    }
 }
 
 @Suite struct CacheFastPathTests {
@@ -391,7 +406,8 @@ func cached(_ forwarder: Forwarder, _ wire: [UInt8], into out: UnsafeMutableRawB
             #expect(fast == replies.last, "\(qname)")
             #expect(fast.answers.first.map { $0.ttl < 300 } ?? true)
             // Both wire paths agree with the general builder, byte for byte once decoded.
-            let key = CacheKey(name: r.question.name, type: r.question.type, qclass: r.question.qclass, dnssecOK: false)
+            let key = CacheKey(
+                name: r.question.name, type: r.question.type, qclass: r.question.qclass, dnssecOK: false, scope: r.upstreams.cacheScope)
             guard case .fresh(let entry) = forwarder.cache.lookup(key, now: io.now) else {
                 Issue.record("\(qname) should be cached")
                 continue
@@ -405,6 +421,10 @@ func cached(_ forwarder: Forwarder, _ wire: [UInt8], into out: UnsafeMutableRawB
         // A miss is not answered.
         let miss = request("other.example.com.")
         #expect(cached(forwarder, miss.query.encode(), into: out) == .miss)
+        // Nor is a question routed to other upstreams (another view's rule): their answer may differ.
+        let elsewhere = UpstreamGroup([second]).cacheScope
+        #expect(elsewhere != UpstreamGroup([first, second]).cacheScope && elsewhere == UpstreamGroup([second]).cacheScope)
+        #expect(cached(forwarder, request("www.example.com.", id: 4243).query.encode(), scope: elsewhere, into: out) == .miss)
     }
 
     /// A miss looks in the shared cache once: the cache stage's look-up, then straight upstream

@@ -19,7 +19,7 @@ import Testing
     private func hit(_ cache: borrowing WorkerCache, _ text: String, type: UInt16 = 1, dnssecOK: Bool = false, now: Double = 1) -> Bool {
         let wire = name(text).wire
         return wire.withUnsafeBytes { bytes in
-            let fingerprint = CacheKey.fingerprint(name: bytes, 0, bytes.count, type: type, qclass: 1, dnssecOK: dnssecOK)
+            let fingerprint = CacheKey.fingerprint(name: bytes, 0, bytes.count, type: type, qclass: 1, dnssecOK: dnssecOK, scope: 0)
             return cache.withEntry(fingerprint: fingerprint, bytes, 0, bytes.count, type: type, dnssecOK: dnssecOK, now: now) {
                 _, _, _ in true
             } ?? false
@@ -27,7 +27,7 @@ import Testing
     }
 
     private func remember(_ cache: borrowing WorkerCache, _ text: String, _ entry: CachedAnswer, type: UInt16 = 1, now: Double = 1) {
-        let fingerprint = CacheKey.fingerprint(nameHash: nameHash(text), type: type, qclass: 1, dnssecOK: false)
+        let fingerprint = CacheKey.fingerprint(nameHash: nameHash(text), type: type, qclass: 1, dnssecOK: false, scope: 0)
         cache.remember(entry, fingerprint: fingerprint, type: type, dnssecOK: false, now: now)
     }
 
@@ -42,7 +42,7 @@ import Testing
         let emptyAfter = cache.isEmpty
         #expect(emptyAtFirst && !emptyAfter)
         for text in ["a.example.", "b.example."] {
-            let fingerprint = CacheKey.fingerprint(nameHash: nameHash(text), type: 1, qclass: 1, dnssecOK: false)
+            let fingerprint = CacheKey.fingerprint(nameHash: nameHash(text), type: 1, qclass: 1, dnssecOK: false, scope: 0)
             cache.prefetchSets(fingerprint: fingerprint)
             cache.prefetchWire(fingerprint: fingerprint)
         }
@@ -74,7 +74,7 @@ import Testing
     @Test func aFingerprintMatchIsNotEnough() {
         let cache = WorkerCache(size: 64)
         // The answer for one name filed under another's fingerprint, as a collision would have it.
-        let fingerprint = CacheKey.fingerprint(nameHash: nameHash("b.example."), type: 1, qclass: 1, dnssecOK: false)
+        let fingerprint = CacheKey.fingerprint(nameHash: nameHash("b.example."), type: 1, qclass: 1, dnssecOK: false, scope: 0)
         cache.remember(entry("a.example."), fingerprint: fingerprint, type: 1, dnssecOK: false, now: 1)
         let found = name("b.example.").wire.withUnsafeBytes { bytes in
             cache.withEntry(fingerprint: fingerprint, bytes, 0, bytes.count, type: 1, dnssecOK: false, now: 1) { _, _, _ in true }
