@@ -93,6 +93,8 @@ public final class TCPServer {
 /// One accepted TCP connection, owned by its server until it closes.
 public final class TCPConnection {
     public let peer: SocketAddress
+    /// The listener's address: which view a listener bound to one answers as.
+    public let local: SocketAddress
     private weak var server: TCPServer?
     private var bufferEvent: OpaquePointer?
     private var closing = false
@@ -116,6 +118,7 @@ public final class TCPConnection {
     init?(fd: Int32, peer: SocketAddress, server: TCPServer) {
         self.peer = peer
         self.server = server
+        local = server.localAddress
         guard let bev = bufferevent_socket_new(server.loop.base, fd, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
             return nil
         }

@@ -33,6 +33,10 @@ public struct Config: Sendable {
         public var records: [RecordSetSource]?
         /// nil: the file's `$ORIGIN`, else its name minus `.zone`.
         public var origin: DNSName?
+        /// What views name it by; nil: its origin (`internal.corp`).
+        public var name: String?
+        /// The view that declared it inline; such a zone is in no other view.
+        public var ownerView: String?
         public var options: ZoneOptions
         public var location: SourceLocation
 
@@ -162,6 +166,49 @@ public struct Config: Sendable {
         }
     }
     public var aws: AWSSync?
+
+    /// A view: the private zones, endpoints and rules one set of clients sees, as a VPC sees the
+    /// zones associated with it (`route53-semantics.md` §4).
+    public struct View: Sendable {
+        public var name: String
+        /// Clients whose address is in one of these (longest prefix over all views wins).
+        public var clients: [CIDR] = []
+        /// Listeners that answer as this view whoever the client is.
+        public var listen: [SocketAddress] = []
+        /// Zones by name; nil: every zone not declared inside a view.
+        public var zones: [String]?
+        /// Endpoint ids; nil: every endpoint (declared, imported and synced).
+        public var endpoints: [String]?
+        /// Rules over (and beside) the global ones; a domain in both takes this view's.
+        public var rules: [ForwardRule] = []
+        /// nil: the global default upstreams.
+        public var upstreams: [SocketAddress]?
+        /// nil: the global `region`.
+        public var region: String?
+        /// Subnet → Availability Zone, for `az_affinity`; with AWS sync, DescribeSubnets' unless given.
+        public var subnets: [(cidr: CIDR, availabilityZone: String)] = []
+        public var azAffinity: AZAffinity = .off
+        public var location: SourceLocation
+    }
+    /// Whether an endpoint's regional and private names answer a client with its own AZ's ENIs.
+    public enum AZAffinity: String, Sendable, CaseIterable {
+        /// Every ENI, as AWS answers.
+        case off
+        /// The client's AZ's ENIs first.
+        case prefer
+        /// Only the client's AZ's ENIs (every ENI when it has none that is up).
+        case only
+    }
+    public var views: [View] = []
+
+    /// Probes of every endpoint ENI's address (`endpoint_health`): a dead ENI is left out of the
+    /// regional and private names' answers.
+    public struct EndpointHealth: Sendable, Equatable {
+        public var port: UInt16 = 443
+        public var interval: Double = 5
+        public var failureThreshold: Int = 2
+    }
+    public var endpointHealth: EndpointHealth?
     /// Where the last good AWS sync is kept; nil: systemd's STATE_DIRECTORY, else /var/lib/vpcdnsd.
     public var stateDirectory: String?
     public var forwarding = Forwarding()

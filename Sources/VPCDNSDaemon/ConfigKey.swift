@@ -36,6 +36,8 @@ public struct ConfigKey: Sendable {
         case addresses(defaultPort: UInt16)
         /// Addresses or prefixes (`10.0.0.0/8`, `::1`).
         case prefixes
+        /// A mapping of names the user picks to strings (subnets to Availability Zones).
+        case pairs
     }
 
     /// Dotted place in the file: `forward.timeout`; keys of list items as `zones[].file`.
@@ -98,6 +100,7 @@ public struct ConfigKey: Sendable {
         case .address(let port): "ADDRESS[:PORT] (port \(port) by default)"
         case .addresses(let port): "list of ADDRESS[:PORT] (port \(port) by default)"
         case .prefixes: "list of addresses or prefixes"
+        case .pairs: "mapping of strings to strings"
         }
     }
 

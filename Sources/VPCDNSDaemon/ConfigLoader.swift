@@ -108,6 +108,15 @@ public enum ConfigLoader {
                 }
             case "aws":
                 config.aws = awsSync(value, &reader, line: line)
+            case "views":
+                for node in reader.list(value, "views") {
+                    if let (view, inline) = ViewConfig.parse(node, &reader, base: base) {
+                        config.views.append(view)
+                        config.zones += inline
+                    }
+                }
+            case "endpoint_health":
+                config.endpointHealth = ViewConfig.endpointHealth(value, &reader)
             case "state_directory":
                 config.stateDirectory = reader.string(value, "state_directory").map { resolvePath($0, against: base) }
             case "forward":
@@ -168,8 +177,10 @@ public enum ConfigLoader {
         var format = Config.ZoneFile.Format.zone
         var options = ZoneOptions()
         var recordsNode: Node?
+        var name: String?
         for (key, value, _) in reader.mapping(node, "a zone", section: "zones[]") {
             switch key {
+            case "name": name = reader.string(value, "name")
             case "file": path = reader.string(value, "file").map { resolvePath($0, against: base) }
             case "records": recordsNode = value
             case "format": format = reader.choice(value, "format") ?? format
@@ -190,13 +201,16 @@ public enum ConfigLoader {
             }
             var zone = Config.ZoneFile(path: reader.file, origin: origin, options: options, location: location)
             zone.records = ZoneRecordsConfig.parse(recordsNode, &reader, origin: origin)
+            zone.name = name
             return zone
         }
         guard let path else {
             reader.error(node, "a zone needs a file (or records)")
             return nil
         }
-        return Config.ZoneFile(path: path, format: format, origin: origin, options: options, location: location)
+        var zone = Config.ZoneFile(path: path, format: format, origin: origin, options: options, location: location)
+        zone.name = name
+        return zone
     }
 
     static func forwarding(_ node: Node, _ reader: inout YAMLReader) -> Config.Forwarding {
@@ -225,11 +239,11 @@ public enum ConfigLoader {
         return forwarding
     }
 
-    static func rule(_ node: Node, _ reader: inout YAMLReader) -> Config.ForwardRule? {
+    static func rule(_ node: Node, _ reader: inout YAMLReader, section: String = "forward.rules[]") -> Config.ForwardRule? {
         var domain: DNSName?
         var action: Config.ForwardRule.Action = .forward
         var upstreams: [SocketAddress] = []
-        for (key, value, _) in reader.mapping(node, "a forwarding rule", section: "forward.rules[]") {
+        for (key, value, _) in reader.mapping(node, "a forwarding rule", section: section) {
             switch key {
             case "domain": domain = ConfigLoader.domain(value, &reader, "domain")
             case "action":

@@ -31,6 +31,9 @@ public enum ConfigTable {
     static let zoneOrigin = ConfigKey(
         "zones[].origin", .domain, default: "the file's $ORIGIN, else its name without .zone", example: "corp.internal",
         "The zone's apex; for route53 the default is the name of its SOA record set.")
+    static let zoneName = ConfigKey(
+        "zones[].name", .string, default: "its origin", example: "prod-internal",
+        "What views name the zone by: two zones of one origin (staging's and production's) need names of their own.")
     static let zoneFallthrough = ConfigKey(
         "zones[].fallthrough", .bool, default: "false", example: "true",
         "Forward names missing from the zone upstream instead of answering NXDOMAIN.")
@@ -175,6 +178,63 @@ public enum ConfigTable {
         example: "/var/lib/vpcdnsd", "Where the last good AWS sync is kept, served at a start while AWS cannot be reached.",
         value: { $0.stateDirectory ?? "default" })
 
+    // MARK: Views
+
+    static let views = ConfigKey(
+        "views", .list, example: "[{name: prod, clients: [10.1.0.0/16], zones: [prod-internal]}]",
+        "What each set of clients sees, as a VPC sees the zones associated with it. A client no view holds is refused, unless a view is named default.")
+    static let viewName = ConfigKey(
+        "views[].name", .string, example: "prod", "The view's name, in the query log's srcids; default takes the clients no other view holds.")
+    static let viewClients = ConfigKey(
+        "views[].clients", .prefixes, example: "[10.1.0.0/16]", "The view's clients: the longest prefix over all views wins.")
+    static let viewListen = ConfigKey(
+        "views[].listen", .addresses(defaultPort: 53), reload: .restart, example: "[10.1.0.2:53]",
+        "Listeners bound to the view (an inbound endpoint): they answer as this view whoever asks.",
+        value: { $0.views.map { "\($0.name): \($0.listen.map(\.description))" }.joined(separator: "; ") })
+    static let viewZones = ConfigKey(
+        "views[].zones", .strings, default: "every zone not declared in a view", example: "[prod-internal, svc.prod]",
+        "The private zones associated with the view, by name; an item may also declare a zone as under zones.")
+    static let viewEndpoints = ConfigKey(
+        "views[].endpoints", .strings, default: "every endpoint", example: "[vpce-0123456789abcdef0]",
+        "The interface endpoints whose names the view serves, by id.")
+    static let viewForward = ConfigKey(
+        "views[].forward", .section, example: "{rules: [{domain: corp.example, upstreams: [10.1.0.2]}]}",
+        "The view's resolver rules and upstreams, over the global ones.")
+    static let viewRules = ConfigKey(
+        "views[].forward.rules", .list, example: "[{domain: corp.example, upstreams: [10.1.0.2]}]",
+        "Rules as forward.rules; a domain ruled both here and globally takes this view's rule.")
+    static let viewRuleDomain = ConfigKey(
+        "views[].forward.rules[].domain", .domain, example: "corp.example", "As forward.rules[].domain.")
+    static let viewRuleAction = ConfigKey(
+        "views[].forward.rules[].action", .choice(Config.ForwardRule.Action.allCases.map(\.rawValue)), default: "forward",
+        example: "system", "As forward.rules[].action.")
+    static let viewRuleUpstreams = ConfigKey(
+        "views[].forward.rules[].upstreams", .addresses(defaultPort: 53), example: "[10.1.0.2]", "As forward.rules[].upstreams.")
+    static let viewUpstreams = ConfigKey(
+        "views[].forward.upstreams", .addresses(defaultPort: 53), default: "forward.upstreams", example: "[10.1.0.2]",
+        "The view's default upstreams.")
+    static let viewRegion = ConfigKey(
+        "views[].region", .choice(AWSRegion.all.keys.sorted()), default: "region", example: "eu-west-1",
+        "The view's Region, for latency and geo record sets.")
+    static let viewSubnets = ConfigKey(
+        "views[].subnets", .pairs, default: "with aws:, the VPC's subnets", example: "{10.1.1.0/24: us-east-1a}",
+        "Subnet → Availability Zone: which AZ a client is in, for az_affinity.")
+    static let viewAZAffinity = ConfigKey(
+        "views[].az_affinity", .choice(Config.AZAffinity.allCases.map(\.rawValue)), default: "off", example: "prefer",
+        "An endpoint's regional and private names answer a client in AZ x with x's ENIs first (prefer) or alone (only); zonal names are unchanged.")
+    static let endpointHealth = ConfigKey(
+        "endpoint_health", .section, default: "off", example: "{probe: tcp, port: 443, interval: 5s, failure_threshold: 2}",
+        "Probe every endpoint ENI's address off the query path; a dead ENI is left out of regional and private answers (never all of them).")
+    static let endpointHealthProbe = ConfigKey(
+        "endpoint_health.probe", .choice(["tcp"]), default: "tcp", example: "tcp", "A TCP connection to the port opens.")
+    static let endpointHealthPort = ConfigKey(
+        "endpoint_health.port", .int(1...65535), default: "443", example: "8443", "The port probed.")
+    static let endpointHealthInterval = ConfigKey(
+        "endpoint_health.interval", .duration(1...300), default: "5s", example: "10s", "Time between probes.")
+    static let endpointHealthThreshold = ConfigKey(
+        "endpoint_health.failure_threshold", .int(1...10), default: "2", example: "3",
+        "Probes in a row that must fail to leave an ENI out, or pass to take it back.")
+
     // MARK: Forwarding
 
     static let forward = ConfigKey(
@@ -308,7 +368,7 @@ public enum ConfigTable {
     /// The table, in the reference's order.
     public static let all: [ConfigKey] = [
         listen, allowQuery,
-        zones, zoneFile, zoneFormat, zoneOrigin, zoneFallthrough, zoneStrictNXDomain,
+        zones, zoneFile, zoneFormat, zoneOrigin, zoneName, zoneFallthrough, zoneStrictNXDomain,
         zoneRecords, recordName, recordType, recordTTL, recordValues, recordAlias, recordAliasTarget, recordAliasEvaluate,
         recordSetIdentifier, recordWeight, recordFailover, recordMultivalue, recordRegion, recordGeolocation, recordGeoContinent,
         recordGeoCountry, recordGeoSubdivision, recordHealthCheck, region,
@@ -317,6 +377,10 @@ public enum ConfigTable {
         endpointENIs, eniAZ, eniIPv4, eniIPv6,
         aws, awsVPC, awsRegion, awsInterval, awsEndpointURL, awsEndpointURLEC2, awsEndpointURLRoute53, awsEndpointURLSTS, awsProfile,
         stateDirectory,
+        views, viewName, viewClients, viewListen, viewZones, viewEndpoints, viewForward, viewRules, viewRuleDomain,
+        viewRuleAction, viewRuleUpstreams, viewUpstreams, viewRegion,
+        viewSubnets, viewAZAffinity, endpointHealth, endpointHealthProbe, endpointHealthPort, endpointHealthInterval,
+        endpointHealthThreshold,
         forward, forwardUpstreams, forwardResolvConf, forwardPolicy, forwardTimeout, forwardDeadline, forwardMaxInFlight,
         forwardQueriesPerSocket, forwardRules, ruleDomain, ruleAction, ruleUpstreams,
         cache, cacheMaxEntries, cacheMaxBytes, cacheMinTTL, cacheMaxTTL, cacheMaxNegativeTTL, cacheServeStale,

@@ -94,8 +94,11 @@ public final class Daemon {
         let sockets: [Listener]
         let ioUring: Bool
         do {
+            // The views' own listeners too (each answers as its view).
+            var addresses = config.listen
+            for address in config.views.flatMap(\.listen) where !addresses.contains(address) { addresses.append(address) }
             sockets = try bindListeners(
-                config.listen, workers: workerCount, steering: config.udpSteering, cpus: allowed.isEmpty ? cpus : allowed.count,
+                addresses, workers: workerCount, steering: config.udpSteering, cpus: allowed.isEmpty ? cpus : allowed.count,
                 ranked: allowed)
             if let user = config.user { try Privileges.drop(to: user, logger: logger) }
             ioUring = try config.udpSend.resolve(logger: logger)

@@ -73,7 +73,7 @@ final class HealthProbes {
     init(logger: Logger) { self.logger = logger }
 
     func follow(_ snapshot: Snapshot) {
-        let status = snapshot.engine.health
+        let status = snapshot.health
         if current?.status === status { return }
         current?.cancel()
         current = status.checks.isEmpty ? nil : HealthProber.start(snapshot.config.healthChecks, status: status, logger: logger)

@@ -102,7 +102,7 @@ enum MetricsRenderer {
         family("vpcdnsd_records", "gauge", "Records in the private zones.", [("", Double(snapshot.recordCount))])
         family("vpcdnsd_endpoints", "gauge", "Interface endpoints declared.", [("", Double(snapshot.config.endpoints.count))])
         family("vpcdnsd_health_check_up", "gauge", "1 while the health check passes (invert applied).",
-            snapshot.engine.health.checks.sorted { $0.key < $1.key }.map { ("id=\"\(labelValue($0.key))\"", $0.value.isUp ? 1 : 0) })
+            snapshot.health.checks.sorted { $0.key < $1.key }.map { ("id=\"\(labelValue($0.key))\"", $0.value.isUp ? 1 : 0) })
         family("vpcdnsd_query_log_dropped_total", "counter", "Query log lines dropped because the writer fell behind.",
             [("", Double(queryLogDropped))])
         if let aws {

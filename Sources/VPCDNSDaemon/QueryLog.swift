@@ -19,6 +19,8 @@ public final class QueryLog: Sendable {
         var transport: String
         var response: [UInt8]
         var resolvedBy: ResolvedBy
+        /// The view that answered, with `views:` (Route 53 puts the VPC there).
+        var view: String? = nil
     }
 
     public static let maxPending = 100_000
@@ -128,7 +130,7 @@ public final class QueryLog: Sendable {
             ("srcaddr", json(entry.client.ipText)),
             ("srcport", json(String(entry.client.port))),
             ("transport", json(entry.transport)),
-            ("srcids", "{\"instance\":\"vpcdnsd\"}"),
+            ("srcids", "{\"instance\":\"vpcdnsd\"" + (entry.view.map { ",\"view\":\(json($0))" } ?? "") + "}"),
             ("resolved_by", json(entry.resolvedBy.rawValue)),
         ]
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"

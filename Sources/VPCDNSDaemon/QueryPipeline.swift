@@ -10,11 +10,14 @@ import Foundation
 ///
 /// 1. **parse**: the question is read once into a `QuestionView` (`willHandle` for a UDP batch);
 /// 2. **admission**: the rate limit (UDP), then `allow_query`;
-/// 3. **route**: Route 53's precedence, decided once (`FastPath.route`);
-/// 4. **answer source**: the private zone's tables, else the cache, else the forwarder, else the
-///    general engine (everything unusual, which gets the route already decided);
-/// 5. **observe**: metrics and the query log, once per answer, in `observe`;
-/// 6. **out**: the reply now (`Outcome.reply`), or later through a `ReplyTarget`.
+/// 3. **view**: the listener's view, else the client's (longest prefix), else `default`, else
+///    REFUSED; everything after reads that view's engine and tables;
+/// 4. **route**: Route 53's precedence, decided once (`FastPath.route`);
+/// 5. **answer source**: the private zone's tables, else the cache (scoped by the route's
+///    upstreams), else the forwarder, else the general engine (everything unusual, which gets the
+///    view and route already decided);
+/// 6. **observe**: metrics and the query log, once per answer, in `observe`;
+/// 7. **out**: the reply now (`Outcome.reply`), or later through a `ReplyTarget`.
 ///
 /// A stage added here (a view selector, a firewall) covers zone answers, cache hits, misses and
 /// TCP alike. Runs on the worker's thread only.
@@ -33,11 +36,13 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
 
     private let store: SnapshotStore
     private(set) var snapshot: Snapshot {
-        didSet { fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath) }
+        didSet { takeUpViews() }
     }
-    /// The snapshot's tables (and `allow_query`), unretained: `snapshot` keeps them alive, and a
-    /// query then writes no reference count on an object every worker shares.
-    private var fastPath: Unmanaged<FastPath>
+    /// Each view's tables (and `allow_query`), and the view selector, unretained: `snapshot`
+    /// keeps them alive, and a query then writes no reference count on an object every worker shares.
+    private var tables: UnsafeMutableBufferPointer<Unmanaged<FastPath>>
+    private var selector: Unmanaged<ViewSelector>
+    private var singleView = true
     private var generation = -1
     private var limiter: ResponseRateLimiter
     /// Varies per query, so multi-address answers rotate.
@@ -59,7 +64,8 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
     ) {
         self.store = store
         snapshot = store.load()
-        fastPath = Unmanaged.passUnretained(snapshot.engine.fastPath)
+        tables = .allocate(capacity: 0)
+        selector = Unmanaged.passUnretained(ViewSelector.single)
         limiter = ResponseRateLimiter(settings: snapshot.config.rateLimit)
         forwarderIO = io
         forwarder = Forwarder(io: io, cache: cache, settings: snapshot.forwarderSettings)
@@ -68,11 +74,22 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         self.batchSize = batchSize
         scratch = QuestionScratch(slots: batchSize + 1)
         views = .allocate(capacity: batchSize)
+        takeUpViews()
     }
 
     deinit {
         views.deallocate()
+        tables.deallocate()
         tcpOut.deallocate()
+    }
+
+    /// The snapshot's views' tables and selector, for the queries to read unretained.
+    private func takeUpViews() {
+        tables.deallocate()
+        tables = .allocate(capacity: snapshot.views.count)
+        for (i, view) in snapshot.views.enumerated() { (tables.baseAddress! + i).initialize(to: .passUnretained(view.engine.fastPath)) }
+        selector = .passUnretained(snapshot.selector)
+        singleView = snapshot.selector.isSingle
     }
 
     // MARK: Transport in
@@ -87,8 +104,10 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         refreshSnapshot()
         let count = min(batch.count, batchSize)
         for i in 0..<count { (views + i).initialize(to: QuestionView.parse(batch[i], slot: i, in: scratch)) }
-        guard count > 1 else { return }
-        fastPath._withUnsafeGuaranteedRef { fastPath in
+        // Prefetching reads the first view's tables: with several views, most queries would pay for
+        // a selection twice, and a hint for the wrong view is wasted, not wrong.
+        guard count > 1, singleView else { return }
+        tables[0]._withUnsafeGuaranteedRef { fastPath in
             for i in 0..<count { fastPath.prefetchSlots(views[i]) }
             guard !forwarder.workerCacheIsEmpty else {
                 for i in 0..<count { fastPath.prefetchRecords(views[i]) }
@@ -110,7 +129,10 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         server: UDPServer
     ) -> Int {
         let view = index < batchSize ? views[index] : QuestionView.parse(query, slot: batchSize, in: scratch)
-        switch handle(query, view, from: client, over: .udp, into: out, later: .udp(Unmanaged.passUnretained(server), client)) {
+        switch handle(
+            query, view, from: client, to: singleView ? nil : server.localAddress, over: .udp, into: out,
+            later: .udp(Unmanaged.passUnretained(server), client))
+        {
         case .reply(let length): return length
         case .later, .drop, .close: return 0
         }
@@ -122,8 +144,8 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         refreshSnapshot()
         connection.beginQuery()
         let outcome = message.withUnsafeBytes { query in
-            handle(query, QuestionView.parse(query, slot: batchSize, in: scratch), from: connection.peer, over: .tcp,
-                into: tcpOut, later: .tcp(connection))
+            handle(query, QuestionView.parse(query, slot: batchSize, in: scratch), from: connection.peer, to: connection.local,
+                over: .tcp, into: tcpOut, later: .tcp(connection))
         }
         switch outcome {
         case .reply(let length):
@@ -141,9 +163,10 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
 
     // MARK: The stages
 
+    /// - Parameter local: the listener's address (nil when there is one view: it is not needed).
     private func handle(
-        _ query: UnsafeRawBufferPointer, _ view: QuestionView, from client: SocketAddress, over transport: QueryContext.Transport,
-        into out: UnsafeMutableRawBufferPointer, later target: ReplyTarget
+        _ query: UnsafeRawBufferPointer, _ view: QuestionView, from client: SocketAddress, to local: SocketAddress?,
+        over transport: QueryContext.Transport, into out: UnsafeMutableRawBufferPointer, later target: ReplyTarget
     ) -> Outcome {
         rotation &+= 1
         // Admission: the rate limit (UDP only: a TCP client cannot spoof its address), then who may ask.
@@ -159,8 +182,18 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
                 return .reply(QueryPipeline.slipReply(query, view, into: out))
             }
         }
-        let fastPath = self.fastPath
-        let allowed = fastPath._withUnsafeGuaranteedRef { $0.accessControl.allows(address) }
+        let allowed = tables[0]._withUnsafeGuaranteedRef { $0.accessControl.allows(address) }
+        // View: which private zones, endpoints and rules this client sees. None: REFUSED.
+        var selected: Int32 = 0
+        if !singleView, let local {
+            guard let chosen = selector._withUnsafeGuaranteedRef({
+                $0.select(client: address, local: ClientAddress(high: local.high, low: local.low, isIPv6: local.isIPv6), port: local.port)
+            }) else {
+                return answerInGeneral(query, view, in: 0, route: .refuse, from: client, over: transport, into: out, later: target)
+            }
+            selected = chosen
+        }
+        let fastPath = tables[Int(selected)]
         // Route, once: the general engine takes this route too.
         let route = allowed && view.nameEnd > 0 ? fastPath._withUnsafeGuaranteedRef { $0.route(view, in: query) } : nil
         // Answer source: the zone's tables, the cache, the forwarder; else the general engine.
@@ -174,18 +207,19 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
                 }
                 if let written {
                     observe(view.qtype, UnsafeRawBufferPointer(rebasing: out[0..<written.length]),
-                        path: written.source == .endpoint ? .endpoint : .zone, client: client, transport: transport)
+                        path: written.source == .endpoint ? .endpoint : .zone, client: client, transport: transport, view: selected)
                     return .reply(written.length)
                 }
             case .forward(let group):
                 let scope = fastPath._withUnsafeGuaranteedRef { $0.cacheScope(group) }
                 switch forwarder.answerFromCache(query, view, scope: scope, limit: limit, into: out) {
                 case .written(let length):
-                    observe(view.qtype, UnsafeRawBufferPointer(rebasing: out[0..<length]), path: .cache, client: client, transport: transport)
+                    observe(view.qtype, UnsafeRawBufferPointer(rebasing: out[0..<length]), path: .cache, client: client,
+                        transport: transport, view: selected)
                     return .reply(length)
                 case .miss:
                     if let request = fastPath._withUnsafeGuaranteedRef({ $0.forwardRequest(query, view, group: group, limit: limit) }) {
-                        forward(request, cacheChecked: true, client: client, transport: transport, target: target)
+                        forward(request, cacheChecked: true, client: client, transport: transport, view: selected, target: target)
                         return .later
                     }
                 case .general:
@@ -195,20 +229,22 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
                 break
             }
         }
-        return answerInGeneral(query, view, route: route, from: client, over: transport, into: out, later: target)
+        return answerInGeneral(query, view, in: selected, route: route, from: client, over: transport, into: out, later: target)
     }
 
     /// Everything the tables do not answer: error replies, other types, CNAME chains, delegations,
     /// truncation, refused clients.
     private func answerInGeneral(
-        _ query: UnsafeRawBufferPointer, _ view: QuestionView, route: Route?, from client: SocketAddress,
+        _ query: UnsafeRawBufferPointer, _ view: QuestionView, in selected: Int32, route: Route?, from client: SocketAddress,
         over transport: QueryContext.Transport, into out: UnsafeMutableRawBufferPointer, later target: ReplyTarget
     ) -> Outcome {
         let context = QueryContext(transport: transport, clientAddress: client.ip, rotation: rotation)
-        switch snapshot.engine.respond(to: Array(query), context: context, route: route) {
+        switch snapshot.views[Int(selected)].engine.respond(to: Array(query), context: context, route: route) {
         case .reply(let reply):
             let qtype = view.nameEnd > 0 ? view.qtype : nil
-            reply.withUnsafeBytes { observe(qtype, $0, path: localPath(reply, route), client: client, transport: transport) }
+            reply.withUnsafeBytes {
+                observe(qtype, $0, path: localPath(reply, route, view: selected), client: client, transport: transport, view: selected)
+            }
             guard reply.count <= out.count else {
                 target.send(reply)
                 return .later
@@ -218,19 +254,20 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         case .drop:
             return transport == .tcp ? .close : .drop
         case .forward(let request):
-            forward(request, cacheChecked: false, client: client, transport: transport, target: target)
+            forward(request, cacheChecked: false, client: client, transport: transport, view: selected, target: target)
             return .later
         }
     }
 
     /// Hands `request` to the forwarder; the reply goes to `target` when it comes.
     private func forward(
-        _ request: ForwardRequest, cacheChecked: Bool, client: SocketAddress, transport: QueryContext.Transport,
+        _ request: ForwardRequest, cacheChecked: Bool, client: SocketAddress, transport: QueryContext.Transport, view: Int32,
         target: ReplyTarget
     ) {
         let reply = { [unowned(unsafe) self] (reply: [UInt8], source: AnswerSource) in
             reply.withUnsafeBytes {
-                self.observe(request.question.type.rawValue, $0, path: ResolvedBy(source), client: client, transport: transport)
+                self.observe(
+                    request.question.type.rawValue, $0, path: ResolvedBy(source), client: client, transport: transport, view: view)
             }
             target.send(reply)
         }
@@ -242,25 +279,26 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
     /// Counts (and logs) one answer: the only place answers are observed.
     private func observe(
         _ qtype: UInt16?, _ response: UnsafeRawBufferPointer, path: ResolvedBy, client: SocketAddress,
-        transport: QueryContext.Transport
+        transport: QueryContext.Transport, view: Int32
     ) {
         let rcode = response.count > 3 ? Int(response[3] & 0x0F) : Int(RCode.servFail.rawValue)
         metrics.count(transport: transport, qtype: qtype.map { RRType($0) }, rcode: rcode, path: path)
-        queryLog?.record(
+        guard let queryLog else { return }
+        queryLog.record(
             QueryLog.Entry(
                 time: Date().timeIntervalSince1970, client: client, transport: transport == .udp ? "UDP" : "TCP",
-                response: Array(response), resolvedBy: path))
+                response: Array(response), resolvedBy: path, view: singleView ? nil : snapshot.views[Int(view)].name))
     }
 
     /// Zone or endpoint for a local answer by its route; refused or error by its RCODE.
-    private func localPath(_ reply: [UInt8], _ route: Route?) -> ResolvedBy {
+    private func localPath(_ reply: [UInt8], _ route: Route?, view: Int32) -> ResolvedBy {
         switch reply.count > 3 ? RCode(UInt16(reply[3] & 0x0F)) : .servFail {
         case .refused: return .refused
         case .formErr, .notImp, .servFail: return .error
         default: break
         }
         guard case .zone(let zone)? = route else { return .zone }
-        return fastPath._withUnsafeGuaranteedRef { $0.isEndpoint(zone) } ? .endpoint : .zone
+        return tables[Int(view)]._withUnsafeGuaranteedRef { $0.isEndpoint(zone) } ? .endpoint : .zone
     }
 
     // MARK: Snapshot

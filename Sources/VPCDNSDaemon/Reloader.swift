@@ -167,17 +167,22 @@ final class Reloader {
     /// STATUS=: what is served, and how the last AWS sync went.
     func statusLine(_ snapshot: Snapshot) -> String { snapshot.status(sync: sync?.statusLine) }
 
-    /// Zone origins that appeared, and rule domains that appeared, vanished or changed.
+    /// Zone origins that appeared, and rule domains that appeared, vanished or changed, in any
+    /// view (a view that is new counts as changing everything it has).
     static func changedDomains(from old: Snapshot, to new: Snapshot) -> [DNSName] {
-        let oldZones = Set(old.engine.zones.all.map(\.origin))
-        var changed = new.engine.zones.all.map(\.origin).filter { !oldZones.contains($0) }
-        let oldRules = old.engine.forwarding.rules
-        let newRules = new.engine.forwarding.rules
-        for domain in Set(oldRules.keys).union(newRules.keys) where oldRules[domain] != newRules[domain] {
-            changed.append(domain)
+        var changed: Set<DNSName> = []
+        for view in new.views {
+            let before = old.views.first { $0.name == view.name }?.engine
+            let oldZones = Set(before?.zones.all.map(\.origin) ?? [])
+            changed.formUnion(view.engine.zones.all.map(\.origin).filter { !oldZones.contains($0) })
+            let oldRules = before?.forwarding.rules ?? [:]
+            let newRules = view.engine.forwarding.rules
+            for domain in Set(oldRules.keys).union(newRules.keys) where oldRules[domain] != newRules[domain] {
+                changed.insert(domain)
+            }
+            if before?.forwarding.defaultGroup != view.engine.forwarding.defaultGroup { changed.insert(.root) }
         }
-        if old.engine.forwarding.defaultGroup != new.engine.forwarding.defaultGroup { changed.append(.root) }
-        return changed
+        return changed.sorted { $0.text < $1.text }
     }
 
     /// Keeps `snapshot` until the workers have surely taken up its successor (they do within one

@@ -5,49 +5,76 @@ import DNSForwarder
 import DNSZone
 import EventIO
 
+/// One view's engine and what it was built from.
+public struct ServedView: Sendable {
+    public let name: String
+    public let engine: QueryEngine
+    /// The endpoints the view serves, and the zones synthesised from them (reused by the next
+    /// build when the endpoints are unchanged).
+    let endpoints: [InterfaceEndpoint]
+    let endpointZones: [EndpointRecords.EndpointZone]
+    /// The engine is the previous snapshot's view's: nothing it is built from changed.
+    let reusedEngine: Bool
+}
+
 /// Everything the workers read, built whole and swapped whole: a reload never mixes old and new.
 public final class Snapshot: Sendable {
     public let config: Config
-    public let engine: QueryEngine
-    /// For the start-up and reload summaries.
+    /// One engine per view; without `views:`, one for every client.
+    public let views: [ServedView]
+    public let selector: ViewSelector
+    /// Health of the checks routed record sets name: one table, read by every view's engine.
+    public let health: HealthStatus
+    /// For the start-up and reload summaries: zone files and synced zones.
     public let zoneCount: Int
     public let recordCount: Int
     public let forwarderSettings: ForwarderSettings
-    /// Origins of the zones synthesised from endpoints (for `resolved_by`).
-    public let endpointOrigins: Set<DNSName>
-    /// The zones synthesised from `config.endpoints`, reused by the next build if those are unchanged.
-    let endpointZones: [EndpointRecords.EndpointZone]
     /// Zone files not re-read because they had not changed since the last load.
     public let unchangedZoneFiles: Int
-    /// The engine (and its fast path's tables) is the previous snapshot's: nothing it is built
-    /// from changed.
+    /// Every view's engine (and its fast path's tables) is the previous snapshot's: nothing they
+    /// are built from changed.
     public let reusedEngine: Bool
     /// What the build left out on purpose, for the log (an endpoint import's skipped endpoints).
     public let notices: [String]
 
     init(
-        config: Config, engine: QueryEngine, zoneCount: Int, recordCount: Int, endpointOrigins: Set<DNSName> = [],
-        endpointZones: [EndpointRecords.EndpointZone] = [], unchangedZoneFiles: Int = 0, reusedEngine: Bool = false,
-        notices: [String] = []
+        config: Config, views: [ServedView], selector: ViewSelector = .single, health: HealthStatus, zoneCount: Int,
+        recordCount: Int, unchangedZoneFiles: Int = 0, reusedEngine: Bool = false, notices: [String] = []
     ) {
         self.notices = notices
         self.config = config
-        self.endpointZones = endpointZones
+        self.views = views
+        self.selector = selector
+        self.health = health
         self.reusedEngine = reusedEngine
         self.unchangedZoneFiles = unchangedZoneFiles
-        self.endpointOrigins = endpointOrigins
-        self.engine = engine
-        self.zoneCount = zoneCount
-        self.recordCount = recordCount
+        // Endpoint zones count too, once each however many views serve them.
+        var seen: Set<ObjectIdentifier> = []
+        var zones = zoneCount
+        var records = recordCount
+        for view in views {
+            for made in view.endpointZones where seen.insert(ObjectIdentifier(made.zone)).inserted {
+                zones += 1
+                records += made.zone.recordCount
+            }
+        }
+        self.zoneCount = zones
+        self.recordCount = records
         forwarderSettings = ForwarderSettings(
             timeout: config.forwarding.timeout, deadline: config.forwarding.deadline,
             maxInFlight: config.forwarding.maxInFlight)
     }
 
+    /// The first view's engine: the only one without `views:`.
+    public var engine: QueryEngine { views[0].engine }
+
     /// Every upstream the snapshot may send to.
     public var upstreams: Set<Upstream> {
-        var all = Set(engine.forwarding.defaultGroup?.upstreams ?? [])
-        for case .forward(let group) in engine.forwarding.rules.values { all.formUnion(group.upstreams) }
+        var all: Set<Upstream> = []
+        for view in views {
+            all.formUnion(view.engine.forwarding.defaultGroup?.upstreams ?? [])
+            for case .forward(let group) in view.engine.forwarding.rules.values { all.formUnion(group.upstreams) }
+        }
         return all
     }
 
@@ -58,5 +85,6 @@ public final class Snapshot: Sendable {
         let upstreams = engine.forwarding.defaultGroup?.upstreams.map(\.description).joined(separator: " ") ?? "none"
         return "\(zoneCount) zones, \(recordCount) records, \(config.endpoints.count) endpoints, "
             + "\(engine.forwarding.rules.count) rules, upstreams: \(upstreams)"
+            + (config.views.isEmpty ? "" : ", \(views.count) views")
     }
 }

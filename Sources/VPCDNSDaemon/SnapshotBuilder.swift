@@ -62,20 +62,22 @@ public enum SnapshotBuilder {
         var unchanged = 0
         var loaded: [(path: String, origin: DNSName)] = []
         defer { zoneFiles?.keep(only: loaded) }
-        var zones: [Zone] = []
-        var options: [DNSName: ZoneOptions] = [:]
-        var owners: [DNSName: SourceLocation] = [:]
-        var endpointOrigins: Set<DNSName> = []
-        func claim(_ origin: DNSName, _ location: SourceLocation) -> Bool {
-            if let first = owners[origin] {
+        // Every zone, by the name views know it by (its origin unless it has a `name`).
+        var named: [NamedZone] = []
+        var byName: [String: Int] = [:]
+        func add(_ zone: NamedZone) {
+            if let first = byName[zone.name] {
+                let other = named[first].location
                 errors.append(
                     ConfigError(
-                        file: location.file, line: location.line,
-                        message: "zone \"\(origin.text)\" is already served (see \(first.file):\(first.line))"))
-                return false
+                        file: zone.location.file, line: zone.location.line,
+                        message: named[first].zone.origin == zone.zone.origin
+                            ? "zone \"\(zone.zone.origin.text)\" is already served (see \(other.file):\(other.line)); give one of them a name of its own to serve both in different views"
+                            : "a second zone named \"\(zone.name)\" (see \(other.file):\(other.line))"))
+                return
             }
-            owners[origin] = location
-            return true
+            byName[zone.name] = named.count
+            named.append(zone)
         }
         for zoneFile in config.zones {
             let origin: DNSName
@@ -112,10 +114,8 @@ public enum SnapshotBuilder {
             }
             switch result {
             case .success(let zone):
-                if claim(origin, zoneFile.location) {
-                    zones.append(zone)
-                    options[origin] = zoneFile.options
-                }
+                add(NamedZone(name: zoneFile.name ?? NamedZone.name(of: origin), zone: zone, options: zoneFile.options,
+                    ownerView: zoneFile.ownerView, location: zoneFile.location))
             case .failure(let problems):
                 errors += problems.errors.map(ConfigError.init)
             }
@@ -133,71 +133,40 @@ public enum SnapshotBuilder {
             {
             case .success(let loaded):
                 config.warnings += loaded.warnings.map(ConfigError.init)
-                if claim(origin, SourceLocation(file: file, line: 0)) {
-                    zones.append(loaded.zone)
-                    options[origin] = ZoneOptions()
-                }
+                add(NamedZone(name: NamedZone.name(of: origin), zone: loaded.zone, options: ZoneOptions(), ownerView: nil,
+                    location: SourceLocation(file: file, line: 0)))
             case .failure(let problems):
                 errors += problems.errors.map(ConfigError.init)
             }
         }
-        let synthesised: Result<[EndpointRecords.EndpointZone], EndpointRecords.Problems>
-        if let previous, previous.config.endpoints == config.endpoints {
-            synthesised = .success(previous.endpointZones)
-        } else {
-            synthesised = EndpointRecords.zones(for: config.endpoints)
-        }
-        var endpointZones: [EndpointRecords.EndpointZone] = []
-        switch synthesised {
-        case .success(let made):
-            endpointZones = made
-            for (index, zone) in made.map({ ($0.endpointIndex, $0.zone) }) {
-                let location = config.endpointLocations.indices.contains(index)
-                    ? config.endpointLocations[index] : SourceLocation(file: config.file ?? "<command line>", line: 1)
-                if claim(zone.origin, location) {
-                    zones.append(zone)
-                    endpointOrigins.insert(zone.origin)
-                }
-            }
-        case .failure(let problems):
-            for problem in problems.problems {
-                let location = config.endpointLocations.indices.contains(problem.endpointIndex)
-                    ? config.endpointLocations[problem.endpointIndex]
-                    : SourceLocation(file: config.file ?? "<config>", line: 1)
-                errors.append(ConfigError(file: location.file, line: location.line, message: problem.message))
-            }
-        }
-        let forwarding = forwardingRules(config, &errors)
-        if !errors.isEmpty { return .failure(ConfigErrors(errors)) }
         // The checks' state outlives a reload that keeps them; a reload that changes none keeps the
         // very object, so an engine built from the same parts is reused.
         let health: HealthStatus
         if let previous, previous.config.healthChecks == config.healthChecks {
-            health = previous.engine.health
+            health = previous.health
         } else {
-            health = HealthStatus(ids: config.healthChecks.keys, previous: previous?.engine.health)
+            health = HealthStatus(ids: config.healthChecks.keys, previous: previous?.health)
         }
-        let region = config.region.flatMap { AWSRegion.all[$0] }
-        let engine: QueryEngine
-        let reused: Bool
-        if let previous,
-            previous.engine.isBuilt(
-                from: zones, zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
-                endpointOrigins: endpointOrigins, health: health, region: region)
-        {
-            engine = previous.engine
-            reused = true
-        } else {
-            engine = QueryEngine(
-                zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
-                endpointOrigins: endpointOrigins, health: health, region: region)
-            reused = false
+        var views: [ServedView] = []
+        var reusedEngines = 0
+        let specs = config.views.isEmpty ? [Config.View(name: "default", location: SourceLocation(file: config.file ?? "", line: 0))]
+            : config.views
+        for spec in specs {
+            let built = buildView(spec, named: named, byName: byName, config: config, health: health, previous: previous)
+            errors += built.errors
+            notices += built.notices
+            if let view = built.view {
+                views.append(view)
+                if view.reusedEngine { reusedEngines += 1 }
+            }
         }
+        if !errors.isEmpty { return .failure(ConfigErrors(errors)) }
+        let selector = viewSelector(specs)
         return .success(
             Snapshot(
-                config: config, engine: engine, zoneCount: zones.count, recordCount: zones.reduce(0) { $0 + $1.recordCount },
-                endpointOrigins: endpointOrigins, endpointZones: endpointZones, unchangedZoneFiles: unchanged,
-                reusedEngine: reused, notices: notices))
+                config: config, views: views, selector: selector, health: health, zoneCount: named.count,
+                recordCount: named.reduce(0) { $0 + $1.zone.recordCount }, unchangedZoneFiles: unchanged,
+                reusedEngine: reusedEngines == views.count, notices: notices))
     }
 
     /// The endpoints of EC2's two JSON files, joined; a file that cannot be read is `file:line: message`.

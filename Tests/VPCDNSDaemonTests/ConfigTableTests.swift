@@ -14,6 +14,9 @@ import Testing
             let fields = item.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
             return "\(key.parent.dropLast(3)):\n  check-1: {\(fields)}\n"
         }
+        if key.parent == "views[]" {
+            return "views:\n  - {name: v, \(key.name): \(value)}\n"
+        }
         if key.parent == "zones[].records[]" {
             return "zones:\n  - origin: t.example\n    records:\n"
                 + "      - {name: a, type: A, ttl: 60, values: [10.0.0.1], set_identifier: x, \(key.name): \(value)}\n"

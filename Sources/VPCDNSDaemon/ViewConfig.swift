@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSEngine
+import EventIO
+import Yams
+
+/// The `views:` entries and `endpoint_health:` of the config.
+enum ViewConfig {
+    /// A view, and the zones it declares inline (which join `zones`, owned by the view).
+    static func parse(_ node: Node, _ reader: inout YAMLReader, base: String) -> (Config.View, [Config.ZoneFile])? {
+        var view = Config.View(name: "", location: SourceLocation(file: reader.file, line: reader.line(node)))
+        var inline: [Config.ZoneFile] = []
+        var named = false
+        for (key, value, _) in reader.mapping(node, "a view", section: "views[]") {
+            switch key {
+            case "name":
+                if let text = reader.string(value, "name") {
+                    view.name = text
+                    named = !text.isEmpty
+                }
+            case "clients":
+                view.clients = reader.list(value, "clients").compactMap { item in
+                    guard let text = reader.string(item, "a clients entry") else { return nil }
+                    guard let cidr = CIDR(parsing: text) else {
+                        reader.error(item, "expected an address or prefix like 10.1.0.0/16, found \"\(text)\"")
+                        return nil
+                    }
+                    return cidr
+                }
+            case "listen":
+                view.listen = reader.list(value, "listen").compactMap { ConfigLoader.address($0, &reader, "listen", defaultPort: 53) }
+            case "zones":
+                var names: [String] = []
+                for item in reader.list(value, "zones") {
+                    if case .scalar = item {
+                        if let name = reader.string(item, "a zone's name") { names.append(name) }
+                    } else if var zone = ConfigLoader.zoneFile(item, &reader, base: base) {
+                        zone.ownerView = ""  // the view's name, once read
+                        inline.append(zone)
+                    }
+                }
+                view.zones = names
+            case "endpoints":
+                view.endpoints = reader.list(value, "endpoints").compactMap { reader.string($0, "an endpoint id").map { $0.lowercased() } }
+            case "forward":
+                for (key, item, _) in reader.mapping(value, "a view's forward", section: "views[].forward") {
+                    if key == "rules" {
+                        view.rules = reader.list(item, "rules").compactMap {
+                            ConfigLoader.rule($0, &reader, section: "views[].forward.rules[]")
+                        }
+                    } else {
+                        view.upstreams = reader.list(item, "upstreams").compactMap {
+                            ConfigLoader.address($0, &reader, "upstreams", defaultPort: 53)
+                        }
+                    }
+                }
+            case "region": view.region = reader.choice(value, ConfigTable.viewRegion)
+            case "subnets":
+                guard case .mapping(let mapping) = value else {
+                    reader.error(value, "subnets must be a mapping of prefixes to Availability Zones")
+                    break
+                }
+                for (key, item) in mapping {
+                    let text = key.scalar?.string ?? ""
+                    guard let cidr = CIDR(parsing: text) else {
+                        reader.error(item, "subnets: expected a prefix like 10.1.1.0/24, found \"\(text)\"")
+                        continue
+                    }
+                    if let az = reader.string(item, "an Availability Zone") { view.subnets.append((cidr, az)) }
+                }
+            case "az_affinity": view.azAffinity = reader.choice(value, "az_affinity") ?? view.azAffinity
+            default: break
+            }
+        }
+        guard named else {
+            reader.error(node, "a view needs a name")
+            return nil
+        }
+        for i in inline.indices { inline[i].ownerView = view.name }
+        // Inline zones are the view's by name; without a zones key the view has every shared zone.
+        if !inline.isEmpty { view.zones = (view.zones ?? []) + inline.map { $0.name ?? $0.origin.map(NamedZone.name) ?? $0.path } }
+        return (view, inline)
+    }
+
+    static func endpointHealth(_ node: Node, _ reader: inout YAMLReader) -> Config.EndpointHealth {
+        var health = Config.EndpointHealth()
+        for (key, value, _) in reader.mapping(node, "endpoint_health", section: "endpoint_health") {
+            switch key {
+            case "probe":
+                if reader.string(value, "probe") != "tcp" { reader.error(value, "endpoint_health.probe: only tcp is offered") }
+            case "port": health.port = reader.int(value, ConfigTable.endpointHealthPort).map(UInt16.init) ?? health.port
+            case "interval": health.interval = reader.duration(value, ConfigTable.endpointHealthInterval) ?? health.interval
+            case "failure_threshold":
+                health.failureThreshold = reader.int(value, ConfigTable.endpointHealthThreshold) ?? health.failureThreshold
+            default: break
+            }
+        }
+        return health
+    }
+}
