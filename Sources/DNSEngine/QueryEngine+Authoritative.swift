@@ -16,8 +16,9 @@ extension QueryEngine {
     /// Fills the answer from the private zones (RFC 1034 §4.3.2): the RRset, a CNAME chain followed
     /// across the zones, NODATA/NXDOMAIN with the zone's SOA (RFC 2308), or a referral.
     /// `first` is where the question's name was routed; each CNAME target is routed in turn.
+    /// `clientAZ`: the client's Availability Zone, for endpoint answers with AZ affinity.
     func answerAuthoritatively(
-        _ question: Question, in first: ZoneRoute, into response: inout Message, rotation: Int
+        _ question: Question, in first: ZoneRoute, into response: inout Message, rotation: Int, clientAZ: String? = nil
     ) -> AuthoritativeOutcome {
         var name = question.name
         var visited: Set<DNSName> = []
@@ -41,8 +42,11 @@ extension QueryEngine {
                 return .done
             }
             var found = zone.lookup(name, type: question.type)
+            // An endpoint's ENIs come in the order the choice gave (its AZ first): not rotated again.
+            var ordered = false
             if case .routed(let group, let wildcard) = found {
-                switch answerRouted(group, owner: name, type: question.type) {
+                if case .endpointENI = group.members.first?.policy { ordered = true }
+                switch answerRouted(group, owner: name, type: question.type, clientAZ: clientAZ, rotation: rotation) {
                 case .records(let set):
                     found = set.type == .CNAME && question.type != .CNAME ? .cname(set, wildcard: wildcard) : .answer(set, wildcard: wildcard)
                 case .none:
@@ -55,7 +59,7 @@ extension QueryEngine {
             case .routed:
                 return .done
             case .answer(let set, _):
-                response.answers += rotated(set, by: rotation).records
+                response.answers += (ordered ? set : rotated(set, by: rotation)).records
                 if set.type == .SVCB || set.type == .HTTPS { response.additional += serviceAddresses(set, owner: name) }
                 return .done
             case .cname(let set, _):

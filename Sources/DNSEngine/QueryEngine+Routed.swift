@@ -20,11 +20,14 @@ extension QueryEngine {
     /// Chooses among `group`'s record sets (health, region) and turns the choice into records under
     /// `owner`: a set's own records, or an alias's target's, with the target's TTL and no CNAME
     /// (`route53-semantics.md` §1.4, §7 item 9).
-    func answerRouted(_ group: RoutedGroup, owner: DNSName, type: RRType, depth: Int = 0) -> RoutedAnswer {
+    func answerRouted(
+        _ group: RoutedGroup, owner: DNSName, type: RRType, depth: Int = 0, clientAZ: String? = nil, rotation: Int = 0
+    ) -> RoutedAnswer {
         var random = SystemRandomNumberGenerator()
         let chosen = RoutingChoice.choose(
             group.members, region: region, healthy: { self.isHealthy($0, type: type, depth: depth) },
-            hasCheck: { self.health.has($0.healthCheck) }, using: &random)
+            hasCheck: { self.health.has($0.healthCheck) }, clientAZ: clientAZ, affinity: affinity.mode, rotation: rotation,
+            using: &random)
         var answer: RRSet?
         for member in chosen {
             switch member.content {

@@ -19,17 +19,20 @@ public final class QueryEngine: Sendable {
     public let health: HealthStatus
     /// The Region latency, geolocation and geoproximity records are chosen for.
     public let region: AWSRegion?
+    /// Which of an endpoint's ENIs a client's AZ is answered with first, or alone.
+    public let affinity: EndpointAffinity
     /// CNAME hops followed inside the private zones before giving up.
     public static let maxCNAMEChain = 12
 
     public init(
         zones: ZoneSet, zoneOptions: [DNSName: ZoneOptions] = [:], accessControl: AccessControlList = .privateNetworks,
         forwarding: ForwardingRules = ForwardingRules(), endpointOrigins: Set<DNSName> = [], udpPayloadSize: UInt16 = 1232,
-        health: HealthStatus = HealthStatus(), region: AWSRegion? = nil
+        health: HealthStatus = HealthStatus(), region: AWSRegion? = nil, affinity: EndpointAffinity = .off
     ) {
         self.zones = zones
         self.health = health
         self.region = region
+        self.affinity = affinity
         self.fastPath = FastPath(
             zoneSet: zones, options: zoneOptions, rules: forwarding, accessControl: accessControl,
             endpointOrigins: endpointOrigins, udpPayloadSize: udpPayloadSize)
@@ -45,10 +48,11 @@ public final class QueryEngine: Sendable {
     public func isBuilt(
         from zones: [Zone], zoneOptions: [DNSName: ZoneOptions], accessControl: AccessControlList,
         forwarding: ForwardingRules, endpointOrigins: Set<DNSName>, udpPayloadSize: UInt16 = 1232,
-        health: HealthStatus = HealthStatus(), region: AWSRegion? = nil
+        health: HealthStatus = HealthStatus(), region: AWSRegion? = nil, affinity: EndpointAffinity = .off
     ) -> Bool {
         let held = self.zones.all
-        return self.udpPayloadSize == udpPayloadSize && self.health === health && self.region == region && held.count == zones.count
+        return self.udpPayloadSize == udpPayloadSize && self.health === health && self.region == region
+            && self.affinity.sameSettings(as: affinity) && held.count == zones.count
             && Set(held.map(ObjectIdentifier.init)) == Set(zones.map(ObjectIdentifier.init))
             && self.zoneOptions == zoneOptions && self.accessControl.allowed == accessControl.allowed
             && self.forwarding == forwarding && self.endpointOrigins == endpointOrigins
@@ -108,7 +112,8 @@ public final class QueryEngine: Sendable {
             }
             return .forward(ForwardRequest(query: query, question: question, upstreams: upstreams, prefix: [], sizeLimit: limit))
         case .zone(let zone):
-            switch answerAuthoritatively(question, in: zone, into: &response, rotation: context.rotation) {
+            let clientAZ = affinity.availabilityZone(of: context.clientAddress)
+            switch answerAuthoritatively(question, in: zone, into: &response, rotation: context.rotation, clientAZ: clientAZ) {
             case .done:
                 return .reply(response.encode(maxSize: limit))
             case .continueUpstream(let name, let group, let alias):

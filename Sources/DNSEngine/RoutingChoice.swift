@@ -9,10 +9,12 @@ public enum RoutingChoice {
     public static let multivalueLimit = 8
 
     /// The sets to answer with: one, up to eight for multivalue, none for a geolocation group with
-    /// no match and no default.
+    /// no match and no default; for an endpoint's ENIs, every one up in the order to answer.
+    /// `clientAZ`, `affinity` and `rotation` matter to endpoint ENIs only.
     public static func choose<R: RandomNumberGenerator>(
         _ members: [RoutedRecordSet], region: AWSRegion?, healthy: (RoutedRecordSet) -> Bool,
-        hasCheck: (RoutedRecordSet) -> Bool, using random: inout R
+        hasCheck: (RoutedRecordSet) -> Bool, clientAZ: String? = nil, affinity: AZAffinity = .off, rotation: Int = 0,
+        using random: inout R
     ) -> [RoutedRecordSet] {
         guard let first = members.first else { return [] }
         switch first.policy {
@@ -50,7 +52,31 @@ public enum RoutingChoice {
         case .ipBased:
             // Not routed in a private zone: the default location answers.
             return members.first { if case .ipBased("*") = $0.policy { true } else { false } }.map { [$0] } ?? []
+        case .endpointENI:
+            return endpointENIs(members, healthy: healthy, clientAZ: clientAZ, affinity: affinity, rotation: rotation)
         }
+    }
+
+    /// Every ENI address that is up (all of them when none is: never an empty answer), rotated so
+    /// clients spread over them; with affinity, the client's AZ's first (`prefer`) or alone (`only`,
+    /// unless its AZ has none up).
+    static func endpointENIs(
+        _ members: [RoutedRecordSet], healthy: (RoutedRecordSet) -> Bool, clientAZ: String?, affinity: AZAffinity, rotation: Int
+    ) -> [RoutedRecordSet] {
+        func rotated(_ list: [RoutedRecordSet]) -> [RoutedRecordSet] {
+            guard list.count > 1 else { return list }
+            let shift = abs(rotation % list.count)
+            return Array(list[shift...] + list[..<shift])
+        }
+        var pool = members.filter(healthy)
+        if pool.isEmpty { pool = members }
+        guard affinity != .off, let clientAZ else { return rotated(pool) }
+        func inAZ(_ member: RoutedRecordSet) -> Bool {
+            if case .endpointENI(let az) = member.policy { az.lowercased() == clientAZ.lowercased() } else { false }
+        }
+        let local = pool.filter(inAZ)
+        if local.isEmpty { return rotated(pool) }
+        return affinity == .only ? rotated(local) : rotated(local) + rotated(pool.filter { !inAZ($0) })
     }
 
     /// One set with probability w/Σw among the healthy nonzero ones; the zero-weight ones only when

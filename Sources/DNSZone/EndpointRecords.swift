@@ -29,14 +29,21 @@ public enum EndpointRecords {
         public var problems: [Problem]
     }
 
+    /// The health check of one ENI address (`endpoint_health`): `vpce-…/us-east-1a/10.0.1.15`.
+    public static func healthCheckID(endpoint: String, availabilityZone: String, address: String) -> String {
+        "\(endpoint)/\(availabilityZone)/\(address)"
+    }
+
     /// The zones for all endpoints, or every problem found (bad names, two endpoints claiming one
-    /// private DNS name).
-    public static func zones(for endpoints: [InterfaceEndpoint]) -> Result<[EndpointZone], Problems> {
+    /// private DNS name). With `routed`, the regional and private names' addresses are chosen per
+    /// query, one routed set per ENI address with its health check (`healthCheckID`): for ENI
+    /// probes and AZ affinity. Zonal names stay plain.
+    public static func zones(for endpoints: [InterfaceEndpoint], routed: Bool = false) -> Result<[EndpointZone], Problems> {
         var zones: [EndpointZone] = []
         var problems: [Problem] = []
         var claimed: [DNSName: Int] = [:]
         for (index, endpoint) in endpoints.enumerated() {
-            switch zonesOf(endpoint) {
+            switch zonesOf(endpoint, routed: routed) {
             case .failure(let problem):
                 problems.append(Problem(endpointIndex: index, message: problem.message))
             case .success(let built):
@@ -57,7 +64,7 @@ public enum EndpointRecords {
     }
 
     /// The zones of one endpoint, or why it cannot have them.
-    static func zonesOf(_ endpoint: InterfaceEndpoint) -> Result<[Zone], Problem> {
+    static func zonesOf(_ endpoint: InterfaceEndpoint, routed: Bool = false) -> Result<[Zone], Problem> {
         func failure(_ message: String) -> Result<[Zone], Problem> { .failure(Problem(endpointIndex: 0, message: message)) }
         guard let service = EndpointService(endpoint.serviceName) else {
             return failure(
@@ -81,10 +88,38 @@ public enum EndpointRecords {
         let allV6 = endpoint.enis.flatMap(\.ipv6)
         let (v4Public, v6Public, v4Private, v6Private) = families(endpoint.ipType)
         var zones: [Zone] = []
+        /// Every ENI's addresses at `owners`: one RRset each, or one routed group each.
+        func everyENI(_ origin: DNSName, _ owners: [DNSName], v4: Bool, v6: Bool, apexData: Bool) -> Zone {
+            guard routed else {
+                return ZoneBuilder.synthesized(
+                    origin: origin, rrsets: owners.flatMap { addresses($0, v4: v4 ? allV4 : [], v6: v6 ? allV6 : []) },
+                    apexData: apexData)
+            }
+            var groups: [(owner: DNSName, type: RRType, members: [RoutedRecordSet])] = []
+            for owner in owners {
+                for (type, wanted) in [(RRType.A, v4), (RRType.AAAA, v6)] where wanted {
+                    var members: [RoutedRecordSet] = []
+                    for eni in endpoint.enis {
+                        let addresses: [(RData, String)] =
+                            type == .A ? eni.ipv4.map { (.a($0), $0.description) } : eni.ipv6.map { (.aaaa($0), $0.description) }
+                        for (rdata, text) in addresses {
+                            members.append(
+                                RoutedRecordSet(
+                                    identifier: text, policy: .endpointENI(availabilityZone: eni.availabilityZone),
+                                    healthCheck: healthCheckID(endpoint: endpoint.id, availabilityZone: eni.availabilityZone, address: text),
+                                    content: .records(RRSet(name: owner, type: type, ttl: ttl, rdatas: [rdata]))))
+                        }
+                    }
+                    if !members.isEmpty { groups.append((owner, type, members)) }
+                }
+            }
+            return ZoneBuilder.synthesized(origin: origin, rrsets: [], routed: groups, apexData: apexData)
+        }
         do {
             let regional = try DNSName(parsing: "\(base).\(vpceParent)")
             zones.append(
-                vpceName(regional, v4: v4Public ? allV4 : [], v6: v6Public ? allV6 : [], wildcard: vpceWildcard))
+                everyENI(regional, [regional] + (vpceWildcard ? [regional.wildcard].compactMap { $0 } : []), v4: v4Public, v6: v6Public,
+                    apexData: false))
             for eni in mergedByAZ(endpoint.enis) {
                 let zonal = try DNSName(parsing: "\(base)-\(eni.availabilityZone).\(vpceParent)")
                 zones.append(vpceName(zonal, v4: v4Public ? eni.ipv4 : [], v6: v6Public ? eni.ipv6 : [], wildcard: vpceWildcard))
@@ -100,14 +135,10 @@ public enum EndpointRecords {
             }
             for privateName in privateZones {
                 let origin = try DNSName(parsing: privateName.origin)
-                var rrsets: [RRSet] = []
-                if privateName.apex {
-                    rrsets += addresses(origin, v4: v4Private ? allV4 : [], v6: v6Private ? allV6 : [])
-                }
-                if privateName.wildcard, let wildcard = origin.wildcard {
-                    rrsets += addresses(wildcard, v4: v4Private ? allV4 : [], v6: v6Private ? allV6 : [])
-                }
-                zones.append(ZoneBuilder.synthesized(origin: origin, rrsets: rrsets, apexData: true))
+                var owners: [DNSName] = []
+                if privateName.apex { owners.append(origin) }
+                if privateName.wildcard, let wildcard = origin.wildcard { owners.append(wildcard) }
+                zones.append(everyENI(origin, owners, v4: v4Private, v6: v6Private, apexData: true))
             }
         } catch {
             return failure("cannot form a DNS name from id \"\(endpoint.id)\" and suffix \"\(endpoint.dnsSuffix)\": \(describe(error))")

@@ -21,6 +21,10 @@ public struct RoutedRecordSet: Sendable, Hashable {
         /// `CidrRoutingConfig`: loads, but private zones do not route on client addresses; the
         /// default location `*` answers.
         case ipBased(location: String)
+        /// One address of an interface endpoint's ENI, in a regional or private name's answer when
+        /// ENIs are probed or answers follow the client's AZ: every ENI that is up answers (all of
+        /// them when none is), its AZ's first or alone by the view's `az_affinity`.
+        case endpointENI(availabilityZone: String)
 
         /// The policy's name, as Route 53's console gives it (messages, the policy's group rules).
         public var name: String {
@@ -33,6 +37,7 @@ public struct RoutedRecordSet: Sendable, Hashable {
             case .geolocation: "geolocation"
             case .geoproximity: "geoproximity"
             case .ipBased: "IP-based"
+            case .endpointENI: "endpoint ENI"
             }
         }
     }

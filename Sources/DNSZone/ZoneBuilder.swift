@@ -280,9 +280,21 @@ extension ZoneBuilder {
     /// A zone made from records the daemon synthesises (endpoints). Its SOA is Route 53's default;
     /// with `apexData` the SOA and NS are also served as records at the apex, as in a private hosted
     /// zone; without, the SOA only travels in negative answers (a single public name, or a CNAME owner).
-    public static func synthesized(origin: DNSName, rrsets: [RRSet], apexData: Bool) -> Zone {
-        var assembly = ZoneAssembly(origin: origin, capacity: rrsets.count + 1)
+    /// A zone the daemon made (consistent by construction): plain RRsets, and routed groups
+    /// (`owner`, type, members) chosen per query.
+    public static func synthesized(
+        origin: DNSName, rrsets: [RRSet], routed: [(owner: DNSName, type: RRType, members: [RoutedRecordSet])] = [],
+        apexData: Bool
+    ) -> Zone {
+        var assembly = ZoneAssembly(origin: origin, capacity: rrsets.count + routed.count + 1)
         for set in rrsets { assembly.put(set) }
+        for group in routed {
+            for member in group.members {
+                guard case .records(let set) = member.content, let first = set.rdatas.first else { continue }
+                let record = ResourceRecord(name: group.owner, type: group.type, ttl: set.ttl, rdata: first)
+                assembly.add(member, type: group.type, source: ParsedRecord(record: record, file: origin.text, line: 0, column: 0))
+            }
+        }
         return assembly.synthesizedZone(apexData: apexData)
     }
 }

@@ -190,15 +190,6 @@ public struct Config: Sendable {
         public var azAffinity: AZAffinity = .off
         public var location: SourceLocation
     }
-    /// Whether an endpoint's regional and private names answer a client with its own AZ's ENIs.
-    public enum AZAffinity: String, Sendable, CaseIterable {
-        /// Every ENI, as AWS answers.
-        case off
-        /// The client's AZ's ENIs first.
-        case prefer
-        /// Only the client's AZ's ENIs (every ENI when it has none that is up).
-        case only
-    }
     public var views: [View] = []
 
     /// Probes of every endpoint ENI's address (`endpoint_health`): a dead ENI is left out of the

@@ -220,7 +220,7 @@ public enum ConfigTable {
         "views[].subnets", .pairs, default: "with aws:, the VPC's subnets", example: "{10.1.1.0/24: us-east-1a}",
         "Subnet → Availability Zone: which AZ a client is in, for az_affinity.")
     static let viewAZAffinity = ConfigKey(
-        "views[].az_affinity", .choice(Config.AZAffinity.allCases.map(\.rawValue)), default: "off", example: "prefer",
+        "views[].az_affinity", .choice(AZAffinity.allCases.map(\.rawValue)), default: "off", example: "prefer",
         "An endpoint's regional and private names answer a client in AZ x with x's ENIs first (prefer) or alone (only); zonal names are unchanged.")
     static let endpointHealth = ConfigKey(
         "endpoint_health", .section, default: "off", example: "{probe: tcp, port: 443, interval: 5s, failure_threshold: 2}",

@@ -76,7 +76,7 @@ final class HealthProbes {
         let status = snapshot.health
         if current?.status === status { return }
         current?.cancel()
-        current = status.checks.isEmpty ? nil : HealthProber.start(snapshot.config.healthChecks, status: status, logger: logger)
+        current = status.checks.isEmpty ? nil : HealthProber.start(snapshot.probes, status: status, logger: logger)
     }
 
     func stop() {

@@ -101,8 +101,18 @@ enum MetricsRenderer {
         family("vpcdnsd_zones", "gauge", "Private zones served.", [("", Double(snapshot.zoneCount))])
         family("vpcdnsd_records", "gauge", "Records in the private zones.", [("", Double(snapshot.recordCount))])
         family("vpcdnsd_endpoints", "gauge", "Interface endpoints declared.", [("", Double(snapshot.config.endpoints.count))])
+        let checks = snapshot.health.checks.sorted { $0.key < $1.key }
         family("vpcdnsd_health_check_up", "gauge", "1 while the health check passes (invert applied).",
-            snapshot.health.checks.sorted { $0.key < $1.key }.map { ("id=\"\(labelValue($0.key))\"", $0.value.isUp ? 1 : 0) })
+            checks.filter { snapshot.eniChecks[$0.key] == nil }.map { ("id=\"\(labelValue($0.key))\"", $0.value.isUp ? 1 : 0) })
+        if !snapshot.eniChecks.isEmpty {
+            family("vpcdnsd_endpoint_eni_up", "gauge", "1 while the ENI address answers endpoint_health's probe.",
+                checks.compactMap { id, state in
+                    snapshot.eniChecks[id].map { eni in
+                        ("endpoint=\"\(labelValue(eni.endpoint))\",az=\"\(labelValue(eni.availabilityZone))\",address=\"\(labelValue(eni.address))\"",
+                            state.isUp ? 1 : 0)
+                    }
+                })
+        }
         family("vpcdnsd_query_log_dropped_total", "counter", "Query log lines dropped because the writer fell behind.",
             [("", Double(queryLogDropped))])
         if let aws {

@@ -13,8 +13,17 @@ public struct ServedView: Sendable {
     /// build when the endpoints are unchanged).
     let endpoints: [InterfaceEndpoint]
     let endpointZones: [EndpointRecords.EndpointZone]
+    /// The endpoint zones choose their ENIs per query (probes or AZ affinity).
+    let routedEndpoints: Bool
     /// The engine is the previous snapshot's view's: nothing it is built from changed.
     let reusedEngine: Bool
+
+    /// An ENI address that `endpoint_health` probes, for its metric.
+    public struct ENI: Sendable, Equatable {
+        public var endpoint: String
+        public var availabilityZone: String
+        public var address: String
+    }
 }
 
 /// Everything the workers read, built whole and swapped whole: a reload never mixes old and new.
@@ -25,6 +34,10 @@ public final class Snapshot: Sendable {
     public let selector: ViewSelector
     /// Health of the checks routed record sets name: one table, read by every view's engine.
     public let health: HealthStatus
+    /// What is probed: the configured health checks, and the ENI probes of `endpoint_health`.
+    public let probes: [String: Config.HealthCheck]
+    /// The ENI probes' ids, and which ENI address each is.
+    public let eniChecks: [String: ServedView.ENI]
     /// For the start-up and reload summaries: zone files and synced zones.
     public let zoneCount: Int
     public let recordCount: Int
@@ -38,7 +51,8 @@ public final class Snapshot: Sendable {
     public let notices: [String]
 
     init(
-        config: Config, views: [ServedView], selector: ViewSelector = .single, health: HealthStatus, zoneCount: Int,
+        config: Config, views: [ServedView], selector: ViewSelector = .single, health: HealthStatus,
+        probes: [String: Config.HealthCheck] = [:], eniChecks: [String: ServedView.ENI] = [:], zoneCount: Int,
         recordCount: Int, unchangedZoneFiles: Int = 0, reusedEngine: Bool = false, notices: [String] = []
     ) {
         self.notices = notices
@@ -46,6 +60,8 @@ public final class Snapshot: Sendable {
         self.views = views
         self.selector = selector
         self.health = health
+        self.probes = probes
+        self.eniChecks = eniChecks
         self.reusedEngine = reusedEngine
         self.unchangedZoneFiles = unchangedZoneFiles
         // Endpoint zones count too, once each however many views serve them.

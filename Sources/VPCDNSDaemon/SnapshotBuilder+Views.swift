@@ -25,7 +25,7 @@ extension SnapshotBuilder {
     /// Region; the previous snapshot's engine of the same name when nothing it is built from changed.
     static func buildView(
         _ spec: Config.View, named: [NamedZone], byName: [String: Int], config: Config, health: HealthStatus,
-        previous: Snapshot?
+        syncedSubnets: [(cidr: CIDR, availabilityZone: String)], previous: Snapshot?
     ) -> (view: ServedView?, errors: [ConfigError], notices: [String]) {
         var errors: [ConfigError] = []
         var notices: [String] = []
@@ -77,11 +77,13 @@ extension SnapshotBuilder {
             locations = config.endpointLocations
         }
         let old = previous?.views.first { $0.name == spec.name }
+        // Probed ENIs or AZ affinity: the regional and private names are chosen per query.
+        let routed = spec.azAffinity != .off || config.endpointHealth != nil
         let synthesised: Result<[EndpointRecords.EndpointZone], EndpointRecords.Problems>
-        if let old, old.endpoints == endpoints {
+        if let old, old.endpoints == endpoints, old.routedEndpoints == routed {
             synthesised = .success(old.endpointZones)
         } else {
-            synthesised = EndpointRecords.zones(for: endpoints)
+            synthesised = EndpointRecords.zones(for: endpoints, routed: routed)
         }
         var endpointZones: [EndpointRecords.EndpointZone] = []
         var endpointOrigins: Set<DNSName> = []
@@ -118,6 +120,7 @@ extension SnapshotBuilder {
         if let upstreams = spec.upstreams { forwardingConfig.forwarding.upstreams = upstreams }
         let forwarding = forwardingRules(forwardingConfig, &errors)
         let region = (spec.region ?? config.region).flatMap { AWSRegion.all[$0] }
+        let affinity = EndpointAffinity(mode: spec.azAffinity, subnets: spec.subnets.isEmpty ? syncedSubnets : spec.subnets)
         guard errors.isEmpty else { return (nil, errors, notices) }
 
         let engine: QueryEngine
@@ -125,19 +128,41 @@ extension SnapshotBuilder {
         if let old,
             old.engine.isBuilt(
                 from: zones, zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
-                endpointOrigins: endpointOrigins, health: health, region: region)
+                endpointOrigins: endpointOrigins, health: health, region: region, affinity: affinity)
         {
             engine = old.engine
             reused = true
         } else {
             engine = QueryEngine(
                 zones: ZoneSet(zones), zoneOptions: options, accessControl: config.allowQuery, forwarding: forwarding,
-                endpointOrigins: endpointOrigins, health: health, region: region)
+                endpointOrigins: endpointOrigins, health: health, region: region, affinity: affinity)
             reused = false
         }
         let view = ServedView(
-            name: spec.name, engine: engine, endpoints: endpoints, endpointZones: endpointZones, reusedEngine: reused)
+            name: spec.name, engine: engine, endpoints: endpoints, endpointZones: endpointZones, routedEndpoints: routed,
+            reusedEngine: reused)
         return (view, errors, notices)
+    }
+
+    /// One TCP probe per ENI address of every endpoint (`endpoint_health`), by the health check id
+    /// its routed set names.
+    static func endpointChecks(
+        _ endpoints: [InterfaceEndpoint], _ settings: Config.EndpointHealth
+    ) -> [String: (check: Config.HealthCheck, eni: ServedView.ENI)] {
+        var checks: [String: (check: Config.HealthCheck, eni: ServedView.ENI)] = [:]
+        for endpoint in endpoints {
+            for eni in endpoint.enis {
+                let addresses = eni.ipv4.map { ($0.description, $0.array) } + eni.ipv6.map { ($0.description, $0.array) }
+                for (text, bytes) in addresses {
+                    let id = EndpointRecords.healthCheckID(endpoint: endpoint.id, availabilityZone: eni.availabilityZone, address: text)
+                    let check = Config.HealthCheck(
+                        id: id, kind: .tcp, address: SocketAddress(ip: bytes, port: settings.port), interval: settings.interval,
+                        failureThreshold: settings.failureThreshold, location: SourceLocation(file: "endpoint_health", line: 0))
+                    checks[id] = (check, ServedView.ENI(endpoint: endpoint.id, availabilityZone: eni.availabilityZone, address: text))
+                }
+            }
+        }
+        return checks
     }
 
     /// Listeners, client prefixes and the `default` view, over the views in `specs`' order.

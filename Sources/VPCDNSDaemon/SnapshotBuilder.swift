@@ -139,20 +139,27 @@ public enum SnapshotBuilder {
                 errors += problems.errors.map(ConfigError.init)
             }
         }
-        // The checks' state outlives a reload that keeps them; a reload that changes none keeps the
-        // very object, so an engine built from the same parts is reused.
+        // What is probed: the configured checks, and with endpoint_health every ENI address. The
+        // checks' state outlives a reload that keeps them; a reload that changes none keeps the very
+        // object, so an engine built from the same parts is reused.
+        let eniChecks = config.endpointHealth.map { endpointChecks(config.endpoints, $0) } ?? [:]
+        let probes = config.healthChecks.merging(eniChecks.mapValues(\.check)) { configured, _ in configured }
         let health: HealthStatus
-        if let previous, previous.config.healthChecks == config.healthChecks {
+        if let previous, previous.probes == probes {
             health = previous.health
         } else {
-            health = HealthStatus(ids: config.healthChecks.keys, previous: previous?.health)
+            health = HealthStatus(ids: probes.keys, previous: previous?.health)
+        }
+        let syncedSubnets = (inventory?.subnetZones ?? []).compactMap { subnet in
+            CIDR(parsing: subnet.cidr).map { (cidr: $0, availabilityZone: subnet.availabilityZone) }
         }
         var views: [ServedView] = []
         var reusedEngines = 0
         let specs = config.views.isEmpty ? [Config.View(name: "default", location: SourceLocation(file: config.file ?? "", line: 0))]
             : config.views
         for spec in specs {
-            let built = buildView(spec, named: named, byName: byName, config: config, health: health, previous: previous)
+            let built = buildView(
+                spec, named: named, byName: byName, config: config, health: health, syncedSubnets: syncedSubnets, previous: previous)
             errors += built.errors
             notices += built.notices
             if let view = built.view {
@@ -164,7 +171,8 @@ public enum SnapshotBuilder {
         let selector = viewSelector(specs)
         return .success(
             Snapshot(
-                config: config, views: views, selector: selector, health: health, zoneCount: named.count,
+                config: config, views: views, selector: selector, health: health, probes: probes,
+                eniChecks: eniChecks.mapValues(\.eni), zoneCount: named.count,
                 recordCount: named.reduce(0) { $0 + $1.zone.recordCount }, unchangedZoneFiles: unchanged,
                 reusedEngine: reusedEngines == views.count, notices: notices))
     }

@@ -166,3 +166,108 @@ def test_view_mistakes_are_located(tmp_path):
     assert re.search(rf"bad\.yaml:{line['name: both']}: view both: two zones of internal\.corp\. .*"
                      r"a VPC cannot have two private zones of one name", result.stderr), result.stderr
     assert re.search(rf'bad\.yaml:{line["name: typo"]}: view typo: no zone is named "c"', result.stderr), result.stderr
+
+
+AFFINITY_ENDPOINT = """endpoints:
+  - id: vpce-0123456789abcdef0
+    dns_suffix: abcd1234
+    service: com.amazonaws.us-east-1.execute-api
+    enis:
+      - {az: us-east-1a, ipv4: 127.0.10.1}
+      - {az: us-east-1b, ipv4: 127.0.10.2}
+"""
+REGIONAL = "vpce-0123456789abcdef0-abcd1234.execute-api.us-east-1.vpce.amazonaws.com"
+PRIVATE = "execute-api.us-east-1.amazonaws.com"
+
+
+def test_az_affinity_answers_the_clients_az_first_or_alone(start_daemon):
+    daemon = start_daemon(config(endpoints=AFFINITY_ENDPOINT, extra="""views:
+  - name: prefer
+    clients: [127.0.5.0/24, 127.0.6.0/24, 127.0.8.0/24]
+    az_affinity: prefer
+    subnets: {127.0.5.0/24: us-east-1a, 127.0.6.0/24: us-east-1b}
+  - name: only
+    clients: [127.0.7.0/24]
+    az_affinity: only
+    subnets: {127.0.7.0/25: us-east-1b}
+"""))
+    def addresses(name, source, *options):
+        answer = dig(daemon.port, name, "A", *options, source=source)
+        return [r[4] for r in answer.records() if r[3] == "A"]
+    for _ in range(4):  # whatever the rotation
+        for name in (REGIONAL, PRIVATE, "abc.execute-api.us-east-1.amazonaws.com"):
+            assert addresses(name, "127.0.5.9") == ["127.0.10.1", "127.0.10.2"]
+            assert addresses(name, "127.0.6.9", "+tcp") == ["127.0.10.2", "127.0.10.1"]
+            assert addresses(name, "127.0.7.9") == ["127.0.10.2"]
+        # A client in no mapped subnet gets every ENI; zonal names are unchanged.
+        assert sorted(addresses(PRIVATE, "127.0.8.9")) == ["127.0.10.1", "127.0.10.2"]
+        assert addresses(REGIONAL.replace("-abcd1234", "-abcd1234-us-east-1a"), "127.0.7.9") == ["127.0.10.1"]
+
+
+class ENIListener:
+    """A TCP listener on an ENI's loopback address that accepts and closes, as a live ENI would."""
+
+    def __init__(self, address, port):
+        import socket
+        import threading
+        self.address, self.port = address, port
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((address, port))
+        self.sock.listen(64)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+                conn.close()
+            except OSError:
+                return
+
+    def stop(self):
+        import socket
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
+def test_a_dead_eni_leaves_the_regional_and_private_answers(start_daemon):
+    port = free_port("127.0.10.1")
+    listeners = [ENIListener("127.0.10.1", port), ENIListener("127.0.10.2", port)]
+    try:
+        daemon = start_daemon(config(endpoints=AFFINITY_ENDPOINT, extra=f"""metrics: 127.0.0.1:0
+endpoint_health: {{probe: tcp, port: {port}, interval: 1s, failure_threshold: 2}}
+"""))
+        def addresses(name):
+            return sorted(r[4] for r in dig(daemon.port, name).records() if r[3] == "A")
+        both = ["127.0.10.1", "127.0.10.2"]
+        assert addresses(REGIONAL) == both and addresses(PRIVATE) == both
+        listeners[0].stop()
+        stopped = time.monotonic()
+        # interval × failure_threshold + one interval.
+        wait_for(lambda: addresses(REGIONAL) == ["127.0.10.2"], timeout=3.5, interval=0.1, what="the dead ENI to go")
+        assert time.monotonic() - stopped <= 3.5
+        assert addresses(PRIVATE) == ["127.0.10.2"]
+        assert addresses(REGIONAL.replace("-abcd1234", "-abcd1234-us-east-1a")) == ["127.0.10.1"]  # zonal: unchanged
+        daemon.wait_log(r"health check vpce-0123456789abcdef0/us-east-1a/127\.0\.10\.1 is unhealthy")
+        metrics_port = re.search(r"metrics on http://127\.0\.0\.1:(\d+)", daemon.text()).group(1)
+        import urllib.request
+        text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=3).read().decode()
+        assert 'vpcdnsd_endpoint_eni_up{endpoint="vpce-0123456789abcdef0",az="us-east-1a",address="127.0.10.1"} 0' in text
+        assert 'az="us-east-1b",address="127.0.10.2"} 1' in text
+        # Every ENI dead: all of them answer, never an empty answer.
+        listeners[1].stop()
+        wait_for(lambda: "vpce-0123456789abcdef0/us-east-1b/127.0.10.2 is unhealthy" in daemon.text(), timeout=5,
+                 what="the second ENI down")
+        assert addresses(REGIONAL) == both
+        # Back up: back in the answers.
+        listeners[0] = ENIListener("127.0.10.1", port)
+        wait_for(lambda: addresses(REGIONAL) == ["127.0.10.1"], timeout=3.5, interval=0.1, what="the ENI to come back")
+    finally:
+        for listener in listeners:
+            listener.stop()
