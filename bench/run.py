@@ -308,8 +308,10 @@ def paced_run(server, queryfile, seconds, every_second=None, count=20):
     return {"latencies": latencies_of(out), "lost": int(lost.group(1)) if lost else -1}
 
 
-def dnsperf(server, queryfile, seconds, qps=None, verbose=False):
+def dnsperf(server, queryfile, seconds, qps=None, verbose=False, source=None):
     argv = ["dnsperf", "-s", server.ip, "-p", str(PORT), "-d", str(queryfile), "-l", str(seconds), "-t", "2"]
+    if source:  # the client's address: which view answers (bench/views.py)
+        argv += ["-a", source]
     argv += ["-Q", str(qps), "-c", "4", "-T", "1"] if qps else ["-c", "8", "-T", "2", "-q", "100"]
     if verbose:
         argv.append("-v")

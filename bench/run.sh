@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark vpcdnsd against Unbound and dnsmasq on the same zones, in one run (docs/performance.md);
-# `bench/run.sh routing` compares routed record sets with plain ones instead (bench/routing.py).
+# `bench/run.sh routing` compares routed record sets with plain ones instead (bench/routing.py);
+# `bench/run.sh views` 50 views of 20 zones with the same zones in one view (bench/views.py).
 # Installs dnsperf, unbound, dnsmasq, nsd and a C compiler (for bench/echo.c) from Debian, builds vpcdnsd in release mode, then runs
 # bench/run.py, which writes bench/RESULTS.md. Loopback only; every server is stopped by PID.
 set -euo pipefail
@@ -16,5 +17,9 @@ swift build -c release --product vpcdnsd
 if [ "${1:-}" = routing ]; then
   shift
   exec python3 bench/routing.py "$@"
+fi
+if [ "${1:-}" = views ]; then
+  shift
+  exec python3 bench/views.py "$@"
 fi
 exec python3 bench/run.py "$@"
