@@ -143,10 +143,15 @@ def test_a_client_no_view_holds_is_refused_unless_there_is_a_default(views, star
     assert dig(daemon.port, "host1.internal.corp", source="127.0.0.1").status == "REFUSED"
     assert dig(daemon.port, "host1.internal.corp", "A", "+tcp", source="127.0.0.1").status == "REFUSED"
     (tmp_path / "d.zone").write_text(zone_text(4))
+    (tmp_path / "own.zone").write_text(zone_text(5))
     other = start_daemon(config(zones=f"zones:\n  - {{file: {tmp_path / 'd.zone'}, origin: internal.corp}}\n",
-                                extra="views:\n  - {name: prod, clients: [127.0.1.0/24], zones: []}\n  - {name: default}\n"))
+                                extra="views:\n  - name: prod\n    clients: [127.0.1.0/24]\n"
+                                      f"    zones: [{{file: {tmp_path / 'own.zone'}, origin: own.corp}}]\n  - {{name: default}}\n"))
     assert dig(other.port, "host1.internal.corp", source="127.0.0.1").rdata("A") == ["10.4.0.1"]
+    # prod has its inline zone and nothing else; the default view (every shared zone) has not that one.
+    assert dig(other.port, "host1.own.corp", source="127.0.1.1").rdata("A") == ["10.5.0.1"]
     assert dig(other.port, "host1.internal.corp", source="127.0.1.1").status == "REFUSED"
+    assert dig(other.port, "host1.own.corp", source="127.0.0.1").status == "REFUSED"
 
 
 def test_view_mistakes_are_located(tmp_path):
