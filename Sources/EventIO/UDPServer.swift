@@ -30,10 +30,17 @@ public final class UDPServer {
     public struct Batch {
         fileprivate let slots: UnsafeMutablePointer<vpcdns_datagram>
         public let count: Int
+        /// The address the datagrams came to (the listener's).
+        public let local: SocketAddress
 
         /// The bytes of datagram `i` (those cut short by the buffer too: a preview only looks).
         public subscript(i: Int) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(start: slots[i].data, count: slots[i].length)
+        }
+
+        /// Where datagram `i` came from.
+        public func source(_ i: Int) -> SocketAddress? {
+            withUnsafePointer(to: &slots[i].address) { SocketAddress(UnsafeRawPointer($0), length: Int(slots[i].address_length)) }
         }
     }
 
@@ -154,7 +161,7 @@ public final class UDPServer {
         for _ in 0..<UDPServer.batchesPerWake {
             let count = Int(vpcdns_batch_receive(socket.fd, received.batch))
             if count <= 0 { return }
-            handler.willHandle(Batch(slots: received.slots, count: count))
+            handler.willHandle(Batch(slots: received.slots, count: count, local: socket.localAddress))
             var pending = 0
             var yieldAfter = false
             for i in 0..<count {

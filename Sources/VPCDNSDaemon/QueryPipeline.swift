@@ -54,6 +54,8 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
     /// The questions of the batch being answered (slots 0..<batchSize), then one for TCP.
     private let scratch: QuestionScratch
     private let views: UnsafeMutablePointer<QuestionView>
+    /// The view of each question of the batch (-1: none, refused), when there are several.
+    private let batchViews: UnsafeMutablePointer<Int32>
     private let batchSize: Int
     /// Where a TCP reply is written (a message takes up to 65535 octets).
     private let tcpOut = UnsafeMutableRawBufferPointer.allocate(byteCount: 65535, alignment: 16)
@@ -74,11 +76,13 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         self.batchSize = batchSize
         scratch = QuestionScratch(slots: batchSize + 1)
         views = .allocate(capacity: batchSize)
+        batchViews = .allocate(capacity: batchSize)
         takeUpViews()
     }
 
     deinit {
         views.deallocate()
+        batchViews.deallocate()
         tables.deallocate()
         tcpOut.deallocate()
     }
@@ -104,22 +108,44 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         refreshSnapshot()
         let count = min(batch.count, batchSize)
         for i in 0..<count { (views + i).initialize(to: QuestionView.parse(batch[i], slot: i, in: scratch)) }
-        // Prefetching reads the first view's tables: with several views, most queries would pay for
-        // a selection twice, and a hint for the wrong view is wasted, not wrong.
-        guard count > 1, singleView else { return }
-        tables[0]._withUnsafeGuaranteedRef { fastPath in
-            for i in 0..<count { fastPath.prefetchSlots(views[i]) }
-            guard !forwarder.workerCacheIsEmpty else {
-                for i in 0..<count { fastPath.prefetchRecords(views[i]) }
-                return
+        // Each question's view, once: the prefetch reads that view's tables, and `handle` takes it.
+        if !singleView {
+            for i in 0..<count { batchViews[i] = batch.source(i).flatMap { selectView(client: $0, local: batch.local) } ?? -1 }
+        } else {
+            for i in 0..<count { batchViews[i] = 0 }
+        }
+        guard count > 1 else { return }
+        for i in 0..<count where batchViews[i] >= 0 { tables[Int(batchViews[i])]._withUnsafeGuaranteedRef { $0.prefetchSlots(views[i]) } }
+        guard !forwarder.workerCacheIsEmpty else {
+            for i in 0..<count where batchViews[i] >= 0 {
+                _ = tables[Int(batchViews[i])]._withUnsafeGuaranteedRef { $0.prefetchRecords(views[i]) }
             }
-            withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { cached in
-                // A private name (or one just below a private name) has no cache entry to prepare.
-                for i in 0..<count { cached[i] = !fastPath.prefetchRecords(views[i]) && views[i].nameEnd > 0 }
-                let scope = fastPath.cacheScope(nil)
-                for i in 0..<count where cached[i] { forwarder.prefetchCacheSlots(views[i], scope: scope) }
-                for i in 0..<count where cached[i] { forwarder.prefetchCachedAnswer(views[i], scope: scope) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { cached in
+            // A private name (or one just below a private name) has no cache entry to prepare.
+            for i in 0..<count {
+                cached[i] = batchViews[i] >= 0
+                    && !tables[Int(batchViews[i])]._withUnsafeGuaranteedRef { $0.prefetchRecords(views[i]) } && views[i].nameEnd > 0
             }
+            // The default upstreams' scope, where most names go: a hint for another is wasted, not wrong.
+            for i in 0..<count where cached[i] {
+                forwarder.prefetchCacheSlots(views[i], scope: tables[Int(batchViews[i])]._withUnsafeGuaranteedRef { $0.cacheScope(nil) })
+            }
+            for i in 0..<count where cached[i] {
+                forwarder.prefetchCachedAnswer(views[i], scope: tables[Int(batchViews[i])]._withUnsafeGuaranteedRef { $0.cacheScope(nil) })
+            }
+        }
+    }
+
+    /// The view of a query from `client` to the listener at `local`; nil: none holds it (REFUSED).
+    @inline(__always)
+    private func selectView(client: SocketAddress, local: SocketAddress) -> Int32? {
+        if singleView { return 0 }
+        return selector._withUnsafeGuaranteedRef {
+            $0.select(
+                client: ClientAddress(high: client.high, low: client.low, isIPv6: client.isIPv6),
+                local: ClientAddress(high: local.high, low: local.low, isIPv6: local.isIPv6), port: local.port)
         }
     }
 
@@ -129,9 +155,9 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         server: UDPServer
     ) -> Int {
         let view = index < batchSize ? views[index] : QuestionView.parse(query, slot: batchSize, in: scratch)
+        let chosen = index < batchSize ? batchViews[index] : selectView(client: client, local: server.localAddress) ?? -1
         switch handle(
-            query, view, from: client, to: singleView ? nil : server.localAddress, over: .udp, into: out,
-            later: .udp(Unmanaged.passUnretained(server), client))
+            query, view, from: client, in: chosen, over: .udp, into: out, later: .udp(Unmanaged.passUnretained(server), client))
         {
         case .reply(let length): return length
         case .later, .drop, .close: return 0
@@ -144,8 +170,9 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         refreshSnapshot()
         connection.beginQuery()
         let outcome = message.withUnsafeBytes { query in
-            handle(query, QuestionView.parse(query, slot: batchSize, in: scratch), from: connection.peer, to: connection.local,
-                over: .tcp, into: tcpOut, later: .tcp(connection))
+            handle(query, QuestionView.parse(query, slot: batchSize, in: scratch), from: connection.peer,
+                in: selectView(client: connection.peer, local: connection.local) ?? -1, over: .tcp, into: tcpOut,
+                later: .tcp(connection))
         }
         switch outcome {
         case .reply(let length):
@@ -163,9 +190,9 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
 
     // MARK: The stages
 
-    /// - Parameter local: the listener's address (nil when there is one view: it is not needed).
+    /// - Parameter selected: the view (`selectView`; -1: none holds the client, REFUSED).
     private func handle(
-        _ query: UnsafeRawBufferPointer, _ view: QuestionView, from client: SocketAddress, to local: SocketAddress?,
+        _ query: UnsafeRawBufferPointer, _ view: QuestionView, from client: SocketAddress, in selected: Int32,
         over transport: QueryContext.Transport, into out: UnsafeMutableRawBufferPointer, later target: ReplyTarget
     ) -> Outcome {
         rotation &+= 1
@@ -183,15 +210,10 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
             }
         }
         let allowed = tables[0]._withUnsafeGuaranteedRef { $0.accessControl.allows(address) }
-        // View: which private zones, endpoints and rules this client sees. None: REFUSED.
-        var selected: Int32 = 0
-        if !singleView, let local {
-            guard let chosen = selector._withUnsafeGuaranteedRef({
-                $0.select(client: address, local: ClientAddress(high: local.high, low: local.low, isIPv6: local.isIPv6), port: local.port)
-            }) else {
-                return answerInGeneral(query, view, in: 0, route: .refuse, from: client, over: transport, into: out, later: target)
-            }
-            selected = chosen
+        // View: which private zones, endpoints and rules this client sees (chosen where the query
+        // came in). None: REFUSED.
+        guard selected >= 0 else {
+            return answerInGeneral(query, view, in: 0, route: .refuse, from: client, over: transport, into: out, later: target)
         }
         let fastPath = tables[Int(selected)]
         // Route, once: the general engine takes this route too.
