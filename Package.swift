@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "Route53Tests", dependencies: ["DNSCore", "DNSZone", "Route53"]),
         .testTarget(name: "DNSForwarderTests", dependencies: ["DNSCore", "DNSEngine", "DNSForwarder"]),
         .testTarget(name: "EventIOTests", dependencies: ["EventIO", "CSocketBatch"]),
-        .testTarget(name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine", "EventIO"]),
+        .testTarget(name: "VPCDNSDaemonTests", dependencies: ["VPCDNSDaemon", "DNSCore", "DNSZone", "DNSEngine", "EventIO", "AWS", "Route53"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -55,15 +55,7 @@ public enum ConfigLoader {
                 config.listen = addresses
                 if addresses.isEmpty && reader.errors.isEmpty { reader.error(value, "listen needs at least one address") }
             case "allow_query":
-                config.allowQuery = AccessControlList(
-                    reader.list(value, "allow_query").compactMap { node in
-                        guard let text = reader.string(node, "an allow_query entry") else { return nil }
-                        guard let cidr = CIDR(parsing: text) else {
-                            reader.error(node, "expected an address or prefix like 10.0.0.0/8, found \"\(text)\"")
-                            return nil
-                        }
-                        return cidr
-                    })
+                config.allowQuery = AccessControlList(prefixes(value, &reader, "allow_query"))
             case "workers":
                 config.workers = reader.int(value, ConfigTable.workers) ?? 0
             case "udp_steering":
@@ -156,6 +148,18 @@ public enum ConfigLoader {
             return nil
         }
         return address
+    }
+
+    /// A list of addresses and prefixes (`allow_query`, `rate_limit.exempt`, a view's `clients`).
+    static func prefixes(_ node: Node, _ reader: inout YAMLReader, _ what: String) -> [CIDR] {
+        reader.list(node, what).compactMap { item in
+            guard let text = reader.string(item, "an entry of \(what)") else { return nil }
+            guard let cidr = CIDR(parsing: text) else {
+                reader.error(item, "expected an address or prefix like 10.0.0.0/8, found \"\(text)\"")
+                return nil
+            }
+            return cidr
+        }
     }
 
     static func domain(_ node: Node, _ reader: inout YAMLReader, _ what: String) -> DNSName? {
@@ -335,15 +339,7 @@ public enum ConfigLoader {
             case "burst": settings.burst = Double(reader.int(value, ConfigTable.rateLimitBurst) ?? Int(settings.burst))
             case "slip": settings.slip = reader.int(value, ConfigTable.rateLimitSlip) ?? settings.slip
             case "exempt":
-                settings.exempt = AccessControlList(
-                    reader.list(value, "exempt").compactMap { item in
-                        guard let text = reader.string(item, "an exempt entry") else { return nil }
-                        guard let cidr = CIDR(parsing: text) else {
-                            reader.error(item, "expected an address or prefix like 10.0.0.0/8, found \"\(text)\"")
-                            return nil
-                        }
-                        return cidr
-                    })
+                settings.exempt = AccessControlList(prefixes(value, &reader, "exempt"))
             default: break
             }
         }

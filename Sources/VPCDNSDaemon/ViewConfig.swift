@@ -19,14 +19,7 @@ enum ViewConfig {
                     named = !text.isEmpty
                 }
             case "clients":
-                view.clients = reader.list(value, "clients").compactMap { item in
-                    guard let text = reader.string(item, "a clients entry") else { return nil }
-                    guard let cidr = CIDR(parsing: text) else {
-                        reader.error(item, "expected an address or prefix like 10.1.0.0/16, found \"\(text)\"")
-                        return nil
-                    }
-                    return cidr
-                }
+                view.clients = ConfigLoader.prefixes(value, &reader, "clients")
             case "listen":
                 view.listen = reader.list(value, "listen").compactMap { ConfigLoader.address($0, &reader, "listen", defaultPort: 53) }
             case "zones":

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+import AWS
+import DNSCore
+import DNSEngine
 import Foundation
+import Route53
 import Testing
 
 @testable import VPCDNSDaemon
@@ -49,5 +53,48 @@ import Testing
         #expect(AWSSync.backOff(failures: failures, interval: 60, random: 0.5) == ceiling / 2)
         let drawn = AWSSync.backOff(failures: failures, interval: 60)
         #expect(drawn >= ceiling / 2 && drawn <= ceiling)
+    }
+}
+
+/// What a synced inventory brings into a snapshot's views.
+@Suite struct SyncedInventoryInViewsTests {
+    static let inventory = VPCInventory(
+        vpcID: "vpc-1",
+        vpcEndpoints: [
+            .object([
+                "VpcEndpointId": .string("vpce-0123456789abcdef0"), "VpcEndpointType": .string("Interface"),
+                "ServiceName": .string("com.amazonaws.us-east-1.execute-api"), "State": .string("available"),
+                "PrivateDnsEnabled": .boolean(true), "NetworkInterfaceIds": .list([.string("eni-a"), .string("eni-b")]),
+                "DnsEntries": .list([.object(["DnsName": .string("vpce-0123456789abcdef0-abcd1234.execute-api.us-east-1.vpce.amazonaws.com")])]),
+            ])
+        ],
+        networkInterfaces: [
+            .object(["NetworkInterfaceId": .string("eni-a"), "AvailabilityZone": .string("us-east-1a"), "PrivateIpAddress": .string("10.0.1.15")]),
+            .object(["NetworkInterfaceId": .string("eni-b"), "AvailabilityZone": .string("us-east-1b"), "PrivateIpAddress": .string("10.0.2.27")]),
+        ],
+        subnets: [
+            .object(["CidrBlock": .string("10.0.1.0/24"), "AvailabilityZone": .string("us-east-1a")]),
+            .object(["CidrBlock": .string("10.0.2.0/24"), "AvailabilityZone": .string("us-east-1b")]),
+        ],
+        zones: [])
+
+    @Test func aViewWithoutSubnetsTakesTheVPCsAndServesItsEndpoints() throws {
+        var config = Config()
+        config.forwarding.upstreams = []
+        config.views = [
+            Config.View(name: "vpc", clients: [CIDR(parsing: "10.0.0.0/16")!], azAffinity: .prefer, location: SourceLocation(file: "t", line: 1)),
+            Config.View(
+                name: "site", clients: [CIDR(parsing: "192.168.0.0/16")!], subnets: [(CIDR(parsing: "192.168.1.0/24")!, "us-east-1b")],
+                azAffinity: .only, location: SourceLocation(file: "t", line: 2)),
+        ]
+        let snapshot = try SnapshotBuilder.build(config, inventory: Self.inventory).get()
+        let vpc = snapshot.views[0].engine, site = snapshot.views[1].engine
+        #expect(vpc.affinity.availabilityZone(of: [10, 0, 2, 9]) == "us-east-1b")
+        #expect(site.affinity.availabilityZone(of: [10, 0, 2, 9]) == nil)  // its own subnets, not the VPC's
+        #expect(site.affinity.availabilityZone(of: [192, 168, 1, 9]) == "us-east-1b")
+        // Both serve the synced endpoint (no endpoints: means every one), routed by ENI.
+        for engine in [vpc, site] {
+            #expect(engine.endpointOrigins.contains(try DNSName(parsing: "execute-api.us-east-1.amazonaws.com.")))
+        }
     }
 }
