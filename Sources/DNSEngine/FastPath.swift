@@ -67,6 +67,10 @@ public final class FastPath: Sendable {
     /// The forward rules' upstreams (`Route.forward(group:)`), and the default ones.
     let groups: [UpstreamGroup]
     let defaultGroup: UpstreamGroup?
+    /// The groups' cache scopes as plain numbers: a query reads one without copying a group (whose
+    /// upstream list every worker shares, and whose reference count a copy would write).
+    let groupScopes: [UInt32]
+    let defaultScope: UInt32
     /// `allow_query`, here so that the pipeline reads it through the unretained tables: a query
     /// then retains nothing every worker shares.
     public let accessControl: AccessControlList
@@ -167,6 +171,8 @@ public final class FastPath: Sendable {
         }
         self.groups = groups
         self.defaultGroup = rules.defaultGroup
+        groupScopes = groups.map(\.cacheScope)
+        defaultScope = rules.defaultGroup?.cacheScope ?? 0
         self.table = table
         self.zones = infos
         self.zoneList = all

@@ -113,8 +113,8 @@ extension FastPath {
     /// The cache scope of a `.forward` route's upstreams (0 when it has none).
     @inline(__always)
     public func cacheScope(_ group: Int32?) -> UInt32 {
-        guard let group else { return defaultGroup?.cacheScope ?? 0 }
-        return groups.indices.contains(Int(group)) ? groups[Int(group)].cacheScope : 0
+        guard let group else { return defaultScope }
+        return groupScopes.indices.contains(Int(group)) ? groupScopes[Int(group)] : 0
     }
 }
 
