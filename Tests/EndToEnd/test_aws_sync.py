@@ -280,3 +280,42 @@ def test_export_writes_a_config_fragment_that_serves_the_same(world, start_daemo
     assert dig(daemon.port, "db.corp.internal").rdata("A") == ["10.0.3.5"]
     assert dig(daemon.port, "execute-api.us-east-1.amazonaws.com").rdata("A") == world.eni_addresses("execute-api")
     assert dig(daemon.port, "db.other.internal").status == "REFUSED"
+
+
+def test_https_certificates_are_verified(start_daemon, tmp_path):
+    """HTTPS to the APIs checks the certificate against the system's CA store: a stand-in with a
+    self-signed certificate is refused before any request is sent, and nothing is served from it."""
+    import http.server
+    import ssl
+    import threading
+    from upstreams import free_port
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True, timeout=60)
+    requests = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            requests.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+    port = free_port()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        daemon = start_daemon(config(extra=f"""state_directory: {tmp_path / 'state'}
+aws: {{vpc_id: vpc-0abc1234def567890, region: us-east-1, interval: 60s, endpoint_url: "https://127.0.0.1:{port}"}}
+"""), env=aws_env(tmp_path))
+        assert re.search(r"aws sync failed: network: 127\.0\.0\.1: .*(certificate|SSL)", daemon.text(), re.I), daemon.text()
+        assert requests == []
+        assert not (tmp_path / "state" / "aws-inventory.json").exists()
+    finally:
+        server.shutdown()
+        server.server_close()
