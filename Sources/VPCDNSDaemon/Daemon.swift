@@ -45,13 +45,15 @@ public final class Daemon {
         let snapshot: Snapshot
         var inventory: VPCInventory?
         var fromAWS = false
-        if let settings = source.read().0.aws {
+        // The aws section first: the synced data is one more source of the first snapshot.
+        let (preview, _) = source.read()
+        if let settings = preview.aws {
             switch AWSSync.client(settings) {
             case .failure(let error):
                 logger.error("\(error.description)")
                 return 1
             case .success(let client):
-                let sync = AWSSync(settings: settings, client: client, stateFile: AWSSync.stateFile(source.read().0), logger: logger)
+                let sync = AWSSync(settings: settings, client: client, stateFile: AWSSync.stateFile(preview), logger: logger)
                 self.sync = sync
                 // Start with what AWS says now; while it cannot be reached, with the last good sync.
                 inventory = sync.fetchNow()

@@ -114,7 +114,8 @@ def synced(world, start_daemon, tmp_path):
 
 
 def metrics(daemon):
-    port = re.search(r"metrics on http://127\.0\.0\.1:(\d+)", daemon.text()).group(1)
+    # Logged just after "ready:", when the main loop starts its listener.
+    port = daemon.wait_log(r"metrics on http://127\.0\.0\.1:(\d+)").group(1)
     return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=3).read().decode()
 
 

@@ -190,7 +190,7 @@ def test_failover_follows_the_primarys_listener(served):
     took = wait_for_address(d.port, "db.corp.example.", "10.1.3.5", bound + 0.5)
     assert took <= bound + 0.5, took
     d.wait_log(r"health check \S+ is unhealthy: Connection refused")
-    metrics_port = int(__import__("re").search(r"metrics on http://127.0.0.1:(\d+)", d.text()).group(1))
+    metrics_port = int(d.wait_log(r"metrics on http://127\.0\.0\.1:(\d+)").group(1))
     text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=3).read().decode()
     assert 'vpcdnsd_health_check_up{id="' in text and "} 0" in text.split("vpcdnsd_health_check_up{")[1], text
     listener.start()

@@ -260,7 +260,7 @@ endpoint_health: {{probe: tcp, port: {port}, interval: 1s, failure_threshold: 2}
         assert addresses(PRIVATE) == ["127.0.10.2"]
         assert addresses(REGIONAL.replace("-abcd1234", "-abcd1234-us-east-1a")) == ["127.0.10.1"]  # zonal: unchanged
         daemon.wait_log(r"health check vpce-0123456789abcdef0/us-east-1a/127\.0\.10\.1 is unhealthy")
-        metrics_port = re.search(r"metrics on http://127\.0\.0\.1:(\d+)", daemon.text()).group(1)
+        metrics_port = daemon.wait_log(r"metrics on http://127\.0\.0\.1:(\d+)").group(1)
         import urllib.request
         text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=3).read().decode()
         assert 'vpcdnsd_endpoint_eni_up{endpoint="vpce-0123456789abcdef0",az="us-east-1a",address="127.0.10.1"} 0' in text
