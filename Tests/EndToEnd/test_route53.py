@@ -323,7 +323,8 @@ def test_yaml_records_answer_as_the_zone_file(start_daemon, tmp_path):
             assert sorted(map(tuple, a.records(section))) == sorted(map(tuple, b.records(section))), (name, rtype, section, a, b)
     # The alias at the apex and the weighted pair (weight 0 is never answered while green is up).
     assert dig(from_yaml.port, "corp.example", "A").rdata("A") == ["10.0.0.10"]
-    assert {tuple(dig(from_yaml.port, "api.corp.example", "A").rdata("A")) for _ in range(20)} == {("10.0.2.10",)}
+    answers = [dig(from_yaml.port, "api.corp.example", "A") for _ in range(20)]
+    assert {tuple(answer.rdata("A")) for answer in answers} == {("10.0.2.10",)}, [a.text for a in answers if not a.rdata("A")]
 
 
 def test_a_broken_zone_at_reload_keeps_the_old_one(exported, start_daemon, tmp_path):
