@@ -42,8 +42,7 @@ public final class AWSClient: Sendable {
     public func query(
         service: String, action: String, version: String, parameters: [(String, String)]
     ) throws(AWSError) -> XMLNode {
-        let form = ([("Action", action), ("Version", version)] + parameters)
-            .map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
+        let form = AWSClient.form([("Action", action), ("Version", version)] + parameters)
         return try send(
             service: service, call: action, method: "POST", path: "/", query: [], body: Array(form.utf8),
             contentType: "application/x-www-form-urlencoded; charset=utf-8")
@@ -52,6 +51,11 @@ public final class AWSClient: Sendable {
     /// A GET of Route 53's REST API: `path` below the endpoint, and its query parameters.
     public func get(service: String, call: String, path: String, query: [(String, String)]) throws(AWSError) -> XMLNode {
         try send(service: service, call: call, method: "GET", path: path, query: query, body: [], contentType: nil)
+    }
+
+    /// `name=value&…`, each side percent-encoded as SigV4 encodes it: a form body or a query string.
+    static func form(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
     }
 
     private func send(
@@ -69,7 +73,7 @@ public final class AWSClient: Sendable {
         let signed = SigV4.sign(
             SignableRequest(method: method, path: fullPath, query: query, headers: headers, body: body),
             credentials: keys, region: publicEndpoint.signingRegion, service: service, date: clock())
-        let queryString = query.map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
+        let queryString = AWSClient.form(query)
         var components = URLComponents()
         components.scheme = base.scheme
         components.host = host

@@ -101,10 +101,10 @@ public final class CredentialChain: @unchecked Sendable {
             throw .auth("web identity: cannot read AWS_WEB_IDENTITY_TOKEN_FILE \(tokenFile)")
         }
         let session = nonEmpty("AWS_ROLE_SESSION_NAME") ?? "vpcdnsd-\(Int(clock().timeIntervalSince1970))"
-        let form = [
+        let form = AWSClient.form([
             ("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", role), ("RoleSessionName", session),
             ("WebIdentityToken", token.trimmingCharacters(in: .whitespacesAndNewlines)),
-        ].map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
+        ])
         let url = stsURL ?? AWSClient.endpoint(service: "sts", region: region).url
         // AssumeRoleWithWebIdentity is not signed: the token is the proof.
         let response = try transport.send(
@@ -143,15 +143,23 @@ public final class CredentialChain: @unchecked Sendable {
         return try CredentialChain.credentialsJSON(response, from: "container credentials")
     }
 
-    func sharedFiles() throws(AWSError) -> AWSCredentials? {
+    /// The profile's keys in the shared `credentials` file, and in the `config` file.
+    private var sharedProfile: (credentials: [String: String]?, config: [String: String]?) {
         let home = environment["HOME"] ?? NSHomeDirectory()
         let credentialsPath = nonEmpty("AWS_SHARED_CREDENTIALS_FILE") ?? "\(home)/.aws/credentials"
         let configPath = nonEmpty("AWS_CONFIG_FILE") ?? "\(home)/.aws/config"
-        let sections = [
+        return (
             (try? String(contentsOfFile: credentialsPath, encoding: .utf8)).flatMap { SharedConfigFile(text: $0).credentialsProfile(profileName) },
-            (try? String(contentsOfFile: configPath, encoding: .utf8)).flatMap { SharedConfigFile(text: $0).configProfile(profileName) },
-        ]
-        for case let keys? in sections {
+            (try? String(contentsOfFile: configPath, encoding: .utf8)).flatMap { SharedConfigFile(text: $0).configProfile(profileName) }
+        )
+    }
+
+    /// The profile's `region` in the shared config file.
+    public func profileRegion() -> String? { sharedProfile.config?["region"] }
+
+    func sharedFiles() throws(AWSError) -> AWSCredentials? {
+        let profile = sharedProfile
+        for case let keys? in [profile.credentials, profile.config] {
             if let id = keys["aws_access_key_id"], let secret = keys["aws_secret_access_key"] {
                 return AWSCredentials(accessKeyID: id, secretAccessKey: secret, sessionToken: keys["aws_session_token"])
             }

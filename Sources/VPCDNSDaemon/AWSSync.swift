@@ -58,7 +58,7 @@ final class AWSSync: @unchecked Sendable {
         let environment = environment.filter { !$0.value.isEmpty }
         let probe = CredentialChain(environment: environment, profile: settings.profile, region: "us-east-1", stsURL: urls["sts"])
         guard let region = settings.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
-            ?? profileRegion(settings.profile, environment) ?? probe.instanceRegion()
+            ?? probe.profileRegion() ?? probe.instanceRegion()
         else {
             return .failure(
                 ConfigError(
@@ -67,13 +67,6 @@ final class AWSSync: @unchecked Sendable {
         }
         let credentials = CredentialChain(environment: environment, profile: settings.profile, region: region, stsURL: urls["sts"])
         return .success(AWSClient(region: region, credentials: credentials, endpointURLs: urls))
-    }
-
-    /// `region` of the profile in the shared config file.
-    private static func profileRegion(_ profile: String?, _ environment: [String: String]) -> String? {
-        let path = environment["AWS_CONFIG_FILE"] ?? "\(environment["HOME"] ?? NSHomeDirectory())/.aws/config"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return SharedConfigFile(text: text).configProfile(profile ?? environment["AWS_PROFILE"] ?? "default")?["region"]
     }
 
     /// `state_directory` as configured, else systemd's `STATE_DIRECTORY`, else /var/lib/vpcdnsd.

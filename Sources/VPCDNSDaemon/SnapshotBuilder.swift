@@ -38,25 +38,28 @@ public enum SnapshotBuilder {
         var config = config
         var errors: [ConfigError] = []
         var notices: [String] = []
-        if let from = config.endpointsFrom {
-            switch importEndpoints(from) {
+        /// Endpoints from EC2's JSON, a file's or the sync's: served beside the declared ones.
+        func addEndpoints(_ imported: Result<EndpointInventory.Joined, ConfigError>, from source: SourceLocation, _ label: String) {
+            switch imported {
             case .success(let joined):
                 config.endpoints += joined.endpoints
-                config.endpointLocations += Array(repeating: from.location, count: joined.endpoints.count)
-                notices += joined.skipped.map { "endpoints_from: skipped \($0)" }
+                config.endpointLocations += Array(repeating: source, count: joined.endpoints.count)
+                notices += joined.skipped.map { "\(label): skipped \($0)" }
             case .failure(let error):
                 errors.append(error)
             }
         }
+        if let from = config.endpointsFrom { addEndpoints(importEndpoints(from), from: from.location, "endpoints_from") }
         if let inventory {
             let source = SourceLocation(file: "aws sync of \(inventory.vpcID)", line: 0)
-            switch inventory.endpoints() {
-            case .success(let joined):
-                config.endpoints += joined.endpoints
-                config.endpointLocations += Array(repeating: source, count: joined.endpoints.count)
-                notices += joined.skipped.map { "aws sync: skipped \($0)" }
-            case .failure(let problem):
-                errors.append(ConfigError(file: source.file, line: 0, message: problem.message))
+            addEndpoints(
+                inventory.endpoints().mapError { ConfigError(file: source.file, line: 0, message: $0.message) }, from: source, "aws sync")
+        }
+        /// A zone of Route 53 record sets; what did not stop the load is kept as warnings.
+        func keepingWarnings(_ loaded: Result<Route53ZoneFile.Loaded, ZoneFileErrors>) -> Result<Zone, ZoneFileErrors> {
+            loaded.map { loaded in
+                config.warnings += loaded.warnings.map(ConfigError.init)
+                return loaded.zone
             }
         }
         var unchanged = 0
@@ -90,21 +93,15 @@ public enum SnapshotBuilder {
             if zoneFile.records == nil { loaded.append((zoneFile.path, origin)) }
             let result: Result<Zone, ZoneFileErrors>
             if let records = zoneFile.records {
-                result = Route53ZoneFile.load(
-                    recordSets: records, file: zoneFile.path, origin: origin, valueOrigin: origin,
-                    healthChecks: Set(config.healthChecks.keys)
-                ).map { loaded in
-                    config.warnings += loaded.warnings.map(ConfigError.init)
-                    return loaded.zone
-                }
+                result = keepingWarnings(
+                    Route53ZoneFile.load(
+                        recordSets: records, file: zoneFile.path, origin: origin, valueOrigin: origin,
+                        healthChecks: Set(config.healthChecks.keys)))
             } else if zoneFile.format == .route53 {
                 // Route 53's JSON is read whole each time: such zones are small, and what they name
                 // (health checks) is checked anew.
-                result = Route53ZoneFile.load(file: zoneFile.path, origin: origin, healthChecks: Set(config.healthChecks.keys))
-                    .map { loaded in
-                        config.warnings += loaded.warnings.map(ConfigError.init)
-                        return loaded.zone
-                    }
+                result = keepingWarnings(
+                    Route53ZoneFile.load(file: zoneFile.path, origin: origin, healthChecks: Set(config.healthChecks.keys)))
             } else if let zoneFiles {
                 let load = zoneFiles.load(file: zoneFile.path, origin: origin)
                 result = load.result
@@ -127,13 +124,13 @@ public enum SnapshotBuilder {
                 continue
             }
             let sources = hosted.recordSets.enumerated().map { RecordSetSource(value: $1, place: .recordSet($0 + 1)) }
-            switch Route53ZoneFile.load(
-                recordSets: sources, file: file, origin: origin, valueOrigin: .root, healthChecks: Set(config.healthChecks.keys),
-                unknownHealthCheckIsError: false)
+            switch keepingWarnings(
+                Route53ZoneFile.load(
+                    recordSets: sources, file: file, origin: origin, valueOrigin: .root, healthChecks: Set(config.healthChecks.keys),
+                    unknownHealthCheckIsError: false))
             {
-            case .success(let loaded):
-                config.warnings += loaded.warnings.map(ConfigError.init)
-                add(NamedZone(name: NamedZone.name(of: origin), zone: loaded.zone, options: ZoneOptions(), ownerView: nil,
+            case .success(let zone):
+                add(NamedZone(name: NamedZone.name(of: origin), zone: zone, options: ZoneOptions(), ownerView: nil,
                     location: SourceLocation(file: file, line: 0)))
             case .failure(let problems):
                 errors += problems.errors.map(ConfigError.init)
