@@ -122,17 +122,19 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
             }
             return
         }
-        // For each question that may be cached, the scope its answer would be under (0: none): the
-        // default upstreams', where most names go; a hint for another is wasted, not wrong.
-        withUnsafeTemporaryAllocation(of: UInt32?.self, capacity: count) { scopes in
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { cached in
+            // A private name (or one just below a private name) has no cache entry to prepare.
             for i in 0..<count {
-                // A private name (or one just below a private name) has no cache entry to prepare.
-                scopes[i] = batchViews[i] < 0 ? nil : tables[Int(batchViews[i])]._withUnsafeGuaranteedRef {
-                    !$0.prefetchRecords(views[i]) && views[i].nameEnd > 0 ? $0.cacheScope(nil) : nil
-                }
+                cached[i] = batchViews[i] >= 0
+                    && !tables[Int(batchViews[i])]._withUnsafeGuaranteedRef { $0.prefetchRecords(views[i]) } && views[i].nameEnd > 0
             }
-            for i in 0..<count { if let scope = scopes[i] { forwarder.prefetchCacheSlots(views[i], scope: scope) } }
-            for i in 0..<count { if let scope = scopes[i] { forwarder.prefetchCachedAnswer(views[i], scope: scope) } }
+            // The default upstreams' scope, where most names go: a hint for another is wasted, not wrong.
+            for i in 0..<count where cached[i] {
+                forwarder.prefetchCacheSlots(views[i], scope: tables[Int(batchViews[i])]._withUnsafeGuaranteedRef { $0.cacheScope(nil) })
+            }
+            for i in 0..<count where cached[i] {
+                forwarder.prefetchCachedAnswer(views[i], scope: tables[Int(batchViews[i])]._withUnsafeGuaranteedRef { $0.cacheScope(nil) })
+            }
         }
     }
 
