@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "CSocketBatch", linkerSettings: [.linkedLibrary("uring")]),
         // Debian's OpenSSL (libssl-dev), for TLS: also seen only by EventIO.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
-        .target(name: "EventIO", dependencies: ["CLibevent", "CSocketBatch", "COpenSSL"], swiftSettings: hotPath),
+        .target(name: "EventIO", dependencies: ["DNSCore", "CLibevent", "CSocketBatch", "COpenSSL"], swiftSettings: hotPath),
         // Config, snapshots, workers, reload, signals: the daemon as a library, so tests can drive it.
         .target(
             name: "VPCDNSDaemon",

@@ -10,4 +10,5 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include <event2/http.h>
+#include <event2/bufferevent_ssl.h>
 #endif

@@ -2,8 +2,26 @@
 
 /// What the engine needs to know about where a query came from.
 public struct QueryContext: Sendable {
-    public enum Transport: String, Sendable {
+    /// How a query came in, or went upstream.
+    public enum Transport: Int, Sendable, CaseIterable {
         case udp, tcp
+        /// DNS over TLS (RFC 7858).
+        case tls
+        /// DNS over HTTPS (RFC 8484).
+        case https
+
+        /// The name metrics use (Route 53 Resolver's and RFC 8310's words).
+        public var label: String {
+            switch self {
+            case .udp: "Do53-UDP"
+            case .tcp: "Do53-TCP"
+            case .tls: "DoT"
+            case .https: "DoH"
+            }
+        }
+
+        /// A connection carrying many messages: no truncation, no 512-octet limit.
+        public var isStream: Bool { self != .udp }
     }
 
     public var transport: Transport

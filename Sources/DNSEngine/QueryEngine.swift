@@ -134,7 +134,7 @@ public final class QueryEngine: Sendable {
 
     /// The largest response the client can take (RFC 1035 §4.2.1, RFC 6891 §6.2.5).
     func sizeLimit(_ query: Message, _ context: QueryContext) -> Int {
-        if context.transport == .tcp { return 65535 }
+        if context.transport.isStream { return 65535 }
         guard let edns = query.edns else { return 512 }
         return max(512, Int(min(edns.udpPayloadSize, udpPayloadSize)))
     }

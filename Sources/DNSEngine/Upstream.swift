@@ -2,20 +2,62 @@
 import DNSCore
 import Synchronization
 
-/// One upstream resolver: an IPv4 or IPv6 address and a port.
+/// One upstream resolver: an IPv4 or IPv6 address, a port, and how to talk to it.
 public struct Upstream: Hashable, Sendable, CustomStringConvertible {
+    /// How queries reach the upstream.
+    public enum Transport: Hashable, Sendable {
+        /// Do53: UDP, and TCP for a truncated answer.
+        case plain
+        /// DNS over TLS (RFC 7858), strictly: the server authenticated, never a plain fallback.
+        case tls(TLSPeer)
+    }
+
+    /// Who a DoT upstream must prove to be (RFC 8310 §8).
+    public struct TLSPeer: Hashable, Sendable {
+        /// Checked against the certificate, and sent as SNI when a host name; nil: pins alone.
+        public var serverName: String?
+        /// A CA file instead of the system store.
+        public var caFile: String?
+        /// SHA-256 digests of acceptable SubjectPublicKeyInfos (RFC 7858 §4.2).
+        public var spkiPins: [[UInt8]]
+
+        public init(serverName: String?, caFile: String? = nil, spkiPins: [[UInt8]] = []) {
+            self.serverName = serverName
+            self.caFile = caFile
+            self.spkiPins = spkiPins
+        }
+    }
+
     /// 4 or 16 octets.
     public let ip: [UInt8]
     public let port: UInt16
+    public let transport: Transport
 
-    public init(ip: [UInt8], port: UInt16) {
+    public init(ip: [UInt8], port: UInt16, transport: Transport = .plain) {
         precondition(ip.count == 4 || ip.count == 16, "an IP address has 4 or 16 octets")
         self.ip = ip
         self.port = port
+        self.transport = transport
+    }
+
+    /// The transport of a query sent to it (`overTCP`: a plain upstream's retry over TCP).
+    public func queryTransport(overTCP: Bool) -> QueryContext.Transport {
+        switch transport {
+        case .plain: overTCP ? .tcp : .udp
+        case .tls: .tls
+        }
+    }
+
+    /// `ADDRESS:PORT` for a plain upstream, `tls://ADDRESS:PORT#NAME` for DoT.
+    public var address: String {
+        ip.count == 4 ? "\(IPv4Address(bytes: ip)):\(port)" : "[\(IPv6Address(bytes: ip))]:\(port)"
     }
 
     public var description: String {
-        ip.count == 4 ? "\(IPv4Address(bytes: ip)):\(port)" : "[\(IPv6Address(bytes: ip))]:\(port)"
+        switch transport {
+        case .plain: address
+        case .tls(let peer): "tls://\(address)" + (peer.serverName.map { "#\($0)" } ?? "")
+        }
     }
 }
 

@@ -41,6 +41,7 @@ extension Forwarder {
         let id = io.randomID()
         let question = Question(name: .root, type: .NS)
         stats.upstreamQueries += 1
+        stats.upstreamQueriesByTransport[upstream.queryTransport(overTCP: false).rawValue] += 1
         let exchange = io.exchange(
             upstreamQuery(id: id, question: question, dnssecOK: false), with: upstream, overTCP: false,
             timeout: settings.timeout,

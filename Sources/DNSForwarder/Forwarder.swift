@@ -48,6 +48,8 @@ public struct ForwarderStats: Sendable, Equatable {
     public var staleServed = 0
     public var coalesced = 0
     public var upstreamQueries = 0
+    /// The same, by transport (`QueryContext.Transport.rawValue`).
+    public var upstreamQueriesByTransport = [Int](repeating: 0, count: QueryContext.Transport.allCases.count)
     public var upstreamFailures = 0
     /// Replies dropped because ID, question or flags did not match (spoofing attempts among them).
     public var ignoredReplies = 0
@@ -152,13 +154,16 @@ public final class Forwarder {
             finish(pending, with: nil)
             return
         }
-        let tryTimeout = settings.timeout * (overTCP ? 2 : 1)
-        let cutShort = remaining < tryTimeout
         let upstream = pending.candidates[index]
+        let transport = upstream.queryTransport(overTCP: overTCP)
+        // A connection (and perhaps a handshake) first: twice the time.
+        let tryTimeout = settings.timeout * (transport.isStream ? 2 : 1)
+        let cutShort = remaining < tryTimeout
         let id = io.randomID()
         let query = upstreamQuery(id: id, question: pending.question, dnssecOK: pending.key.dnssecOK)
         let sentAt = io.now
         stats.upstreamQueries += 1
+        stats.upstreamQueriesByTransport[transport.rawValue] += 1
         if overTCP { stats.tcpRetries += 1 }
         var misses = 0
         pending.exchange = io.exchange(
@@ -170,7 +175,7 @@ public final class Forwarder {
                 guard let response = self.accept(bytes, id: id, question: pending.question) else {
                     self.stats.ignoredReplies += 1
                     misses += 1
-                    if !overTCP && misses == Forwarder.spoofingSuspected {
+                    if transport == .udp && misses == Forwarder.spoofingSuspected {
                         // Someone is racing the real reply (and may push it out of the socket's
                         // buffer): ask the same upstream again over TCP, which an off-path forger
                         // cannot inject into (PowerDNS Recursor's "spoof-nearmiss" defence).
@@ -183,7 +188,7 @@ public final class Forwarder {
                 pending.exchange = nil
                 self.markUp(upstream)
                 self.observeLatency(self.io.now - sentAt)
-                if response.header.truncated && !overTCP {
+                if response.header.truncated && transport == .udp {
                     self.attempt(pending, at: index, overTCP: true)
                 } else if response.rcode == .servFail || response.rcode == .refused,
                     index + 1 < pending.candidates.count

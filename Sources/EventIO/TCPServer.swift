@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 internal import CLibevent
+import COpenSSL
 import Glibc
 
 /// Limits of a TCP service (RFC 7766 §6.2).
@@ -11,11 +12,16 @@ public struct TCPLimits: Sendable {
     public var idleTimeout: Double
     /// Reply bytes a connection may hold unsent before it stops reading queries.
     public var maxBufferedBytes: Int
+    /// Seconds a TLS client has to finish its handshake, however slowly its bytes trickle in.
+    public var handshakeTimeout: Double
 
-    public init(maxConnections: Int = 1000, idleTimeout: Double = 10, maxBufferedBytes: Int = 256 * 1024) {
+    public init(
+        maxConnections: Int = 1000, idleTimeout: Double = 10, maxBufferedBytes: Int = 256 * 1024, handshakeTimeout: Double = 5
+    ) {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         self.maxBufferedBytes = maxBufferedBytes
+        self.handshakeTimeout = handshakeTimeout
     }
 }
 
@@ -26,18 +32,24 @@ public protocol TCPMessageHandler: AnyObject {
 }
 
 /// A listening TCP socket on a loop whose connections carry 2-octet length-prefixed messages
-/// (RFC 1035 §4.2.2). Several messages per connection are handled as they arrive (pipelining).
+/// (RFC 1035 §4.2.2), in clear or inside TLS (DNS over TLS, RFC 7858). Several messages per
+/// connection are handled as they arrive (pipelining).
 public final class TCPServer {
     public let socket: Socket
     let loop: EventLoop
     /// New connections take the limits in force when they are accepted (a reload may change them).
     public var limits: TCPLimits
+    /// Set for a DoT listener: new connections take the certificate in force when they are
+    /// accepted (a reload may renew it).
+    public var tls: TLSServerContext?
     /// Unretained: its owner keeps it for as long as the server.
     unowned(unsafe) let handler: any TCPMessageHandler
     private var listener: OpaquePointer?
     var connections: [ObjectIdentifier: TCPConnection] = [:]
     /// Connections turned away because `maxConnections` were open.
     public private(set) var rejected = 0
+    /// TLS connections closed because their handshake outlasted `handshakeTimeout`.
+    public internal(set) var handshakesTimedOut = 0
 
     public var localAddress: SocketAddress { socket.localAddress }
     /// Replies owed on all connections.
@@ -46,10 +58,13 @@ public final class TCPServer {
     /// Serves a listening socket already bound, handing each message to `handler`, which must
     /// outlive the server.
     /// - Throws: `EventIOError` if the listener cannot be made.
-    public init(socket: Socket, on loop: EventLoop, limits: TCPLimits, handler: any TCPMessageHandler) throws(EventIOError) {
+    public init(
+        socket: Socket, on loop: EventLoop, limits: TCPLimits, tls: TLSServerContext? = nil, handler: any TCPMessageHandler
+    ) throws(EventIOError) {
         self.socket = socket
         self.loop = loop
         self.limits = limits
+        self.tls = tls
         self.handler = handler
         let context = Unmanaged.passUnretained(self).toOpaque()
         // Backlog 0: the socket already listens. Unretained is safe: deinit frees the listener first.
@@ -95,8 +110,12 @@ public final class TCPConnection {
     public let peer: SocketAddress
     /// The listener's address: which view a listener bound to one answers as.
     public let local: SocketAddress
+    /// Inside TLS (DoT).
+    public let isTLS: Bool
     private weak var server: TCPServer?
     private var bufferEvent: OpaquePointer?
+    /// Until the TLS handshake is done: it cuts off a client that stalls or trickles in it.
+    private var handshakeTimer: Timer?
     private var closing = false
     private var readingPaused = false
     /// The client closed its side; close ours once the owed replies are written.
@@ -119,8 +138,24 @@ public final class TCPConnection {
         self.peer = peer
         self.server = server
         local = server.localAddress
-        guard let bev = bufferevent_socket_new(server.loop.base, fd, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
-            return nil
+        isTLS = server.tls != nil
+        let bev: OpaquePointer
+        if let tls = server.tls {
+            guard let ssl = tls.newSession() else { return nil }
+            // With CLOSE_ON_FREE the bufferevent frees the SSL object and closes the socket.
+            guard let made = bufferevent_openssl_socket_new(
+                server.loop.base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
+            else {
+                SSL_free(ssl)
+                return nil
+            }
+            bev = made
+            bufferevent_openssl_set_allow_dirty_shutdown(bev, 1)
+        } else {
+            guard let made = bufferevent_socket_new(server.loop.base, fd, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
+                return nil
+            }
+            bev = made
         }
         bufferEvent = bev
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -137,6 +172,12 @@ public final class TCPConnection {
         // The write callback fires when pending output falls to half the cap: reading resumes then.
         bufferevent_setwatermark(bev, Int16(EV_WRITE), server.limits.maxBufferedBytes / 2, 0)
         bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))
+        if isTLS {
+            handshakeTimer = try? Timer(after: server.limits.handshakeTimeout, on: server.loop) { [unowned self] in
+                server.handshakesTimedOut += 1
+                self.finish()
+            }
+        }
     }
 
     private static func from(_ context: UnsafeMutableRawPointer?) -> TCPConnection {
@@ -169,6 +210,7 @@ public final class TCPConnection {
 
     /// Closes now, dropping anything unsent.
     func abort() {
+        handshakeTimer = nil
         if let bufferEvent { bufferevent_free(bufferEvent) }
         bufferEvent = nil
     }
@@ -210,6 +252,11 @@ public final class TCPConnection {
     }
 
     private func event(_ what: Int16) {
+        if what & Int16(BEV_EVENT_CONNECTED) != 0 {
+            handshakeTimer = nil  // the TLS handshake is done
+            return
+        }
+        if isTLS { ERR_clear_error() }  // a failed handshake leaves its reasons queued on this thread
         let timedOut = what & Int16(BEV_EVENT_TIMEOUT) != 0
         if timedOut && outstanding > 0, let bev = bufferEvent {
             // Not idle: an answer is still being worked on. Re-arm reading and wait.

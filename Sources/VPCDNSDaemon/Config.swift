@@ -85,7 +85,7 @@ public struct Config: Sendable {
         }
         public var domain: DNSName
         public var action: Action
-        public var upstreams: [SocketAddress]
+        public var upstreams: [Upstream]
         public var location: SourceLocation
     }
 
@@ -94,7 +94,7 @@ public struct Config: Sendable {
             case ordered, random
         }
         /// Default upstreams; nil means the `nameserver` lines of /etc/resolv.conf.
-        public var upstreams: [SocketAddress]?
+        public var upstreams: [Upstream]?
         public var policy: Policy = .ordered
         /// Seconds to wait for one upstream before trying the next.
         public var timeout: Double = 1.0
@@ -121,6 +121,20 @@ public struct Config: Sendable {
 
     public var file: String?
     public var listen: [SocketAddress] = [SocketAddress(ip: [127, 0, 0, 1], port: 5353)]
+    /// DNS over TLS listeners (`listen: [tls://…]`), served with `tls`'s certificate.
+    public var listenTLS: [SocketAddress] = []
+    /// The certificate of the encrypted listeners and their limits.
+    public struct TLSListener: Sendable {
+        public var certificateFile: String?
+        public var keyFile: String?
+        /// The pair, read when the configuration was loaded.
+        public var context: TLSServerContext?
+        public var limits = TCPLimits()
+    }
+    public var tls = TLSListener()
+    /// The trust of the DoT upstreams, one per CA file ("" for the system store), read when the
+    /// configuration was loaded.
+    public var tlsClients: [String: TLSClientContext] = [:]
     public var allowQuery: AccessControlList = .privateNetworks
     /// Worker threads; 0 means one per core.
     public var workers: Int = 0
@@ -182,7 +196,7 @@ public struct Config: Sendable {
         /// Rules over (and beside) the global ones; a domain in both takes this view's.
         public var rules: [ForwardRule] = []
         /// nil: the global default upstreams.
-        public var upstreams: [SocketAddress]?
+        public var upstreams: [Upstream]?
         /// nil: the global `region`.
         public var region: String?
         /// Subnet → Availability Zone, for `az_affinity`; with AWS sync, DescribeSubnets' unless given.

@@ -34,6 +34,10 @@ public struct ConfigKey: Sendable {
         /// `ADDRESS[:PORT]`.
         case address(defaultPort: UInt16)
         case addresses(defaultPort: UInt16)
+        /// `listen`: `ADDRESS[:PORT]` or `tls://ADDRESS[:PORT]`.
+        case listeners
+        /// Upstreams: `ADDRESS[:PORT]`, `tls://ADDRESS[:PORT]#NAME`, or a mapping.
+        case upstreams
         /// Addresses or prefixes (`10.0.0.0/8`, `::1`).
         case prefixes
         /// A mapping of names the user picks to strings (subnets to Availability Zones).
@@ -99,6 +103,8 @@ public struct ConfigKey: Sendable {
         case .domain: "domain name"
         case .address(let port): "ADDRESS[:PORT] (port \(port) by default)"
         case .addresses(let port): "list of ADDRESS[:PORT] (port \(port) by default)"
+        case .listeners: "list of ADDRESS[:PORT] (port 53) or tls://ADDRESS[:PORT] (port 853)"
+        case .upstreams: "list of ADDRESS[:PORT] (port 53), tls://ADDRESS[:PORT]#NAME (port 853) or {address, tls}"
         case .prefixes: "list of addresses or prefixes"
         case .pairs: "mapping of strings to strings"
         }

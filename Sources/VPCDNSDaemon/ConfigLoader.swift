@@ -51,9 +51,9 @@ public enum ConfigLoader {
         for (key, value, line) in reader.mapping(root, "the configuration", section: "") {
             switch key {
             case "listen":
-                let addresses = reader.list(value, "listen").compactMap { address($0, &reader, "listen", defaultPort: 53) }
-                config.listen = addresses
-                if addresses.isEmpty && reader.errors.isEmpty { reader.error(value, "listen needs at least one address") }
+                listeners(value, &reader, into: &config)
+            case "tls":
+                config.tls = tlsListener(value, &reader)
             case "allow_query":
                 config.allowQuery = AccessControlList(prefixes(value, &reader, "allow_query"))
             case "workers":
@@ -122,6 +122,10 @@ public enum ConfigLoader {
                 break
             }
         }
+        if !config.listenTLS.isEmpty && config.tls.context == nil && config.tls.certificateFile == nil {
+            reader.error(root, "listen has tls:// addresses: set tls.cert_file and tls.key_file")
+        }
+        config.tlsClients = reader.tlsClients
         config.warnings = inFileOrder(reader.warnings)
         return (config, inFileOrder(reader.errors))
     }
@@ -222,9 +226,7 @@ public enum ConfigLoader {
         for (key, value, _) in reader.mapping(node, "forward", section: "forward") {
             switch key {
             case "upstreams":
-                forwarding.upstreams = reader.list(value, "upstreams").compactMap {
-                    address($0, &reader, "upstreams", defaultPort: 53)
-                }
+                forwarding.upstreams = upstreams(value, &reader, "upstreams")
             case "policy":
                 forwarding.policy = reader.choice(value, "policy") ?? forwarding.policy
             case "timeout": forwarding.timeout = reader.duration(value, ConfigTable.forwardTimeout) ?? forwarding.timeout
@@ -246,14 +248,14 @@ public enum ConfigLoader {
     static func rule(_ node: Node, _ reader: inout YAMLReader, section: String = "forward.rules[]") -> Config.ForwardRule? {
         var domain: DNSName?
         var action: Config.ForwardRule.Action = .forward
-        var upstreams: [SocketAddress] = []
+        var upstreams: [Upstream] = []
         for (key, value, _) in reader.mapping(node, "a forwarding rule", section: section) {
             switch key {
             case "domain": domain = ConfigLoader.domain(value, &reader, "domain")
             case "action":
                 action = reader.choice(value, "action") ?? action
             case "upstreams":
-                upstreams = reader.list(value, "upstreams").compactMap { address($0, &reader, "upstreams", defaultPort: 53) }
+                upstreams = ConfigLoader.upstreams(value, &reader, "upstreams")
             default: break
             }
         }

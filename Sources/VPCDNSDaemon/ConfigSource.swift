@@ -43,7 +43,7 @@ public struct ConfigSource: Sendable {
                     path: zone.path, origin: zone.origin, options: ZoneOptions(),
                     location: SourceLocation(file: "<command line>", line: 1)))
         }
-        if !upstreams.isEmpty { config.forwarding.upstreams = upstreams }
+        if !upstreams.isEmpty { config.forwarding.upstreams = upstreams.map { Upstream(ip: $0.ip, port: $0.port) } }
         return (config, errors)
     }
 }

@@ -9,9 +9,9 @@ public enum ConfigTable {
     // MARK: Where and for whom
 
     static let listen = ConfigKey(
-        "listen", .addresses(defaultPort: 53), reload: .restart, example: "[127.0.0.1:53, \"[::1]:53\"]",
-        "Addresses to answer on, over UDP and TCP. Port 53 needs root or CAP_NET_BIND_SERVICE.",
-        value: { list($0.listen.map(\.description)) })
+        "listen", .listeners, reload: .restart, example: "[127.0.0.1:53, \"[::1]:53\", \"tls://10.0.0.2:853\"]",
+        "Addresses to answer on: ADDRESS[:PORT] over UDP and TCP; tls://ADDRESS[:PORT] for DNS over TLS (RFC 7858), with tls's certificate. Ports below 1024 need root or CAP_NET_BIND_SERVICE.",
+        value: { list($0.listen.map(\.description) + $0.listenTLS.map { "tls://\($0)" }) })
     static let allowQuery = ConfigKey(
         "allow_query", .prefixes, default: "loopback, RFC 1918, RFC 6598, ULA and link-local",
         example: "[10.0.0.0/8, \"fd00::/8\"]",
@@ -209,9 +209,9 @@ public enum ConfigTable {
         "views[].forward.rules[].action", .choice(Config.ForwardRule.Action.allCases.map(\.rawValue)), default: "forward",
         example: "system", "As forward.rules[].action.")
     static let viewRuleUpstreams = ConfigKey(
-        "views[].forward.rules[].upstreams", .addresses(defaultPort: 53), example: "[10.1.0.2]", "As forward.rules[].upstreams.")
+        "views[].forward.rules[].upstreams", .upstreams, example: "[10.1.0.2]", "As forward.rules[].upstreams.")
     static let viewUpstreams = ConfigKey(
-        "views[].forward.upstreams", .addresses(defaultPort: 53), default: "forward.upstreams", example: "[10.1.0.2]",
+        "views[].forward.upstreams", .upstreams, default: "forward.upstreams", example: "[10.1.0.2]",
         "The view's default upstreams.")
     static let viewRegion = ConfigKey(
         "views[].region", .choice(AWSRegion.all.keys.sorted()), default: "region", example: "eu-west-1",
@@ -240,9 +240,25 @@ public enum ConfigTable {
     static let forward = ConfigKey(
         "forward", .section, example: "{upstreams: [10.0.0.2]}", "Where names outside the private zones go.")
     static let forwardUpstreams = ConfigKey(
-        "forward.upstreams", .addresses(defaultPort: 53), default: "the nameserver lines of resolv_conf",
-        example: "[10.0.0.2, 10.0.0.3:53]", "The default upstreams; [] turns forwarding off (such names get REFUSED).",
+        "forward.upstreams", .upstreams, default: "the nameserver lines of resolv_conf",
+        example: "[10.0.0.2, \"tls://10.0.0.3#dns.corp.example\"]",
+        "The default upstreams; [] turns forwarding off (such names get REFUSED). tls://ADDRESS[:PORT]#NAME is DNS over TLS (port 853), the certificate checked against NAME: never a plain fallback.",
         value: { $0.forwarding.upstreams.map { list($0.map(\.description)) } ?? "resolv.conf" })
+    static let upstreamAddress = ConfigKey(
+        "forward.upstreams[].address", .address(defaultPort: 853), example: "10.0.0.3:853",
+        "An upstream written as a mapping (in any upstreams list): its address; port 853 with tls, else 53.")
+    static let upstreamTLS = ConfigKey(
+        "forward.upstreams[].tls", .section, example: "{server_name: dns.corp.example, ca_file: corp-ca.pem}",
+        "DNS over TLS to it (RFC 7858), strictly: a handshake that fails authentication is a failed try, never plain DNS.")
+    static let upstreamTLSServerName = ConfigKey(
+        "forward.upstreams[].tls.server_name", .string, default: "none", example: "dns.corp.example",
+        "The name (or IP address) its certificate must hold; a host name is also sent as SNI.")
+    static let upstreamTLSCAFile = ConfigKey(
+        "forward.upstreams[].tls.ca_file", .path, default: "the system CA store", example: "corp-ca.pem",
+        "PEM CA certificates its certificate must chain to, read at start and at each reload.")
+    static let upstreamTLSPins = ConfigKey(
+        "forward.upstreams[].tls.spki_pins", .strings, example: "[\"sha256/YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg=\"]",
+        "Base64 SHA-256 digests of accepted public keys (RFC 7858 §4.2); its key must match one. Alone (no server_name) the pin is the whole check.")
     static let forwardResolvConf = ConfigKey(
         "forward.resolv_conf", .path, example: "/run/systemd/resolve/resolv.conf",
         "Where the default upstreams come from when upstreams is not set (vpcdnsd's own addresses are left out).",
@@ -274,8 +290,8 @@ public enum ConfigTable {
         "forward.rules[].action", .choice(Config.ForwardRule.Action.allCases.map(\.rawValue)), default: "forward",
         example: "system", "forward: to the rule's upstreams; system: cancel a broader forward rule.")
     static let ruleUpstreams = ConfigKey(
-        "forward.rules[].upstreams", .addresses(defaultPort: 53), example: "[10.1.0.2]",
-        "The rule's upstreams (forward rules only).")
+        "forward.rules[].upstreams", .upstreams, example: "[10.1.0.2]",
+        "The rule's upstreams (forward rules only), written as forward.upstreams.")
 
     // MARK: Cache
 
@@ -333,6 +349,26 @@ public enum ConfigTable {
         "Reply bytes queued on one connection before it stops being read (RFC 7766 §6.2.3). New connections take a reload's value.",
         value: { "\($0.tcp.maxBufferedBytes)" })
 
+    static let tls = ConfigKey(
+        "tls", .section, example: "{cert_file: /etc/vpcdnsd/tls.crt, key_file: /etc/vpcdnsd/tls.key}",
+        "The certificate and limits of the DNS over TLS listeners (listen: tls://…). A reload reads the pair again; one that does not load keeps the old.")
+    static let tlsCertFile = ConfigKey(
+        "tls.cert_file", .path, default: "none", example: "/etc/vpcdnsd/tls.crt", "The PEM certificate chain, leaf first.")
+    static let tlsKeyFile = ConfigKey(
+        "tls.key_file", .path, default: "none", example: "/etc/vpcdnsd/tls.key", "Its PEM private key (never logged).")
+    static let tlsHandshakeTimeout = ConfigKey(
+        "tls.handshake_timeout", .duration(0.1...60), example: "2s",
+        "A client that has not finished its TLS handshake by then is cut off, however slowly its bytes trickle in.",
+        value: { ConfigKey.seconds($0.tls.limits.handshakeTimeout) })
+    static let tlsMaxConnections = ConfigKey(
+        "tls.max_connections", .int(1...1_000_000), example: "100",
+        "TLS connections per worker (handshakes included); more are accepted and closed at once.",
+        value: { "\($0.tls.limits.maxConnections)" })
+    static let tlsIdleTimeout = ConfigKey(
+        "tls.idle_timeout", .duration(0.1...3600), example: "30s",
+        "A TLS connection idle this long, or this slow to send one whole message, is closed.",
+        value: { ConfigKey.seconds($0.tls.limits.idleTimeout) })
+
     // MARK: Operations
 
     static let queryLog = ConfigKey(
@@ -381,11 +417,13 @@ public enum ConfigTable {
         viewRuleAction, viewRuleUpstreams, viewUpstreams, viewRegion,
         viewSubnets, viewAZAffinity, endpointHealth, endpointHealthProbe, endpointHealthPort, endpointHealthInterval,
         endpointHealthThreshold,
-        forward, forwardUpstreams, forwardResolvConf, forwardPolicy, forwardTimeout, forwardDeadline, forwardMaxInFlight,
+        forward, forwardUpstreams, upstreamAddress, upstreamTLS, upstreamTLSServerName, upstreamTLSCAFile, upstreamTLSPins,
+        forwardResolvConf, forwardPolicy, forwardTimeout, forwardDeadline, forwardMaxInFlight,
         forwardQueriesPerSocket, forwardRules, ruleDomain, ruleAction, ruleUpstreams,
         cache, cacheMaxEntries, cacheMaxBytes, cacheMinTTL, cacheMaxTTL, cacheMaxNegativeTTL, cacheServeStale,
         rateLimit, rateLimitRate, rateLimitBurst, rateLimitSlip, rateLimitExempt,
         tcp, tcpMaxConnections, tcpIdleTimeout, tcpMaxBufferedBytes,
+        tls, tlsCertFile, tlsKeyFile, tlsHandshakeTimeout, tlsMaxConnections, tlsIdleTimeout,
         queryLog, metrics, user,
         workers, udpSteering, udpSend, udpYield,
     ]

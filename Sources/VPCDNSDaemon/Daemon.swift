@@ -94,6 +94,7 @@ public final class Daemon {
         let allowed = CPUAffinity.current()
         let workerCount = config.workers > 0 ? config.workers : cpus
         let sockets: [Listener]
+        let tlsSockets: [[Socket]]
         let ioUring: Bool
         do {
             // The views' own listeners too (each answers as its view).
@@ -102,6 +103,7 @@ public final class Daemon {
             sockets = try bindListeners(
                 addresses, workers: workerCount, steering: config.udpSteering, cpus: allowed.isEmpty ? cpus : allowed.count,
                 ranked: allowed)
+            tlsSockets = try config.listenTLS.map { try Daemon.bindStreamSockets($0, workers: workerCount) }
             if let user = config.user { try Privileges.drop(to: user, logger: logger) }
             ioUring = try config.udpSend.resolve(logger: logger)
         } catch {
@@ -128,7 +130,8 @@ public final class Daemon {
         let ready = DispatchSemaphore(value: 0)
         let failure = StartupFailure()
         workers = (0..<workerCount).map { i in
-            Worker(index: i, udpSockets: sockets.map { $0.udp[i] }, tcpSockets: sockets.map { $0.tcp[i] }, store: store,
+            Worker(index: i, udpSockets: sockets.map { $0.udp[i] }, tcpSockets: sockets.map { $0.tcp[i] },
+                tlsSockets: tlsSockets.map { $0[i] }, store: store,
                 cache: cache, queryLog: queryLog, logger: logger, sendThroughIOUring: ioUring, yield: config.udpYield.policy)
         }
         for worker in workers { worker.start(ready: ready, failure: failure) }
@@ -145,6 +148,9 @@ public final class Daemon {
                 "udp_send": "\(ioUring ? "io_uring" : "sendmmsg")",
                 "udp_yield": "\(config.udpYield.rawValue)",
             ])
+        }
+        for listener in tlsSockets {
+            logger.info("listening", metadata: ["dot": "\(listener[0].localAddress)"])
         }
         logger.info("ready: \(snapshot.summary), \(workerCount) workers")
         if let sync, let inventory, fromAWS { sync.accepted(inventory) }
@@ -212,6 +218,18 @@ public final class Daemon {
                 attempts += 1
             }
         }
+    }
+
+    /// A TCP socket per worker on `requested` (a DoT listener), all on one port.
+    static func bindStreamSockets(_ requested: SocketAddress, workers: Int) throws(EventIOError) -> [Socket] {
+        var address = requested
+        var sockets: [Socket] = []
+        for _ in 0..<workers {
+            let socket = try Socket(binding: address, datagram: false, reusePort: true)
+            address = socket.localAddress
+            sockets.append(socket)
+        }
+        return sockets
     }
 
     private func runMainLoop(

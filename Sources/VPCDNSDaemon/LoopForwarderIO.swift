@@ -3,9 +3,11 @@ import DNSEngine
 import DNSForwarder
 import EventIO
 import Glibc
+import Logging
 
 extension UDPExchange: Cancellable {}
 extension TCPExchange: Cancellable {}
+extension DoTExchange: Cancellable {}
 extension EventIO.Timer: Cancellable {}
 
 /// `ForwarderIO` on a worker's libevent loop.
@@ -13,10 +15,35 @@ final class LoopForwarderIO: ForwarderIO {
     private let loop: EventLoop
     /// Upstream UDP sockets shared by a few queries each (`forward.queries_per_socket`).
     let pool: UDPSocketPool
+    /// One pipelined DoT connection (at most) per DoT upstream, made on first use.
+    private var dot: [Upstream: DoTClient] = [:]
+    /// The DoT upstreams' trust, by CA file, from the snapshot in force.
+    private var trust: [String: TLSClientContext] = [:]
+    private let logger: Logger
 
-    init(loop: EventLoop, queriesPerSocket: Int) {
+    init(loop: EventLoop, queriesPerSocket: Int, logger: Logger) {
         self.loop = loop
+        self.logger = logger
         pool = UDPSocketPool(loop: loop, queriesPerSocket: queriesPerSocket)
+    }
+
+    /// After a reload: upstreams no longer configured lose their connections; the rest make their
+    /// next connection with the CA files as read now.
+    func retainTLS(for upstreams: Set<Upstream>, trust: [String: TLSClientContext]) {
+        self.trust = trust
+        dot = dot.filter { upstreams.contains($0.key) }
+        for (upstream, client) in dot {
+            if case .tls(let peer) = upstream.transport, let context = trust[peer.caFile ?? ""] { client.context = context }
+        }
+    }
+
+    /// DoT handshakes and failures over this worker's clients.
+    var tlsCounters: DoTClient.Counters {
+        dot.values.reduce(into: DoTClient.Counters()) {
+            $0.handshakes += $1.counters.handshakes
+            $0.resumed += $1.counters.resumed
+            $0.failures += $1.counters.failures
+        }
     }
 
     var now: Double { monotonicSeconds() }
@@ -38,11 +65,29 @@ final class LoopForwarderIO: ForwarderIO {
             case .failed(let why): onFailure(.unreachable(why))
             }
         }
+        if case .tls(let peer) = upstream.transport {
+            guard let client = dotClient(upstream, peer, address) else {
+                return schedule(after: 0) { onFailure(.unreachable("cannot read the CA certificates of \(upstream)")) }
+            }
+            return client.exchange(query, timeout: timeout, onMessage: onMessage, onFailure: failure)
+        }
         if overTCP {
             return TCPExchange(to: address, payload: query, timeout: timeout, on: loop, onMessage: onMessage, onFailure: failure)
         }
         return UDPExchange(
             to: address, payload: query, timeout: timeout, on: loop, pool: pool, onDatagram: onMessage, onFailure: failure)
+    }
+
+    private func dotClient(_ upstream: Upstream, _ peer: Upstream.TLSPeer, _ address: SocketAddress) -> DoTClient? {
+        if let client = dot[upstream] { return client }
+        // The loader read every CA file the snapshot's upstreams name (a probe of an upstream a
+        // reload removed may still come): read it now if not.
+        guard let context = trust[peer.caFile ?? ""] ?? (try? TLSClientContext(caFile: peer.caFile)) else { return nil }
+        let client = DoTClient(
+            remote: address, context: context, identity: TLSPeerIdentity(serverName: peer.serverName, spkiPins: peer.spkiPins),
+            loop: loop, report: { [logger] line in logger.warning("\(line)") })
+        dot[upstream] = client
+        return client
     }
 
     func randomID() -> UInt16 {

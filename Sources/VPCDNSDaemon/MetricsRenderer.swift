@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNSCore
+import DNSEngine
 import DNSForwarder
 import Foundation
 
@@ -19,12 +20,12 @@ enum MetricsRenderer {
         }
         func sum(_ pick: (WorkerMetrics) -> Int) -> Double { Double(workers.reduce(0) { $0 + pick($1) }) }
 
-        family("vpcdnsd_queries_total", "counter", "Queries answered, by transport.", [
-            ("transport=\"udp\"", sum { $0.udp }),
-            ("transport=\"tcp\"", sum { $0.tcp }),
-        ])
+        family("vpcdnsd_queries_total", "counter", "Queries answered, by transport: Do53-UDP, Do53-TCP, DoT, DoH.",
+            QueryContext.Transport.allCases.map { transport in
+                ("transport=\"\(transport.label)\"", sum { $0.queries(over: transport) })
+            })
         family("vpcdnsd_worker_queries_total", "counter", "Queries answered by each worker thread (see udp_steering).",
-            workers.enumerated().map { i, worker in ("worker=\"\(i)\"", Double(worker.udp + worker.tcp)) })
+            workers.enumerated().map { i, worker in ("worker=\"\(i)\"", Double(worker.queries)) })
         family("vpcdnsd_responses_total", "counter", "Responses, by RCODE.",
             (0..<WorkerMetrics.rcodeCount).compactMap { code in
                 let n = sum { $0.rcode(code) }
@@ -61,8 +62,20 @@ enum MetricsRenderer {
         family("vpcdnsd_cache_evictions_total", "counter", "Entries evicted to stay within the limits.",
             [("", Double(cache.evictions))])
         family("vpcdnsd_cache_stale_served_total", "counter", "Stale answers served (RFC 8767).", [("", fsum(\.staleServed))])
-        family("vpcdnsd_upstream_queries_total", "counter", "Queries sent upstream (probes included).",
-            [("", fsum(\.upstreamQueries))])
+        family("vpcdnsd_upstream_queries_total", "counter", "Queries sent upstream (probes included), by transport.",
+            QueryContext.Transport.allCases.map { transport in
+                ("transport=\"\(transport.label)\"", fsum { $0.upstreamQueriesByTransport[transport.rawValue] })
+            })
+        let tls = workers.map { $0.tls.withLock { $0 } }
+        family("vpcdnsd_upstream_tls_handshakes_total", "counter", "TLS handshakes with DoT upstreams, by whether a session was resumed.", [
+            ("resumed=\"false\"", Double(tls.reduce(0) { $0 + $1.upstream.handshakes - $1.upstream.resumed })),
+            ("resumed=\"true\"", Double(tls.reduce(0) { $0 + $1.upstream.resumed })),
+        ])
+        family("vpcdnsd_upstream_tls_failures_total", "counter",
+            "DoT upstream connections that could not be made or authenticated (no plain DNS is sent instead).",
+            [("", Double(tls.reduce(0) { $0 + $1.upstream.failures }))])
+        family("vpcdnsd_tls_handshake_timeouts_total", "counter", "DoT clients cut off for not finishing the handshake in tls.handshake_timeout.",
+            [("", Double(tls.reduce(0) { $0 + $1.handshakesTimedOut }))])
         family("vpcdnsd_upstream_failures_total", "counter", "Upstream tries that timed out or failed.",
             [("", fsum(\.upstreamFailures))])
         family("vpcdnsd_upstream_ignored_replies_total", "counter", "Upstream replies with a wrong ID or question.",

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNSCore
+import DNSEngine
 import EventIO
 import Foundation
 import Glibc
@@ -24,6 +25,16 @@ public final class QueryLog: Sendable {
     }
 
     public static let maxPending = 100_000
+
+    /// `transport` as Route 53 Resolver writes it: `UDP` and `TCP` for Do53 (its parsers expect
+    /// them), `DoT` and `DoH` for the encrypted ones.
+    static func name(_ transport: QueryContext.Transport) -> String {
+        switch transport {
+        case .udp: "UDP"
+        case .tcp: "TCP"
+        case .tls, .https: transport.label
+        }
+    }
     private let path: String?
     private let queue = Mutex<(entries: [Entry], reopen: Bool, stopping: Bool)>(([], false, false))
     private let wake = DispatchSemaphore(value: 0)

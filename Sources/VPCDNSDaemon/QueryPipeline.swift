@@ -71,6 +71,7 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         limiter = ResponseRateLimiter(settings: snapshot.config.rateLimit)
         forwarderIO = io
         forwarder = Forwarder(io: io, cache: cache, settings: snapshot.forwarderSettings)
+        io.retainTLS(for: snapshot.upstreams, trust: snapshot.config.tlsClients)
         self.metrics = metrics
         self.queryLog = queryLog
         self.batchSize = batchSize
@@ -171,7 +172,8 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         connection.beginQuery()
         let outcome = message.withUnsafeBytes { query in
             handle(query, QuestionView.parse(query, slot: batchSize, in: scratch), from: connection.peer,
-                in: selectView(client: connection.peer, local: connection.local) ?? -1, over: .tcp, into: tcpOut,
+                in: selectView(client: connection.peer, local: connection.local) ?? -1,
+                over: connection.isTLS ? .tls : .tcp, into: tcpOut,
                 later: .tcp(connection))
         }
         switch outcome {
@@ -221,7 +223,7 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         // Answer source: the zone's tables, the cache, the forwarder; else the general engine.
         if view.isPlain, let route {
             let limit = view.responseLimit(
-                overTCP: transport == .tcp, ourPayload: fastPath._withUnsafeGuaranteedRef { $0.udpPayloadSize })
+                overTCP: transport.isStream, ourPayload: fastPath._withUnsafeGuaranteedRef { $0.udpPayloadSize })
             switch route {
             case .zone(let zone):
                 let written = fastPath._withUnsafeGuaranteedRef {
@@ -274,7 +276,7 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
             reply.withUnsafeBytes { out.copyMemory(from: $0) }
             return .reply(reply.count)
         case .drop:
-            return transport == .tcp ? .close : .drop
+            return transport.isStream ? .close : .drop
         case .forward(let request):
             forward(request, cacheChecked: false, client: client, transport: transport, view: selected, target: target)
             return .later
@@ -308,7 +310,7 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         guard let queryLog else { return }
         queryLog.record(
             QueryLog.Entry(
-                time: Date().timeIntervalSince1970, client: client, transport: transport == .udp ? "UDP" : "TCP",
+                time: Date().timeIntervalSince1970, client: client, transport: QueryLog.name(transport),
                 response: Array(response), resolvedBy: path, view: singleView ? nil : snapshot.views[Int(view)].name))
     }
 
@@ -323,6 +325,9 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         return tables[Int(view)]._withUnsafeGuaranteedRef { $0.isEndpoint(zone) } ? .endpoint : .zone
     }
 
+    /// The DoT clients' handshakes and failures.
+    var tlsCounters: DoTClient.Counters { forwarderIO.tlsCounters }
+
     // MARK: Snapshot
 
     /// Takes up a newly published snapshot (one atomic load when nothing changed).
@@ -336,6 +341,7 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         forwarder.settings = snapshot.forwarderSettings
         forwarderIO.pool.queriesPerSocket = snapshot.config.forwarding.queriesPerSocket
         forwarder.retainHealth(for: snapshot.upstreams)
+        forwarderIO.retainTLS(for: snapshot.upstreams, trust: snapshot.config.tlsClients)
         if limiter.settings != snapshot.config.rateLimit { limiter.settings = snapshot.config.rateLimit }
         return true
     }

@@ -195,9 +195,7 @@ public enum SnapshotBuilder {
     /// loop). An explicit empty list turns forwarding off: names outside the zones get REFUSED.
     static func forwardingRules(_ config: Config, _ errors: inout [ConfigError]) -> ForwardingRules {
         let policy = UpstreamGroup.Policy(rawValue: config.forwarding.policy.rawValue) ?? .ordered
-        func group(_ addresses: [SocketAddress]) -> UpstreamGroup {
-            UpstreamGroup(addresses.map { Upstream(ip: $0.ip, port: $0.port) }, policy: policy)
-        }
+        func group(_ upstreams: [Upstream]) -> UpstreamGroup { UpstreamGroup(upstreams, policy: policy) }
         var rules: [DNSName: ForwardingRules.Action] = [:]
         for rule in config.forwarding.rules {
             if rules[rule.domain] != nil {
@@ -208,14 +206,14 @@ public enum SnapshotBuilder {
             }
             rules[rule.domain] = rule.action == .system ? .system : .forward(group(rule.upstreams))
         }
-        var defaults: [SocketAddress]
+        var defaults: [Upstream]
         if let explicit = config.forwarding.upstreams {
             defaults = explicit
         } else {
             let path = config.forwarding.resolvConf
             let text = (try? readWholeFile(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             let listed = ResolvConf.nameservers(in: text)
-            defaults = ResolvConf.usable(listed, listen: config.listen)
+            defaults = ResolvConf.usable(listed, listen: config.listen).map { Upstream(ip: $0.ip, port: $0.port) }
             if defaults.isEmpty {
                 let location = config.forwarding.location ?? SourceLocation(file: config.file ?? "<command line>", line: 1)
                 let why = listed.isEmpty ? "\(path) lists no nameserver" : "every nameserver in \(path) is vpcdnsd itself"

@@ -42,9 +42,7 @@ enum ViewConfig {
                             ConfigLoader.rule($0, &reader, section: "views[].forward.rules[]")
                         }
                     } else {
-                        view.upstreams = reader.list(item, "upstreams").compactMap {
-                            ConfigLoader.address($0, &reader, "upstreams", defaultPort: 53)
-                        }
+                        view.upstreams = ConfigLoader.upstreams(item, &reader, "upstreams")
                     }
                 }
             case "region": view.region = reader.choice(value, ConfigTable.viewRegion)

@@ -13,6 +13,8 @@ final class Worker: @unchecked Sendable {
     let index: Int
     private let udpSockets: [Socket]
     private let tcpSockets: [Socket]
+    /// DNS over TLS listeners.
+    private let tlsSockets: [Socket]
     private let store: SnapshotStore
     private let cache: ResponseCache
     private let logger: Logger
@@ -36,7 +38,7 @@ final class Worker: @unchecked Sendable {
     static let batchSize = 32
 
     init(
-        index: Int, udpSockets: [Socket], tcpSockets: [Socket], store: SnapshotStore, cache: ResponseCache,
+        index: Int, udpSockets: [Socket], tcpSockets: [Socket], tlsSockets: [Socket] = [], store: SnapshotStore, cache: ResponseCache,
         queryLog: QueryLog?, logger: Logger, sendThroughIOUring: Bool = false,
         yield: UDPServer.LoneReplyYield = .never
     ) {
@@ -46,6 +48,7 @@ final class Worker: @unchecked Sendable {
         self.queryLog = queryLog
         self.udpSockets = udpSockets
         self.tcpSockets = tcpSockets
+        self.tlsSockets = tlsSockets
         self.store = store
         self.cache = cache
         self.logger = logger
@@ -89,7 +92,7 @@ final class Worker: @unchecked Sendable {
     private func run(ready: DispatchSemaphore) throws {
         let loop = try EventLoop()
         let first = store.load()
-        let io = LoopForwarderIO(loop: loop, queriesPerSocket: first.config.forwarding.queriesPerSocket)
+        let io = LoopForwarderIO(loop: loop, queriesPerSocket: first.config.forwarding.queriesPerSocket, logger: logger)
         let pipeline = QueryPipeline(
             store: store, cache: cache, io: io, metrics: metrics, queryLog: queryLog, batchSize: Worker.batchSize)
         if sendThroughIOUring {
@@ -112,16 +115,24 @@ final class Worker: @unchecked Sendable {
             }
             return server
         }
-        let tcp = try tcpSockets.map { try TCPServer(socket: $0, on: loop, limits: first.config.tcp, handler: pipeline) }
+        let plainTCP = try tcpSockets.map { try TCPServer(socket: $0, on: loop, limits: first.config.tcp, handler: pipeline) }
+        let dot = try tlsSockets.map {
+            try TCPServer(socket: $0, on: loop, limits: first.config.tls.limits, tls: first.config.tls.context, handler: pipeline)
+        }
+        let tcp = plainTCP + dot
         let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned(unsafe) self] in
-            self.publishStats(udp, loop, pipeline.forwarder)
+            self.publishStats(udp, dot, loop, pipeline)
         }
         var drainTimers: [EventIO.Timer] = []
         let onCommand = { [unowned(unsafe) self] in
             // A reload was published: take it up now (a receive may have already), and the
             // transport's own settings with it.
             pipeline.refreshSnapshot()
-            for server in tcp { server.limits = pipeline.snapshot.config.tcp }
+            for server in plainTCP { server.limits = pipeline.snapshot.config.tcp }
+            for server in dot {
+                server.limits = pipeline.snapshot.config.tls.limits
+                server.tls = pipeline.snapshot.config.tls.context
+            }
             switch self.control.withLock({ $0.command }) {
             case .stop?:
                 loop.stop()
@@ -157,11 +168,12 @@ final class Worker: @unchecked Sendable {
             try loop.run()
         }
         control.withLock { $0.waker = nil }
-        publishStats(udp, loop, pipeline.forwarder)
+        publishStats(udp, dot, loop, pipeline)
         withExtendedLifetime((udp, tcp, waker, drainTimers, publish, pipeline)) {}
     }
 
-    private func publishStats(_ udp: [UDPServer], _ loop: EventLoop, _ forwarder: Forwarder) {
+    private func publishStats(_ udp: [UDPServer], _ dot: [TCPServer], _ loop: EventLoop, _ pipeline: QueryPipeline) {
+        let forwarder = pipeline.forwarder
         var counts = udp.reduce(into: UDPServerCounts()) {
             $0.sendDrops += $1.sendDrops
             $0.oversizeDrops += $1.oversizeDrops
@@ -170,6 +182,8 @@ final class Worker: @unchecked Sendable {
         metrics.udpServers.withLock { $0 = counts }
         let stats = (forwarder.stats, forwarder.downUpstreams, forwarder.pendingCount)
         metrics.forwarder.withLock { $0 = stats }
+        let tls = (pipeline.tlsCounters, dot.reduce(0) { $0 + $1.handshakesTimedOut })
+        metrics.tls.withLock { $0 = tls }
     }
 }
 

@@ -3,6 +3,7 @@ import Atomics
 import DNSCore
 import DNSEngine
 import DNSForwarder
+import EventIO
 import Synchronization
 
 /// One worker's counters, in one block of memory no other worker writes. The worker is the only
@@ -14,9 +15,9 @@ final class WorkerMetrics: @unchecked Sendable {
     static let paths = ResolvedBy.allCases
     static let rcodeCount = 24
 
-    // The block: UDP, TCP, then each RCODE, each tracked type and `other`, each path, then the
-    // datagrams response rate limiting dropped and slipped.
-    private static let rcodeBase = 2
+    // The block: each transport, then each RCODE, each tracked type and `other`, each path, then
+    // the datagrams response rate limiting dropped and slipped.
+    private static let rcodeBase = QueryContext.Transport.allCases.count
     private static let typeBase = rcodeBase + rcodeCount
     private static let pathBase = typeBase + trackedTypes.count + 1
     private static let limitedBase = pathBase + paths.count
@@ -25,6 +26,9 @@ final class WorkerMetrics: @unchecked Sendable {
 
     /// The forwarder's counters and down upstreams, copied by the worker once a second.
     let forwarder = Mutex<(stats: ForwarderStats, down: Set<Upstream>, pending: Int)>((ForwarderStats(), [], 0))
+    /// Its DoT clients' handshakes and failures, and its DoT listeners' timed-out handshakes,
+    /// copied by the worker once a second.
+    let tls = Mutex<(upstream: DoTClient.Counters, handshakesTimedOut: Int)>((DoTClient.Counters(), 0))
     /// Its UDP servers' and its loop's counters, copied by the worker once a second.
     let udpServers = Mutex(UDPServerCounts())
 
@@ -43,7 +47,7 @@ final class WorkerMetrics: @unchecked Sendable {
     }
 
     func count(transport: QueryContext.Transport, qtype: RRType?, rcode: Int, path: ResolvedBy) {
-        bump(transport == .udp ? 0 : 1)
+        bump(transport.rawValue)
         if let qtype {
             bump(WorkerMetrics.typeBase + (WorkerMetrics.trackedTypes.firstIndex(of: qtype) ?? WorkerMetrics.trackedTypes.count))
         }
@@ -58,8 +62,8 @@ final class WorkerMetrics: @unchecked Sendable {
     }
 
     // Reads, from any thread.
-    var udp: Int { counter(0).load(ordering: .relaxed) }
-    var tcp: Int { counter(1).load(ordering: .relaxed) }
+    func queries(over transport: QueryContext.Transport) -> Int { counter(transport.rawValue).load(ordering: .relaxed) }
+    var queries: Int { QueryContext.Transport.allCases.reduce(0) { $0 + queries(over: $1) } }
     func rcode(_ code: Int) -> Int { counter(WorkerMetrics.rcodeBase + code).load(ordering: .relaxed) }
     /// Index `trackedTypes.count` is `other`.
     func type(_ index: Int) -> Int { counter(WorkerMetrics.typeBase + index).load(ordering: .relaxed) }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import EventIO
 import Yams
 
 /// Reads typed values out of a composed YAML tree, collecting a `file:line` error for everything
@@ -8,6 +9,8 @@ struct YAMLReader {
     var errors: [ConfigError] = []
     /// Problems that do not stop the file from loading (a removed key).
     var warnings: [ConfigError] = []
+    /// The DoT upstreams' trust, by CA file, read once per load (`ConfigLoader.upstream`).
+    var tlsClients: [String: TLSClientContext] = [:]
 
     init(file: String) { self.file = file }
 

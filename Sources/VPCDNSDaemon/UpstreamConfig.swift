@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNSCore
+import DNSEngine
+import DNSZone
+import EventIO
+import Foundation
+import Yams
+
+/// Upstreams and the encrypted listeners in the configuration.
+extension ConfigLoader {
+    /// A list of upstreams (`forward.upstreams`, a rule's, a view's).
+    static func upstreams(_ node: Node, _ reader: inout YAMLReader, _ what: String) -> [Upstream] {
+        reader.list(node, what).compactMap { upstream($0, &reader, what) }
+    }
+
+    /// `ADDRESS[:PORT]` (Do53, port 53), `tls://ADDRESS[:PORT][#NAME]` (DoT, port 853), or the
+    /// mapping `{address: ADDRESS[:PORT], tls: {server_name, ca_file, spki_pins}}`.
+    static func upstream(_ node: Node, _ reader: inout YAMLReader, _ what: String) -> Upstream? {
+        if case .mapping = node { return structuredUpstream(node, &reader) }
+        guard let text = reader.string(node, what) else { return nil }
+        if text.hasPrefix("https://") {
+            reader.error(node, "DNS over HTTPS upstreams (\(text)) are not supported yet; use tls://ADDRESS#NAME (DNS over TLS)")
+            return nil
+        }
+        guard text.hasPrefix("tls://") else {
+            guard let address = SocketAddress(parsing: text, defaultPort: 53) else {
+                reader.error(node, "expected ADDRESS[:PORT] or tls://ADDRESS[:PORT]#NAME in \(what), found \"\(text)\"")
+                return nil
+            }
+            return Upstream(ip: address.ip, port: address.port)
+        }
+        let rest = text.dropFirst("tls://".count)
+        let parts = rest.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let address = SocketAddress(parsing: String(parts[0]), defaultPort: 853) else {
+            reader.error(node, "expected tls://ADDRESS[:PORT]#NAME in \(what), found \"\(text)\"")
+            return nil
+        }
+        let name = parts.count > 1 ? String(parts[1]) : nil
+        guard let name, !name.isEmpty else {
+            reader.error(node, "\(text): name the server its certificate must match (tls://ADDRESS[:PORT]#NAME), or give spki_pins in the mapping form")
+            return nil
+        }
+        return tlsUpstream(address, Upstream.TLSPeer(serverName: name), node, &reader)
+    }
+
+    private static func structuredUpstream(_ node: Node, _ reader: inout YAMLReader) -> Upstream? {
+        var address: SocketAddress?
+        var addressNode: Node?
+        var peer: Upstream.TLSPeer?
+        for (key, value, _) in reader.mapping(node, "an upstream", section: "forward.upstreams[]") {
+            switch key {
+            case "address":
+                addressNode = value
+                if let text = reader.string(value, "address") {
+                    address = SocketAddress(parsing: text, defaultPort: 853)
+                    if address == nil { reader.error(value, "expected ADDRESS[:PORT] in address, found \"\(text)\"") }
+                }
+            case "tls":
+                peer = tlsPeer(value, &reader)
+            default: break
+            }
+        }
+        guard let address else {
+            if addressNode == nil { reader.error(node, "an upstream needs an address") }
+            return nil
+        }
+        guard let peer else {
+            // Without tls the mapping is a plain upstream, port 53 unless written.
+            let port = addressNode.flatMap { $0.scalar?.string }.flatMap { SocketAddress(parsing: $0, defaultPort: nil) }?.port ?? 53
+            return Upstream(ip: address.ip, port: port)
+        }
+        return tlsUpstream(address, peer, node, &reader)
+    }
+
+    private static func tlsPeer(_ node: Node, _ reader: inout YAMLReader) -> Upstream.TLSPeer? {
+        var peer = Upstream.TLSPeer(serverName: nil)
+        var ok = true
+        for (key, value, _) in reader.mapping(node, "tls", section: "forward.upstreams[].tls") {
+            switch key {
+            case "server_name": peer.serverName = reader.string(value, "server_name")
+            case "ca_file":
+                if let path = reader.string(value, "ca_file") { peer.caFile = resolvePath(path, against: directoryOf(reader.file)) }
+            case "spki_pins":
+                for item in reader.list(value, "spki_pins") {
+                    guard let text = reader.string(item, "a pin") else { continue }
+                    // RFC 7469's pin-sha256 value; `sha256/…` as curl and Stubby write it.
+                    let encoded = text.hasPrefix("sha256/") ? String(text.dropFirst(7)) : text
+                    guard let digest = BinaryText.base64(decoding: Array(encoded.utf8)), digest.count == 32 else {
+                        reader.error(item, "spki_pins: expected the base64 of a SHA-256 digest (44 characters), found \"\(text)\"")
+                        ok = false
+                        continue
+                    }
+                    peer.spkiPins.append(digest)
+                }
+            default: break
+            }
+        }
+        guard ok else { return nil }
+        if peer.serverName == nil && peer.spkiPins.isEmpty {
+            reader.error(node, "tls needs server_name (checked against the certificate), spki_pins, or both")
+            return nil
+        }
+        return peer
+    }
+
+    /// A DoT upstream, its CA file read now (once per file and load): a bad one is an error here,
+    /// with its line, not a failed handshake later.
+    private static func tlsUpstream(
+        _ address: SocketAddress, _ peer: Upstream.TLSPeer, _ node: Node, _ reader: inout YAMLReader
+    ) -> Upstream? {
+        let key = peer.caFile ?? ""
+        if reader.tlsClients[key] == nil {
+            do {
+                reader.tlsClients[key] = try TLSClientContext(caFile: peer.caFile)
+            } catch {
+                reader.error(node, error.description)
+                return nil
+            }
+        }
+        return Upstream(ip: address.ip, port: address.port, transport: .tls(peer))
+    }
+
+    /// `listen`: `ADDRESS[:PORT]` (UDP and TCP, port 53) or `tls://ADDRESS[:PORT]` (DoT, port 853).
+    static func listeners(_ node: Node, _ reader: inout YAMLReader, into config: inout Config) {
+        config.listen = []
+        config.listenTLS = []
+        for item in reader.list(node, "listen") {
+            guard let text = reader.string(item, "listen") else { continue }
+            if text.hasPrefix("https://") {
+                reader.error(item, "DNS over HTTPS listeners (\(text)) are not supported yet; tls://ADDRESS:PORT serves DNS over TLS")
+            } else if text.hasPrefix("tls://") {
+                guard let address = SocketAddress(parsing: String(text.dropFirst("tls://".count)), defaultPort: 853) else {
+                    reader.error(item, "expected tls://ADDRESS[:PORT] in listen, found \"\(text)\"")
+                    continue
+                }
+                config.listenTLS.append(address)
+            } else if let address = address(item, &reader, "listen", defaultPort: 53) {
+                config.listen.append(address)
+            }
+        }
+        if config.listen.isEmpty && config.listenTLS.isEmpty && reader.errors.isEmpty {
+            reader.error(node, "listen needs at least one address")
+        }
+    }
+
+    /// `tls`: the certificate of the DoT listeners and their limits. The certificate and key are
+    /// read here, so a start or reload with a broken pair fails (a reload keeps the old).
+    static func tlsListener(_ node: Node, _ reader: inout YAMLReader) -> Config.TLSListener {
+        var tls = Config.TLSListener()
+        var certificateNode: Node?
+        for (key, value, _) in reader.mapping(node, "tls", section: "tls") {
+            let base = directoryOf(reader.file)
+            switch key {
+            case "cert_file":
+                certificateNode = value
+                tls.certificateFile = reader.string(value, "cert_file").map { resolvePath($0, against: base) }
+            case "key_file": tls.keyFile = reader.string(value, "key_file").map { resolvePath($0, against: base) }
+            case "handshake_timeout":
+                tls.limits.handshakeTimeout = reader.duration(value, ConfigTable.tlsHandshakeTimeout) ?? tls.limits.handshakeTimeout
+            case "max_connections":
+                tls.limits.maxConnections = reader.int(value, ConfigTable.tlsMaxConnections) ?? tls.limits.maxConnections
+            case "idle_timeout": tls.limits.idleTimeout = reader.duration(value, ConfigTable.tlsIdleTimeout) ?? tls.limits.idleTimeout
+            default: break
+            }
+        }
+        switch (tls.certificateFile, tls.keyFile) {
+        case (let certificate?, let key?):
+            do {
+                tls.context = try TLSServerContext(certificateFile: certificate, keyFile: key)
+            } catch {
+                reader.error(certificateNode, error.description)
+            }
+        case (nil, nil): break
+        default: reader.error(node, "tls needs both cert_file and key_file")
+        }
+        return tls
+    }
+}
