@@ -4,8 +4,8 @@
 SWIFT      ?= swift
 PREFIX     ?= /usr/local
 CONFIG     ?= config/vpcdnsd.yaml
-APT_DEPS   := libevent-dev liburing-dev libssl-dev pkg-config
-TEST_DEPS  := dnsutils python3 nsd util-linux systemd man-db groff-base openssl
+APT_DEPS   := libevent-dev liburing-dev libssl-dev libnghttp2-dev pkg-config
+TEST_DEPS  := dnsutils python3 nsd unbound knot-dnsutils util-linux systemd man-db groff-base openssl
 # From PyPI: the AWS stand-in and the real CLI (test_route53.py), and a DNS client for load loops.
 PIP_DEPS   := "moto[server]" awscli dnspython
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

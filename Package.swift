@@ -51,7 +51,9 @@ let package = Package(
         .target(name: "CSocketBatch", linkerSettings: [.linkedLibrary("uring")]),
         // Debian's OpenSSL (libssl-dev), for TLS: also seen only by EventIO.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
-        .target(name: "EventIO", dependencies: ["DNSCore", "CLibevent", "CSocketBatch", "COpenSSL"], swiftSettings: hotPath),
+        // Debian's nghttp2 (libnghttp2-dev), for DNS over HTTPS over HTTP/2: also seen only by EventIO.
+        .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .target(name: "EventIO", dependencies: ["DNSCore", "CLibevent", "CSocketBatch", "COpenSSL", "CNGHTTP2"], swiftSettings: hotPath),
         // Config, snapshots, workers, reload, signals: the daemon as a library, so tests can drive it.
         .target(
             name: "VPCDNSDaemon",

@@ -109,11 +109,7 @@ final class TLSStream: ProbeStream {
             ERR_clear_error()
             return errno == 0 ? "connection closed during \(what)" : HealthProbe.describe(errno)
         default:
-            let code = ERR_get_error()
-            ERR_clear_error()
-            var text = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &text, text.count)
-            return "TLS error during \(what): \(String(cString: text))"
+            return "TLS error during \(what): \(openSSLErrors(or: "unknown"))"
         }
         return HealthProbe.wait(fd, events: Int16(events), until: deadline) ? nil : "timed out during \(what)"
     }

@@ -14,14 +14,19 @@ public struct TCPLimits: Sendable {
     public var maxBufferedBytes: Int
     /// Seconds a TLS client has to finish its handshake, however slowly its bytes trickle in.
     public var handshakeTimeout: Double
+    /// DoH requests in flight on one connection: HTTP/2 streams open at once, or HTTP/1.1
+    /// requests pipelined.
+    public var maxStreams: Int
 
     public init(
-        maxConnections: Int = 1000, idleTimeout: Double = 10, maxBufferedBytes: Int = 256 * 1024, handshakeTimeout: Double = 5
+        maxConnections: Int = 1000, idleTimeout: Double = 10, maxBufferedBytes: Int = 256 * 1024, handshakeTimeout: Double = 5,
+        maxStreams: Int = 100
     ) {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         self.maxBufferedBytes = maxBufferedBytes
         self.handshakeTimeout = handshakeTimeout
+        self.maxStreams = maxStreams
     }
 }
 
@@ -258,6 +263,12 @@ public final class TCPConnection {
         }
         if isTLS { ERR_clear_error() }  // a failed handshake leaves its reasons queued on this thread
         let timedOut = what & Int16(BEV_EVENT_TIMEOUT) != 0
+        if timedOut && handshakeTimer != nil {
+            // Silent through the idle timeout before the handshake's own deadline came.
+            server?.handshakesTimedOut += 1
+            finish()
+            return
+        }
         if timedOut && outstanding > 0, let bev = bufferEvent {
             // Not idle: an answer is still being worked on. Re-arm reading and wait.
             bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))

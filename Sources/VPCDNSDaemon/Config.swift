@@ -123,13 +123,18 @@ public struct Config: Sendable {
     public var listen: [SocketAddress] = [SocketAddress(ip: [127, 0, 0, 1], port: 5353)]
     /// DNS over TLS listeners (`listen: [tls://…]`), served with `tls`'s certificate.
     public var listenTLS: [SocketAddress] = []
+    /// DNS over HTTPS listeners (`listen: [https://…/dns-query]`): address and path.
+    public var listenHTTPS: [(address: SocketAddress, path: String)] = []
     /// The certificate of the encrypted listeners and their limits.
     public struct TLSListener: Sendable {
         public var certificateFile: String?
         public var keyFile: String?
-        /// The pair, read when the configuration was loaded.
+        /// The pair, read when the configuration was loaded: for DoT, and with ALPN for DoH.
         public var context: TLSServerContext?
+        public var httpsContext: TLSServerContext?
         public var limits = TCPLimits()
+        /// Where the pair is named, for its errors.
+        var line = 1
     }
     public var tls = TLSListener()
     /// The trust of the DoT upstreams, one per CA file ("" for the system store), read when the

@@ -103,7 +103,7 @@ public struct ConfigKey: Sendable {
         case .domain: "domain name"
         case .address(let port): "ADDRESS[:PORT] (port \(port) by default)"
         case .addresses(let port): "list of ADDRESS[:PORT] (port \(port) by default)"
-        case .listeners: "list of ADDRESS[:PORT] (port 53) or tls://ADDRESS[:PORT] (port 853)"
+        case .listeners: "list of ADDRESS[:PORT] (port 53), tls://ADDRESS[:PORT] (port 853) or https://ADDRESS[:PORT]/PATH (port 443)"
         case .upstreams: "list of ADDRESS[:PORT] (port 53), tls://ADDRESS[:PORT]#NAME (port 853) or {address, tls}"
         case .prefixes: "list of addresses or prefixes"
         case .pairs: "mapping of strings to strings"

@@ -122,9 +122,7 @@ public enum ConfigLoader {
                 break
             }
         }
-        if !config.listenTLS.isEmpty && config.tls.context == nil && config.tls.certificateFile == nil {
-            reader.error(root, "listen has tls:// addresses: set tls.cert_file and tls.key_file")
-        }
+        loadCertificate(&config, &reader)
         config.tlsClients = reader.tlsClients
         config.warnings = inFileOrder(reader.warnings)
         return (config, inFileOrder(reader.errors))

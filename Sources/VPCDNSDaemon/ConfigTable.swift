@@ -9,9 +9,9 @@ public enum ConfigTable {
     // MARK: Where and for whom
 
     static let listen = ConfigKey(
-        "listen", .listeners, reload: .restart, example: "[127.0.0.1:53, \"[::1]:53\", \"tls://10.0.0.2:853\"]",
-        "Addresses to answer on: ADDRESS[:PORT] over UDP and TCP; tls://ADDRESS[:PORT] for DNS over TLS (RFC 7858), with tls's certificate. Ports below 1024 need root or CAP_NET_BIND_SERVICE.",
-        value: { list($0.listen.map(\.description) + $0.listenTLS.map { "tls://\($0)" }) })
+        "listen", .listeners, reload: .restart, example: "[127.0.0.1:53, \"[::1]:53\"]",
+        "Addresses to answer on: ADDRESS[:PORT] over UDP and TCP; tls://ADDRESS[:PORT] for DNS over TLS (RFC 7858); https://ADDRESS[:PORT]/PATH for DNS over HTTPS (RFC 8484: HTTP/2 or HTTP/1.1, GET and POST), both with tls's certificate. Ports below 1024 need root or CAP_NET_BIND_SERVICE.",
+        value: { list($0.listen.map(\.description) + $0.listenTLS.map { "tls://\($0)" } + $0.listenHTTPS.map { "https://\($0.address)\($0.path)" }) })
     static let allowQuery = ConfigKey(
         "allow_query", .prefixes, default: "loopback, RFC 1918, RFC 6598, ULA and link-local",
         example: "[10.0.0.0/8, \"fd00::/8\"]",
@@ -351,7 +351,7 @@ public enum ConfigTable {
 
     static let tls = ConfigKey(
         "tls", .section, example: "{cert_file: /etc/vpcdnsd/tls.crt, key_file: /etc/vpcdnsd/tls.key}",
-        "The certificate and limits of the DNS over TLS listeners (listen: tls://…). A reload reads the pair again; one that does not load keeps the old.")
+        "The certificate and limits of the DNS over TLS and HTTPS listeners (listen: tls://…, https://…). A reload reads the pair again; one that does not load keeps the old.")
     static let tlsCertFile = ConfigKey(
         "tls.cert_file", .path, default: "none", example: "/etc/vpcdnsd/tls.crt", "The PEM certificate chain, leaf first.")
     static let tlsKeyFile = ConfigKey(
@@ -364,6 +364,10 @@ public enum ConfigTable {
         "tls.max_connections", .int(1...1_000_000), example: "100",
         "TLS connections per worker (handshakes included); more are accepted and closed at once.",
         value: { "\($0.tls.limits.maxConnections)" })
+    static let tlsMaxStreams = ConfigKey(
+        "tls.max_streams", .int(1...10_000), example: "20",
+        "DoH requests in flight per connection: HTTP/2 streams open at once (SETTINGS_MAX_CONCURRENT_STREAMS, more are refused), or HTTP/1.1 requests pipelined.",
+        value: { "\($0.tls.limits.maxStreams)" })
     static let tlsIdleTimeout = ConfigKey(
         "tls.idle_timeout", .duration(0.1...3600), example: "30s",
         "A TLS connection idle this long, or this slow to send one whole message, is closed.",
@@ -423,7 +427,7 @@ public enum ConfigTable {
         cache, cacheMaxEntries, cacheMaxBytes, cacheMinTTL, cacheMaxTTL, cacheMaxNegativeTTL, cacheServeStale,
         rateLimit, rateLimitRate, rateLimitBurst, rateLimitSlip, rateLimitExempt,
         tcp, tcpMaxConnections, tcpIdleTimeout, tcpMaxBufferedBytes,
-        tls, tlsCertFile, tlsKeyFile, tlsHandshakeTimeout, tlsMaxConnections, tlsIdleTimeout,
+        tls, tlsCertFile, tlsKeyFile, tlsHandshakeTimeout, tlsMaxConnections, tlsMaxStreams, tlsIdleTimeout,
         queryLog, metrics, user,
         workers, udpSteering, udpSend, udpYield,
     ]

@@ -42,6 +42,10 @@ public final class Daemon {
     /// Runs until SIGTERM or SIGINT.
     /// - Returns: the process exit status (0 after a clean stop, 1 when start-up failed).
     public func run() -> Int32 {
+        // A client that closes while TLS is still writing (a session ticket after the handshake)
+        // must cost its write an EPIPE, not the process: OpenSSL writes with write(2), not
+        // send(MSG_NOSIGNAL) as libevent does.
+        signal(SIGPIPE, SIG_IGN)
         let snapshot: Snapshot
         var inventory: VPCInventory?
         var fromAWS = false
@@ -95,6 +99,7 @@ public final class Daemon {
         let workerCount = config.workers > 0 ? config.workers : cpus
         let sockets: [Listener]
         let tlsSockets: [[Socket]]
+        let httpsSockets: [(sockets: [Socket], path: String)]
         let ioUring: Bool
         do {
             // The views' own listeners too (each answers as its view).
@@ -104,6 +109,7 @@ public final class Daemon {
                 addresses, workers: workerCount, steering: config.udpSteering, cpus: allowed.isEmpty ? cpus : allowed.count,
                 ranked: allowed)
             tlsSockets = try config.listenTLS.map { try Daemon.bindStreamSockets($0, workers: workerCount) }
+            httpsSockets = try config.listenHTTPS.map { (try Daemon.bindStreamSockets($0.address, workers: workerCount), $0.path) }
             if let user = config.user { try Privileges.drop(to: user, logger: logger) }
             ioUring = try config.udpSend.resolve(logger: logger)
         } catch {
@@ -131,7 +137,7 @@ public final class Daemon {
         let failure = StartupFailure()
         workers = (0..<workerCount).map { i in
             Worker(index: i, udpSockets: sockets.map { $0.udp[i] }, tcpSockets: sockets.map { $0.tcp[i] },
-                tlsSockets: tlsSockets.map { $0[i] }, store: store,
+                tlsSockets: tlsSockets.map { $0[i] }, httpsSockets: httpsSockets.map { ($0.sockets[i], $0.path) }, store: store,
                 cache: cache, queryLog: queryLog, logger: logger, sendThroughIOUring: ioUring, yield: config.udpYield.policy)
         }
         for worker in workers { worker.start(ready: ready, failure: failure) }
@@ -151,6 +157,9 @@ public final class Daemon {
         }
         for listener in tlsSockets {
             logger.info("listening", metadata: ["dot": "\(listener[0].localAddress)"])
+        }
+        for listener in httpsSockets {
+            logger.info("listening", metadata: ["doh": "https://\(listener.sockets[0].localAddress)\(listener.path)"])
         }
         logger.info("ready: \(snapshot.summary), \(workerCount) workers")
         if let sync, let inventory, fromAWS { sync.accepted(inventory) }

@@ -21,7 +21,7 @@ import Foundation
 ///
 /// A stage added here (a view selector, a firewall) covers zone answers, cache hits, misses and
 /// TCP alike. Runs on the worker's thread only.
-final class QueryPipeline: DatagramHandler, TCPMessageHandler {
+final class QueryPipeline: DatagramHandler, TCPMessageHandler, DoHRequestHandler {
     /// What became of one query.
     enum Outcome: Equatable {
         /// The reply is in the output buffer, this many octets long.
@@ -187,6 +187,21 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler {
         case .close:
             connection.endQuery()
             connection.close()
+        }
+    }
+
+    /// A DoH request's message: answered now or later; what is not a query gets 400.
+    func handle(message: [UInt8], request: DoHRequest) {
+        refreshSnapshot()
+        let outcome = message.withUnsafeBytes { query in
+            handle(query, QuestionView.parse(query, slot: batchSize, in: scratch), from: request.peer,
+                in: selectView(client: request.peer, local: request.local) ?? -1, over: .https, into: tcpOut,
+                later: .doh(request))
+        }
+        switch outcome {
+        case .reply(let length): request.respond(Array(UnsafeRawBufferPointer(rebasing: tcpOut[0..<length])))
+        case .later: break  // the reply answers it (ReplyTarget)
+        case .drop, .close: request.reject()
         }
     }
 

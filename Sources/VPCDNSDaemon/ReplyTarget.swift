@@ -9,6 +9,8 @@ enum ReplyTarget {
     case udp(Unmanaged<UDPServer>, SocketAddress)
     /// On the TCP connection the query came on, which counts it as answered.
     case tcp(TCPConnection)
+    /// As the HTTP response to the DoH request that asked.
+    case doh(DoHRequest)
 
     func send(_ reply: [UInt8]) {
         switch self {
@@ -17,6 +19,8 @@ enum ReplyTarget {
         case .tcp(let connection):
             connection.send(reply)
             connection.endQuery()
+        case .doh(let request):
+            request.respond(reply)
         }
     }
 }

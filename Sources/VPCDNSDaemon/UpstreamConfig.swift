@@ -127,7 +127,16 @@ extension ConfigLoader {
         for item in reader.list(node, "listen") {
             guard let text = reader.string(item, "listen") else { continue }
             if text.hasPrefix("https://") {
-                reader.error(item, "DNS over HTTPS listeners (\(text)) are not supported yet; tls://ADDRESS:PORT serves DNS over TLS")
+                let rest = text.dropFirst("https://".count)
+                let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+                let path = slash == rest.endIndex ? "/dns-query" : String(rest[slash...])
+                guard let address = SocketAddress(parsing: String(rest[..<slash]), defaultPort: 443), path.hasPrefix("/"),
+                    !path.contains("?")
+                else {
+                    reader.error(item, "expected https://ADDRESS[:PORT]/PATH in listen, found \"\(text)\"")
+                    continue
+                }
+                config.listenHTTPS.append((address, path))
             } else if text.hasPrefix("tls://") {
                 guard let address = SocketAddress(parsing: String(text.dropFirst("tls://".count)), defaultPort: 853) else {
                     reader.error(item, "expected tls://ADDRESS[:PORT] in listen, found \"\(text)\"")
@@ -138,21 +147,20 @@ extension ConfigLoader {
                 config.listen.append(address)
             }
         }
-        if config.listen.isEmpty && config.listenTLS.isEmpty && reader.errors.isEmpty {
+        if config.listen.isEmpty && config.listenTLS.isEmpty && config.listenHTTPS.isEmpty && reader.errors.isEmpty {
             reader.error(node, "listen needs at least one address")
         }
     }
 
-    /// `tls`: the certificate of the DoT listeners and their limits. The certificate and key are
-    /// read here, so a start or reload with a broken pair fails (a reload keeps the old).
+    /// `tls`: the certificate of the DoT and DoH listeners and their limits.
     static func tlsListener(_ node: Node, _ reader: inout YAMLReader) -> Config.TLSListener {
         var tls = Config.TLSListener()
-        var certificateNode: Node?
+        tls.line = reader.line(node)
         for (key, value, _) in reader.mapping(node, "tls", section: "tls") {
             let base = directoryOf(reader.file)
             switch key {
             case "cert_file":
-                certificateNode = value
+                tls.line = reader.line(value)
                 tls.certificateFile = reader.string(value, "cert_file").map { resolvePath($0, against: base) }
             case "key_file": tls.keyFile = reader.string(value, "key_file").map { resolvePath($0, against: base) }
             case "handshake_timeout":
@@ -160,19 +168,36 @@ extension ConfigLoader {
             case "max_connections":
                 tls.limits.maxConnections = reader.int(value, ConfigTable.tlsMaxConnections) ?? tls.limits.maxConnections
             case "idle_timeout": tls.limits.idleTimeout = reader.duration(value, ConfigTable.tlsIdleTimeout) ?? tls.limits.idleTimeout
+            case "max_streams": tls.limits.maxStreams = reader.int(value, ConfigTable.tlsMaxStreams) ?? tls.limits.maxStreams
             default: break
             }
         }
-        switch (tls.certificateFile, tls.keyFile) {
+        return tls
+    }
+
+    /// The encrypted listeners' certificate, read now (a start or reload with a pair that does not
+    /// load fails; a reload keeps the old): once for DoT, once with ALPN h2 and http/1.1 for DoH.
+    static func loadCertificate(_ config: inout Config, _ reader: inout YAMLReader) {
+        let line = config.tls.line
+        switch (config.tls.certificateFile, config.tls.keyFile) {
         case (let certificate?, let key?):
             do {
-                tls.context = try TLSServerContext(certificateFile: certificate, keyFile: key)
+                if !config.listenTLS.isEmpty {
+                    config.tls.context = try TLSServerContext(certificateFile: certificate, keyFile: key)
+                }
+                if !config.listenHTTPS.isEmpty {
+                    config.tls.httpsContext = try TLSServerContext(certificateFile: certificate, keyFile: key, alpn: ["h2", "http/1.1"])
+                }
             } catch {
-                reader.error(certificateNode, error.description)
+                reader.errors.append(ConfigError(file: reader.file, line: line, message: error.description))
             }
-        case (nil, nil): break
-        default: reader.error(node, "tls needs both cert_file and key_file")
+        case (nil, nil):
+            if !config.listenTLS.isEmpty || !config.listenHTTPS.isEmpty {
+                reader.errors.append(
+                    ConfigError(file: reader.file, line: 1, message: "listen has tls:// or https:// addresses: set tls.cert_file and tls.key_file"))
+            }
+        default:
+            reader.errors.append(ConfigError(file: reader.file, line: line, message: "tls needs both cert_file and key_file"))
         }
-        return tls
     }
 }

@@ -15,6 +15,8 @@ final class Worker: @unchecked Sendable {
     private let tcpSockets: [Socket]
     /// DNS over TLS listeners.
     private let tlsSockets: [Socket]
+    /// DNS over HTTPS listeners, with the path each serves.
+    private let httpsSockets: [(socket: Socket, path: String)]
     private let store: SnapshotStore
     private let cache: ResponseCache
     private let logger: Logger
@@ -38,7 +40,8 @@ final class Worker: @unchecked Sendable {
     static let batchSize = 32
 
     init(
-        index: Int, udpSockets: [Socket], tcpSockets: [Socket], tlsSockets: [Socket] = [], store: SnapshotStore, cache: ResponseCache,
+        index: Int, udpSockets: [Socket], tcpSockets: [Socket], tlsSockets: [Socket] = [],
+        httpsSockets: [(socket: Socket, path: String)] = [], store: SnapshotStore, cache: ResponseCache,
         queryLog: QueryLog?, logger: Logger, sendThroughIOUring: Bool = false,
         yield: UDPServer.LoneReplyYield = .never
     ) {
@@ -49,6 +52,7 @@ final class Worker: @unchecked Sendable {
         self.udpSockets = udpSockets
         self.tcpSockets = tcpSockets
         self.tlsSockets = tlsSockets
+        self.httpsSockets = httpsSockets
         self.store = store
         self.cache = cache
         self.logger = logger
@@ -120,8 +124,13 @@ final class Worker: @unchecked Sendable {
             try TCPServer(socket: $0, on: loop, limits: first.config.tls.limits, tls: first.config.tls.context, handler: pipeline)
         }
         let tcp = plainTCP + dot
+        let doh = try httpsSockets.compactMap { listener -> DoHServer? in
+            guard let context = first.config.tls.httpsContext else { return nil }
+            return try DoHServer(
+                socket: listener.socket, on: loop, limits: first.config.tls.limits, tls: context, path: listener.path, handler: pipeline)
+        }
         let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned(unsafe) self] in
-            self.publishStats(udp, dot, loop, pipeline)
+            self.publishStats(udp, dot, doh, loop, pipeline)
         }
         var drainTimers: [EventIO.Timer] = []
         let onCommand = { [unowned(unsafe) self] in
@@ -133,6 +142,10 @@ final class Worker: @unchecked Sendable {
                 server.limits = pipeline.snapshot.config.tls.limits
                 server.tls = pipeline.snapshot.config.tls.context
             }
+            for server in doh {
+                server.limits = pipeline.snapshot.config.tls.limits
+                if let context = pipeline.snapshot.config.tls.httpsContext { server.tls = context }
+            }
             switch self.control.withLock({ $0.command }) {
             case .stop?:
                 loop.stop()
@@ -140,7 +153,11 @@ final class Worker: @unchecked Sendable {
                 guard drainTimers.isEmpty else { return }
                 for server in udp { server.stopReading() }
                 for server in tcp { server.stopAccepting() }
-                let idle = { pipeline.forwarder.pendingCount == 0 && tcp.allSatisfy { $0.outstandingQueries == 0 } }
+                for server in doh { server.stopAccepting() }
+                let idle = {
+                    pipeline.forwarder.pendingCount == 0 && tcp.allSatisfy { $0.outstandingQueries == 0 }
+                        && doh.allSatisfy { $0.outstandingQueries == 0 }
+                }
                 if idle() {
                     loop.stop()
                     return
@@ -168,11 +185,13 @@ final class Worker: @unchecked Sendable {
             try loop.run()
         }
         control.withLock { $0.waker = nil }
-        publishStats(udp, dot, loop, pipeline)
-        withExtendedLifetime((udp, tcp, waker, drainTimers, publish, pipeline)) {}
+        publishStats(udp, dot, doh, loop, pipeline)
+        withExtendedLifetime((udp, tcp, doh, waker, drainTimers, publish, pipeline)) {}
     }
 
-    private func publishStats(_ udp: [UDPServer], _ dot: [TCPServer], _ loop: EventLoop, _ pipeline: QueryPipeline) {
+    private func publishStats(
+        _ udp: [UDPServer], _ dot: [TCPServer], _ doh: [DoHServer], _ loop: EventLoop, _ pipeline: QueryPipeline
+    ) {
         let forwarder = pipeline.forwarder
         var counts = udp.reduce(into: UDPServerCounts()) {
             $0.sendDrops += $1.sendDrops
@@ -182,7 +201,7 @@ final class Worker: @unchecked Sendable {
         metrics.udpServers.withLock { $0 = counts }
         let stats = (forwarder.stats, forwarder.downUpstreams, forwarder.pendingCount)
         metrics.forwarder.withLock { $0 = stats }
-        let tls = (pipeline.tlsCounters, dot.reduce(0) { $0 + $1.handshakesTimedOut })
+        let tls = (pipeline.tlsCounters, dot.reduce(0) { $0 + $1.handshakesTimedOut } + doh.reduce(0) { $0 + $1.handshakesTimedOut })
         metrics.tls.withLock { $0 = tls }
     }
 }

@@ -176,6 +176,6 @@ def test_response_rate_limit_slips_and_drops(start_daemon):
     counted = metrics()
     assert counted['vpcdnsd_rate_limited_total{action="slip"}'] == slipped
     assert counted['vpcdnsd_rate_limited_total{action="drop"}'] == 200 - full - slipped
-    assert counted['vpcdnsd_queries_total{transport="udp"}'] == full
+    assert counted['vpcdnsd_queries_total{transport="Do53-UDP"}'] == full
     answer = dig(d.port, "execute-api.us-east-1.amazonaws.com", "A", "+tcp")
     assert answer.rdata("A") == ["10.0.1.15", "10.0.2.27"]

@@ -283,8 +283,8 @@ def test_metrics_and_health(start_daemon):
     dig(d.port, "nope.example")  # forwarding is off: REFUSED
     dig(d.port, "execute-api.us-east-1.amazonaws.com", "A", "+tcp")
     after = parse_prometheus(get("/metrics")[1])
-    assert after['vpcdnsd_queries_total{transport="udp"}'] - before['vpcdnsd_queries_total{transport="udp"}'] == 4
-    assert after['vpcdnsd_queries_total{transport="tcp"}'] - before['vpcdnsd_queries_total{transport="tcp"}'] == 1
+    assert after['vpcdnsd_queries_total{transport="Do53-UDP"}'] - before['vpcdnsd_queries_total{transport="Do53-UDP"}'] == 4
+    assert after['vpcdnsd_queries_total{transport="Do53-TCP"}'] - before['vpcdnsd_queries_total{transport="Do53-TCP"}'] == 1
     assert after['vpcdnsd_resolutions_total{resolved_by="endpoint"}'] == 4
     assert after['vpcdnsd_resolutions_total{resolved_by="refused"}'] == 1
     assert after['vpcdnsd_responses_total{rcode="REFUSED"}'] == 1

@@ -89,7 +89,7 @@ import Testing
             """
         #expect(errors(yaml) == [
             "t.yaml:1: expected ADDRESS[:PORT] (e.g. 127.0.0.1:53 or [::1]:53) in listen, found \"127.0.0.1:99999\"",
-            "t.yaml:2: unknown key \"colour\" in the configuration (expected one of: listen, allow_query, zones, region, health_checks, endpoints, endpoints_from, aws, state_directory, views, endpoint_health, forward, cache, rate_limit, tcp, query_log, metrics, user, workers, udp_steering, udp_send, udp_yield)",
+            "t.yaml:2: unknown key \"colour\" in the configuration (expected one of: listen, allow_query, zones, region, health_checks, endpoints, endpoints_from, aws, state_directory, views, endpoint_health, forward, cache, rate_limit, tcp, tls, query_log, metrics, user, workers, udp_steering, udp_send, udp_yield)",
             "t.yaml:3: workers must be a whole number from 0 to 256, found \"many\"",
             "t.yaml:4: udp_steering must be auto, cpu or hash, found \"rss\"",
             "t.yaml:5: udp_yield must be auto, always or never, found \"sometimes\"",

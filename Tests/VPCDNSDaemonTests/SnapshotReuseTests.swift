@@ -34,7 +34,7 @@ import Testing
             Config.ZoneFile(path: path, origin: name("corp."), options: ZoneOptions(), location: SourceLocation(file: "c", line: 1))
         ]
         config.endpoints = [InterfaceEndpointFixture.seed]
-        config.forwarding.upstreams = [EventIOAddress.parse("127.0.0.1:53")!]
+        config.forwarding.upstreams = [Upstream(ip: [127, 0, 0, 1], port: 53)]
 
         let first = try build(config, cache, after: nil)
         let same = try build(config, cache, after: first)
@@ -48,7 +48,7 @@ import Testing
         #expect(zoneIDs(acl) == zoneIDs(first))  // the file's zone and the endpoint's zones are reused
 
         var rerouted = config
-        rerouted.forwarding.upstreams = [EventIOAddress.parse("127.0.0.2:53")!]
+        rerouted.forwarding.upstreams = [Upstream(ip: [127, 0, 0, 2], port: 53)]
         #expect(try !build(rerouted, cache, after: first).reusedEngine)
 
         var moreEndpoints = config

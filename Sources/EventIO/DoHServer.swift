@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: Apache-2.0
+internal import CLibevent
+import COpenSSL
+import Glibc
+
+/// What a `DoHServer` hands each DNS message to (the daemon's query pipeline).
+public protocol DoHRequestHandler: AnyObject {
+    /// Answer with `request.respond(_:)`, now or later, or `request.reject()`.
+    func handle(message: [UInt8], request: DoHRequest)
+}
+
+/// A listening socket serving DNS over HTTPS (RFC 8484) at one path: TLS, then HTTP/2 when the
+/// client offers `h2` by ALPN, else HTTP/1.1; GET with `dns=` and POST. The limits are those of
+/// `TCPLimits`, with `maxStreams` requests in flight per connection.
+public final class DoHServer {
+    public let socket: Socket
+    let loop: EventLoop
+    /// New connections take the limits and the certificate in force when they are accepted.
+    public var limits: TCPLimits
+    public var tls: TLSServerContext
+    /// The path queries are served at (`/dns-query`); others get 404.
+    public let path: String
+    unowned(unsafe) let handler: any DoHRequestHandler
+    private var listener: OpaquePointer?
+    var connections: [ObjectIdentifier: HTTPSConnection] = [:]
+    /// Connections turned away because `maxConnections` were open.
+    public private(set) var rejected = 0
+    /// Connections closed because their handshake outlasted `handshakeTimeout`.
+    public internal(set) var handshakesTimedOut = 0
+
+    public var localAddress: SocketAddress { socket.localAddress }
+    /// Requests not yet answered on all connections.
+    public var outstandingQueries: Int { connections.values.reduce(0) { $0 + $1.outstanding } }
+
+    /// - Parameter tls: a context made with ALPN `h2` and `http/1.1`.
+    public init(
+        socket: Socket, on loop: EventLoop, limits: TCPLimits, tls: TLSServerContext, path: String,
+        handler: any DoHRequestHandler
+    ) throws(EventIOError) {
+        self.socket = socket
+        self.loop = loop
+        self.limits = limits
+        self.tls = tls
+        self.path = path
+        self.handler = handler
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        listener = evconnlistener_new(loop.base, { _, fd, address, length, context in
+            guard let context else { preconditionFailure("libevent passed a nil context") }
+            let server = Unmanaged<DoHServer>.fromOpaque(context).takeUnretainedValue()
+            let peer = address.flatMap { SocketAddress(UnsafeRawPointer($0), length: Int(length)) }
+            server.accept(fd: fd, peer: peer)
+        }, context, 0, 0, socket.fd)
+        guard listener != nil else { throw EventIOError(call: "evconnlistener_new") }
+    }
+
+    deinit {
+        if let listener { evconnlistener_free(listener) }
+        for connection in connections.values { connection.abort() }
+    }
+
+    public func stopAccepting() {
+        if let listener { evconnlistener_disable(listener) }
+    }
+
+    private func accept(fd: Int32, peer: SocketAddress?) {
+        guard let peer, connections.count < limits.maxConnections, let connection = HTTPSConnection(fd: fd, peer: peer, server: self)
+        else {
+            rejected += 1
+            close(fd)
+            return
+        }
+        connections[ObjectIdentifier(connection)] = connection
+    }
+
+    func remove(_ connection: HTTPSConnection) {
+        connections[ObjectIdentifier(connection)] = nil
+    }
+}
+
+/// One DNS message received over DoH, waiting for its answer.
+public final class DoHRequest {
+    public let peer: SocketAddress
+    /// The listener's address (a view may be bound to it).
+    public let local: SocketAddress
+    private weak var connection: HTTPSConnection?
+    /// The HTTP/2 stream, or the HTTP/1.1 request's place in line.
+    let stream: Int32
+    private var done = false
+
+    init(connection: HTTPSConnection, stream: Int32) {
+        self.connection = connection
+        peer = connection.peer
+        local = connection.local
+        self.stream = stream
+        connection.outstanding += 1
+    }
+
+    /// 200 with `message` (a reply once the connection is gone goes nowhere).
+    public func respond(_ message: [UInt8]) { finish(.ok, message) }
+
+    /// 400: not a DNS query.
+    public func reject() { finish(.badRequest, []) }
+
+    func finish(_ status: DoH.Status, _ body: [UInt8]) {
+        guard !done else { return }
+        done = true
+        guard let connection else { return }
+        connection.outstanding -= 1
+        connection.respond(self, status: status, body: body)
+    }
+}
+
+/// One accepted DoH connection: TLS, then HTTP/2 or HTTP/1.1 as ALPN chose.
+final class HTTPSConnection {
+    let peer: SocketAddress
+    let local: SocketAddress
+    private(set) weak var server: DoHServer?
+    private var bufferEvent: OpaquePointer?
+    private let ssl: OpaquePointer
+    private var handshakeTimer: Timer?
+    private enum Session {
+        case handshaking
+        case http2(HTTP2ServerSession)
+        case http1(HTTP1ServerSession)
+    }
+    private var session = Session.handshaking
+    private var closing = false
+    /// Requests not yet answered; the connection is not idle while any are.
+    var outstanding = 0
+    let limits: TCPLimits
+
+    init?(fd: Int32, peer: SocketAddress, server: DoHServer) {
+        self.peer = peer
+        self.server = server
+        local = server.localAddress
+        limits = server.limits
+        guard let ssl = server.tls.newSession() else { return nil }
+        guard let bev = bufferevent_openssl_socket_new(
+            server.loop.base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
+        else {
+            SSL_free(ssl)
+            return nil
+        }
+        self.ssl = ssl
+        bufferEvent = bev
+        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        bufferevent_setcb(bev, { _, context in
+            HTTPSConnection.from(context).readable()
+        }, { _, context in
+            HTTPSConnection.from(context).drained()
+        }, { _, what, context in
+            HTTPSConnection.from(context).event(what)
+        }, context)
+        let whole = limits.idleTimeout.rounded(.down)
+        var idle = timeval(tv_sec: Int(whole), tv_usec: Int((limits.idleTimeout - whole) * 1_000_000))
+        bufferevent_set_timeouts(bev, &idle, &idle)
+        bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))
+        handshakeTimer = try? Timer(after: limits.handshakeTimeout, on: server.loop) { [unowned self] in
+            server.handshakesTimedOut += 1
+            self.finish()
+        }
+    }
+
+    private static func from(_ context: UnsafeMutableRawPointer?) -> HTTPSConnection {
+        guard let context else { preconditionFailure("libevent passed a nil context") }
+        return Unmanaged<HTTPSConnection>.fromOpaque(context).takeUnretainedValue()
+    }
+
+    deinit { if let bufferEvent { bufferevent_free(bufferEvent) } }
+
+    var handler: (any DoHRequestHandler)? { server?.handler }
+    var path: String { server?.path ?? "/dns-query" }
+
+    /// Queues bytes for the client.
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let bev = bufferEvent, !bytes.isEmpty else { return }
+        bufferevent_write(bev, bytes.baseAddress, bytes.count)
+    }
+
+    /// Closes once queued bytes are written.
+    func close() {
+        guard let bev = bufferEvent else { return }
+        closing = true
+        bufferevent_disable(bev, Int16(EV_READ))
+        if evbuffer_get_length(bufferevent_get_output(bev)) == 0 { finish() }
+    }
+
+    func abort() {
+        handshakeTimer = nil
+        if let bufferEvent { bufferevent_free(bufferEvent) }
+        bufferEvent = nil
+    }
+
+    private func finish() {
+        abort()
+        server?.remove(self)
+    }
+
+    func respond(_ request: DoHRequest, status: DoH.Status, body: [UInt8]) {
+        switch session {
+        case .http2(let h2): if !h2.respond(stream: request.stream, status: status, body: body) { finish() }
+        case .http1(let h1): h1.respond(slot: request.stream, status: status, body: body)
+        case .handshaking: break
+        }
+    }
+
+    private func readable() {
+        guard let bev = bufferEvent, !closing, let input = bufferevent_get_input(bev) else { return }
+        let length = evbuffer_get_length(input)
+        guard length > 0, let bytes = evbuffer_pullup(input, -1) else { return }
+        let alive: Bool
+        switch session {
+        case .http2(let h2): alive = h2.receive(UnsafeRawBufferPointer(start: bytes, count: length))
+        case .http1(let h1): alive = h1.receive(UnsafeRawBufferPointer(start: bytes, count: length))
+        case .handshaking: return
+        }
+        if bufferEvent != nil { evbuffer_drain(input, length) }
+        if !alive { close() }
+    }
+
+    private func drained() {
+        guard let bev = bufferEvent, closing else { return }
+        if evbuffer_get_length(bufferevent_get_output(bev)) == 0 { finish() }
+    }
+
+    private func event(_ what: Int16) {
+        if what & Int16(BEV_EVENT_CONNECTED) != 0 {
+            handshakeTimer = nil
+            var protocolName: UnsafePointer<UInt8>?
+            var length: UInt32 = 0
+            SSL_get0_alpn_selected(ssl, &protocolName, &length)
+            let h2 = length == 2 && protocolName.map { $0[0] == UInt8(ascii: "h") && $0[1] == UInt8(ascii: "2") } == true
+            if h2, let session = HTTP2ServerSession(connection: self, maxStreams: limits.maxStreams) {
+                self.session = .http2(session)
+            } else if h2 {
+                finish()
+                return
+            } else {
+                session = .http1(HTTP1ServerSession(connection: self, maxInFlight: limits.maxStreams))
+            }
+            readable()
+            return
+        }
+        ERR_clear_error()
+        let timedOut = what & Int16(BEV_EVENT_TIMEOUT) != 0
+        if timedOut, case .handshaking = session {
+            server?.handshakesTimedOut += 1
+        } else if timedOut && outstanding > 0, let bev = bufferEvent {
+            bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))  // an answer is on its way: not idle
+            return
+        }
+        finish()
+    }
+}

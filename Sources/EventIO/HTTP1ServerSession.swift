@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// HTTP/1.1 (RFC 9112) for a DoH client that did not offer `h2`: requests read in turn, answered
+/// in the order they came (pipelining), at most `maxInFlight` waiting; a request must arrive
+/// whole within the idle timeout of its first byte.
+final class HTTP1ServerSession {
+    private unowned let connection: HTTPSConnection
+    private let maxInFlight: Int
+    /// Bytes of requests not yet read whole.
+    private var pending: [UInt8] = []
+    /// Responses owed, in request order; nil until answered.
+    private var queue: [(slot: Int32, response: [UInt8]?, close: Bool)] = []
+    private var nextSlot: Int32 = 0
+    private var partialSince: Double?
+    /// Inside `parse`: an answer given synchronously does not start another parse.
+    private var parsing = false
+
+    init(connection: HTTPSConnection, maxInFlight: Int) {
+        self.connection = connection
+        self.maxInFlight = maxInFlight
+    }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        pending.append(contentsOf: bytes)
+        return parse()
+    }
+
+    /// Reads every whole request buffered; false when the connection must close.
+    private func parse() -> Bool {
+        parsing = true
+        defer { parsing = false }
+        while !pending.isEmpty && queue.count < maxInFlight {
+            guard let headerEnd = headerEnd() else {
+                if pending.count > DoH.maxHeaderBytes {
+                    enqueueError(.headersTooLarge)
+                    return false
+                }
+                return waitForMore()
+            }
+            let head = String(decoding: pending[..<headerEnd], as: UTF8.self)
+            var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+            let requestLine = lines.removeFirst().split(separator: " ")
+            guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1.") else {
+                enqueueError(.badRequest)
+                return false
+            }
+            var request = DoH.Request()
+            request.method = String(requestLine[0])
+            request.path = String(requestLine[1])
+            var contentLength = 0
+            var close = requestLine[2] == "HTTP/1.0"
+            for line in lines {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                let name = line[..<colon].lowercased()
+                let value = line[line.index(after: colon)...].trimmingSpaces
+                switch name {
+                case "content-length": contentLength = Int(value) ?? -1
+                case "content-type": request.contentType = String(value)
+                case "connection": close = close || value.lowercased() == "close"
+                case "transfer-encoding":
+                    enqueueError(.badRequest)  // a DNS message has a length: chunked bodies are not taken
+                    return false
+                default: break
+                }
+            }
+            guard contentLength >= 0, contentLength <= DoH.maxBody else {
+                enqueueError(contentLength < 0 ? .badRequest : .payloadTooLarge)
+                return false
+            }
+            let bodyStart = headerEnd + 4
+            guard pending.count >= bodyStart + contentLength else { return waitForMore() }
+            request.body = Array(pending[bodyStart..<(bodyStart + contentLength)])
+            pending.removeFirst(bodyStart + contentLength)
+            partialSince = nil
+            let slot = nextSlot
+            nextSlot &+= 1
+            queue.append((slot, nil, close))
+            let doh = DoHRequest(connection: connection, stream: slot)
+            switch DoH.message(of: request, servedPath: connection.path) {
+            case .success(let message):
+                if let handler = connection.handler { handler.handle(message: message, request: doh) } else { doh.reject() }
+            case .failure(let status):
+                doh.finish(status, [])
+            }
+            if close { return true }
+        }
+        return true
+    }
+
+    /// A request begun but not whole: it has the idle timeout from its first byte to arrive.
+    private func waitForMore() -> Bool {
+        let now = monotonicSeconds()
+        guard let since = partialSince else {
+            partialSince = now
+            return true
+        }
+        return now - since <= connection.limits.idleTimeout
+    }
+
+    private func headerEnd() -> Int? {
+        let limit = min(pending.count, DoH.maxHeaderBytes + 4)
+        guard limit >= 4 else { return nil }
+        for i in 0...(limit - 4) where pending[i] == 13 && pending[i + 1] == 10 && pending[i + 2] == 13 && pending[i + 3] == 10 {
+            return i
+        }
+        return nil
+    }
+
+    private func enqueueError(_ status: DoH.Status) {
+        let slot = nextSlot
+        nextSlot &+= 1
+        queue.append((slot, HTTP1ServerSession.response(status, body: []), true))
+        writeReady()
+    }
+
+    func respond(slot: Int32, status: DoH.Status, body: [UInt8]) {
+        guard let index = queue.firstIndex(where: { $0.slot == slot }) else { return }
+        queue[index].response = HTTP1ServerSession.response(status, body: body)
+        writeReady()
+        if !parsing && !parse() { connection.close() }
+    }
+
+    /// Writes the answered responses at the head of the line.
+    private func writeReady() {
+        while let first = queue.first, let response = first.response {
+            queue.removeFirst()
+            response.withUnsafeBytes { connection.write($0) }
+            if first.close {
+                queue.removeAll()
+                pending.removeAll()
+                connection.close()
+                return
+            }
+        }
+    }
+
+    static func response(_ status: DoH.Status, body: [UInt8]) -> [UInt8] {
+        var head = "HTTP/1.1 \(status.rawValue) \(status.reason)\r\n"
+        if status == .ok {
+            head += "Content-Type: \(DoH.mediaType)\r\n"
+            if let ttl = body.withUnsafeBytes({ DoH.minimumTTL($0) }) { head += "Cache-Control: max-age=\(ttl)\r\n" }
+        }
+        head += "Content-Length: \(body.count)\r\n\r\n"
+        return Array(head.utf8) + body
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: Substring {
+        var s = self
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return s
+    }
+}

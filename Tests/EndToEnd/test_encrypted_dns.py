@@ -1,0 +1,307 @@
+# SPDX-License-Identifier: Apache-2.0
+"""DNS over TLS, end to end (issue 27): a real Unbound as the DoT upstream, certificates made by
+openssl at test time, kdig and dig as DoT clients of vpcdnsd's own listener, a certificate renewed
+under SIGHUP, and the listener's limits against stalled, crowding and trickling clients."""
+import json
+import re
+import select
+import signal
+import socket
+import ssl
+import time
+import urllib.request
+
+import pytest
+
+from conftest import SEED_ENDPOINT, config, dig, wait_for
+from tlspeers import PKI, UnboundTLS, kdig, spki_pin
+from wire import query, report
+
+RECORDS = {f"h{i}.fwd.test": f"192.0.2.{i}" for i in range(1, 61)}
+ZONES_DIR_ZONE = """$TTL 300
+@    SOA ns hostmaster 1 7200 900 1209600 60
+@    NS  ns
+ns   A   10.0.0.53
+web  A   10.0.0.80
+"""
+
+
+@pytest.fixture
+def pki(tmp_path):
+    return PKI(tmp_path / "pki")
+
+
+@pytest.fixture
+def unbound(tmp_path, pki):
+    cert, key = pki.issue("dns.test", ["DNS:dns.test", "IP:127.0.0.1"])
+    server = UnboundTLS(tmp_path / "unbound", cert, key, RECORDS, idle_ms=1000)
+    server.cert = cert
+    yield server
+    server.stop()
+
+
+def metrics(daemon):
+    port = daemon.wait_log(r"metrics on http://127\.0\.0\.1:(\d+)").group(1)
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=3).read().decode()
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\S+) (\S+)$", text, re.M)}
+
+
+def dot_port(daemon):
+    return int(daemon.wait_log(r"listening dot=127\.0\.0\.1:(\d+)").group(1))
+
+
+def forward_through(upstream):
+    return config(extra=f"forward:\n  upstreams: [{upstream}]\nmetrics: 127.0.0.1:0\n")
+
+
+def test_forwards_over_tls_and_never_in_clear(start_daemon, unbound, pki):
+    # Without ca_file the system store decides, and it does not hold the test CA: refused.
+    d = start_daemon(forward_through(f'"tls://127.0.0.1:{unbound.tls_port}#dns.test"'))
+    before = unbound.stats()
+    assert dig(d.port, "h1.fwd.test").status == "SERVFAIL"
+    d.wait_log(r"DoT upstream 127\.0\.0\.1:\d+#dns\.test: certificate verify failed: unable to get local issuer")
+    assert unbound.stats()["total.num.queries"] == before["total.num.queries"]
+    d.stop()
+
+    names = list(RECORDS)[:40]
+    d = start_daemon(config(extra=f"""forward:
+  upstreams: [{{address: "127.0.0.1:{unbound.tls_port}", tls: {{server_name: dns.test, ca_file: {pki.ca_cert}}}}}]
+metrics: 127.0.0.1:0
+""").replace("workers: 2", "workers: 1"))
+    before = unbound.stats()
+    for i, name in enumerate(names):
+        answer = dig(d.port, name, "A", "+tcp" if i % 3 == 0 else "+notcp")
+        assert answer.rdata("A") == [RECORDS[name]], answer
+    after = unbound.stats()
+    asked = after["total.num.queries"] - before["total.num.queries"]
+    # Every query Unbound saw from this run came over TLS: no plain packet went to it.
+    assert asked >= len(names) and after["num.query.tls"] - before["num.query.tls"] == asked, (before, after)
+    m = wait_for(lambda: (lambda m: m if m['vpcdnsd_upstream_queries_total{transport="DoT"}'] >= len(names) else None)(metrics(d)),
+                 what="the DoT queries in the metrics")
+    assert m['vpcdnsd_upstream_queries_total{transport="Do53-UDP"}'] == 0
+    assert m['vpcdnsd_upstream_queries_total{transport="Do53-TCP"}'] == 0
+    # Pipelined: one worker, forty queries, and Unbound closes idle connections after a second,
+    # so far fewer handshakes than queries.
+    handshakes = m['vpcdnsd_upstream_tls_handshakes_total{resumed="false"}'] + m['vpcdnsd_upstream_tls_handshakes_total{resumed="true"}']
+    assert 1 <= handshakes < len(names) / 2, m
+
+    # Unbound closes the connection after a second idle; the next one resumes the TLS session.
+    def resumed():
+        dig(d.port, f"h{41 + int(time.monotonic()) % 20}.fwd.test", "A", "+notcp", "+norecurse")
+        return unbound.stats()["num.query.tls.resume"] > before.get("num.query.tls.resume", 0)
+    wait_for(resumed, timeout=20, interval=1.2, what="a resumed TLS session")
+    wait_for(lambda: metrics(d)['vpcdnsd_upstream_tls_handshakes_total{resumed="true"}'] >= 1, what="resumption counted")
+
+
+def test_wrong_name_or_pin_is_servfail_with_a_reason_and_no_plain_fallback(start_daemon, unbound, pki):
+    pin = spki_pin(unbound.cert)
+    wrong_pin = spki_pin(pki.issue("other.test", ["DNS:other.test"])[0])
+    d = start_daemon(config(extra=f"""forward:
+  upstreams: []
+  rules:
+    - domain: named.test
+      upstreams: [{{address: "127.0.0.1:{unbound.tls_port}", tls: {{server_name: wrong.test, ca_file: {pki.ca_cert}}}}}]
+    - domain: pinned.test
+      upstreams: [{{address: "127.0.0.1:{unbound.tls_port}", tls: {{spki_pins: ["{wrong_pin}"]}}}}]
+    - domain: fwd.test
+      upstreams: [{{address: "127.0.0.1:{unbound.tls_port}", tls: {{spki_pins: ["sha256/{pin}"]}}}}]
+metrics: 127.0.0.1:0
+"""))
+    before = unbound.stats()
+    assert dig(d.port, "x.named.test").status == "SERVFAIL"
+    d.wait_log(r"DoT upstream 127\.0\.0\.1:\d+#wrong\.test: certificate verify failed: hostname mismatch; no plain DNS is sent")
+    assert dig(d.port, "x.pinned.test").status == "SERVFAIL"
+    d.wait_log(r"DoT upstream 127\.0\.0\.1:\d+: the server's key \(pin-sha256 " + re.escape(pin) + r"\) matches no spki_pins entry")
+    # The right pin alone authenticates (RFC 7858 §4.2), with no name to check.
+    assert dig(d.port, "h7.fwd.test").rdata("A") == ["192.0.2.7"]
+    after = unbound.stats()
+    assert after["total.num.queries"] - before["total.num.queries"] == 1  # only the pinned, good one
+    m = wait_for(lambda: (lambda m: m if m["vpcdnsd_upstream_tls_failures_total"] >= 2 else None)(metrics(d)),
+                 what="the failed connections in the metrics")
+    assert m['vpcdnsd_upstream_queries_total{transport="Do53-UDP"}'] == 0
+    assert m['vpcdnsd_upstream_queries_total{transport="Do53-TCP"}'] == 0
+
+
+def dot_config(tmp_path, cert, key, extra=""):
+    zone = tmp_path / "internal.corp.zone"
+    zone.write_text(ZONES_DIR_ZONE)
+    return config(zones=f"zones: [{{file: {zone}, origin: internal.corp}}]\n", endpoints=SEED_ENDPOINT,
+                  extra=f"tls: {{cert_file: {cert}, key_file: {key}}}\nmetrics: 127.0.0.1:0\n{extra}") \
+        .replace('listen: ["127.0.0.1:0"]', 'listen: ["127.0.0.1:0", "tls://127.0.0.1:0"]')
+
+
+def test_dot_listener_answers_kdig_and_dig(start_daemon, tmp_path, pki, unbound):
+    cert, key = pki.issue("resolver.test", ["DNS:resolver.test", "IP:127.0.0.1"])
+    log = tmp_path / "queries.log"
+    d = start_daemon(dot_config(tmp_path, cert, key, f"""forward:
+  upstreams: ["tls://127.0.0.1:{unbound.tls_port}#dns.test"]
+  rules: [{{domain: fwd.test, upstreams: [{{address: "127.0.0.1:{unbound.tls_port}", tls: {{server_name: dns.test, ca_file: {pki.ca_cert}}}}}]}}]
+query_log: {log}
+"""))
+    port = dot_port(d)
+    tls = (f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+    cases = [("web.internal.corp", ["10.0.0.80"]),
+             ("abcdef1234.execute-api.us-east-1.amazonaws.com", ["10.0.1.15", "10.0.2.27"]),
+             ("h9.fwd.test", ["192.0.2.9"])]
+    for name, expected in cases:
+        status, answers, text = kdig(port, name, "A", *tls)
+        assert status == "NOERROR" and answers == expected, text
+    # BIND's dig speaks DoT too (9.18: +tls, with +tls-ca and +tls-hostname to verify).
+    answer = dig(port, "h10.fwd.test", "A", "+tls", f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+    assert answer.rdata("A") == ["192.0.2.10"], answer
+    # A client that checks for another name is refused by its own side: the certificate is ours.
+    status, _, text = kdig(port, "web.internal.corp", "A", f"+tls-ca={pki.ca_cert}", "+tls-hostname=other.test")
+    assert status is None, text
+    # Pipelined: many queries on one connection, answered out of order or not, each to its ID.
+    with ssl_connection(port, pki.ca_cert, "resolver.test") as c:
+        for i in range(1, 21):
+            msg = query(f"h{i}.fwd.test", qid=i)
+            c.sendall(len(msg).to_bytes(2, "big") + msg)
+        ids = sorted(int.from_bytes(read_frame(c)[:2], "big") for _ in range(20))
+        assert ids == list(range(1, 21))
+    m = wait_for(lambda: (lambda m: m if m['vpcdnsd_queries_total{transport="DoT"}'] >= 24 else None)(metrics(d)),
+                 what="DoT queries counted")
+    assert m['vpcdnsd_queries_total{transport="Do53-UDP"}'] == 0
+    lines = wait_for(lambda: [json.loads(l) for l in log.read_text().splitlines()] if log.exists() and
+                     len(log.read_text().splitlines()) >= 24 else None, what="the query log")
+    assert {line["transport"] for line in lines} == {"DoT"}
+
+
+def ssl_connection(port, ca, name):
+    context = ssl.create_default_context(cafile=str(ca))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return context.wrap_socket(raw, server_hostname=name)
+
+
+def read_frame(c):
+    def exact(n):
+        data = b""
+        while len(data) < n:
+            chunk = c.recv(n - len(data))
+            assert chunk, "connection closed"
+            data += chunk
+        return data
+    return exact(int.from_bytes(exact(2), "big"))
+
+
+def served_certificate(port):
+    return ssl.get_server_certificate(("127.0.0.1", port), timeout=5)
+
+
+def test_a_renewed_certificate_is_served_after_sighup_and_a_broken_one_keeps_the_old(start_daemon, tmp_path, pki):
+    cert, key = pki.issue("resolver.test", ["DNS:resolver.test"], stem="live")
+    d = start_daemon(dot_config(tmp_path, cert, key))
+    port = dot_port(d)
+    first = served_certificate(port)
+    assert ssl.PEM_cert_to_DER_cert(first) == ssl.PEM_cert_to_DER_cert(cert.read_text())
+    renewed_cert, renewed_key = pki.issue("resolver.test", ["DNS:resolver.test"], stem="renewed")
+    cert.write_text(renewed_cert.read_text())
+    key.write_text(renewed_key.read_text())
+    d.signal(signal.SIGHUP)
+    d.wait_log(r"reload ok")
+    wait_for(lambda: served_certificate(port) != first, what="the renewed certificate")
+    assert ssl.PEM_cert_to_DER_cert(served_certificate(port)) == ssl.PEM_cert_to_DER_cert(renewed_cert.read_text())
+    status, answers, text = kdig(port, "web.internal.corp", "A", f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+    assert answers == ["10.0.0.80"], text
+
+    key.write_text("-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n")
+    failures = d.text().count("reload failed")
+    d.signal(signal.SIGHUP)
+    wait_for(lambda: d.text().count("reload failed") > failures, what="the failed reload")
+    assert re.search(re.escape(str(key)) + r": cannot use the private key", d.text())
+    assert "broken" not in d.text()
+    assert ssl.PEM_cert_to_DER_cert(served_certificate(port)) == ssl.PEM_cert_to_DER_cert(renewed_cert.read_text())
+
+
+def test_listener_limits_cut_off_stalled_crowding_and_trickling_clients(start_daemon, tmp_path, pki):
+    cert, key = pki.issue("resolver.test", ["DNS:resolver.test"])
+    d = start_daemon(dot_config(tmp_path, cert, key,
+                                "tls: {cert_file: %s, key_file: %s, handshake_timeout: 1s, idle_timeout: 1s, max_connections: 1000}\n" % (cert, key))
+                     .replace(f"tls: {{cert_file: {cert}, key_file: {key}}}\n", ""))
+    port = dot_port(d)
+    tls = (f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+
+    # 500 connections that never send a ClientHello: all cut off at the handshake timeout, and a
+    # normal client is answered meanwhile.
+    started = time.monotonic()
+    stalled = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(500)]
+    status, answers, text = kdig(port, "web.internal.corp", "A", *tls)
+    assert answers == ["10.0.0.80"], text
+    open_ = set(stalled)
+    deadline = time.monotonic() + 10
+    while open_ and time.monotonic() < deadline:
+        readable, _, _ = select.select(list(open_)[:500], [], [], 0.5)
+        for s in readable:
+            try:
+                if s.recv(1) == b"":
+                    open_.discard(s)
+            except OSError:
+                open_.discard(s)
+    all_closed = time.monotonic() - started
+    for s in stalled:
+        s.close()
+    assert not open_, f"{len(open_)} stalled connections still open"
+    assert all_closed < 5, all_closed
+    m = wait_for(lambda: (lambda m: m if m["vpcdnsd_tls_handshake_timeouts_total"] >= 500 else None)(metrics(d)),
+                 what="the handshake timeouts counted")
+
+    # A ClientHello one byte a second: cut off at the handshake timeout, long before it is sent.
+    hello = client_hello()
+    c = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sent, t0 = 0, time.monotonic()
+    while sent < len(hello) and not peer_closed_within(c, 1.0):
+        try:
+            c.sendall(hello[sent:sent + 1])
+        except OSError:
+            break
+        sent += 1
+    trickle_cut = time.monotonic() - t0
+    c.close()
+    assert sent < 5 and trickle_cut < 3.5, (sent, trickle_cut)
+
+    # After the handshake, a query one byte a second: cut off at the idle timeout.
+    with ssl_connection(port, pki.ca_cert, "resolver.test") as s:
+        msg = query("web.internal.corp")
+        frame = len(msg).to_bytes(2, "big") + msg
+        sent, t0 = 0, time.monotonic()
+        try:
+            while sent < len(frame):
+                s.sendall(frame[sent:sent + 1])
+                sent += 1
+                s.settimeout(1.0)
+                try:
+                    if s.recv(1) == b"":
+                        break
+                except socket.timeout:
+                    pass
+        except (OSError, ssl.SSLError):
+            pass
+        message_cut = time.monotonic() - t0
+    assert sent < len(frame) and message_cut < 4.5, (sent, message_cut)
+    status, answers, text = kdig(port, "web.internal.corp", "A", *tls)
+    assert answers == ["10.0.0.80"], text
+    report(test="dot_listener_limits", stalled_handshakes=500, all_cut_off_s=round(all_closed, 2),
+           handshake_timeouts=m["vpcdnsd_tls_handshake_timeouts_total"], hello_bytes_before_cut=sent,
+           hello_trickle_cut_s=round(trickle_cut, 2), message_trickle_cut_s=round(message_cut, 2))
+
+
+def client_hello():
+    """A real TLS ClientHello, from Python's ssl through memory BIOs."""
+    context = ssl.create_default_context()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="resolver.test")
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def peer_closed_within(c, seconds):
+    readable, _, _ = select.select([c], [], [], seconds)
+    if not readable:
+        return False
+    try:
+        return c.recv(1) == b""
+    except OSError:
+        return True
