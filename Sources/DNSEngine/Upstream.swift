@@ -10,6 +10,23 @@ public struct Upstream: Hashable, Sendable, CustomStringConvertible {
         case plain
         /// DNS over TLS (RFC 7858), strictly: the server authenticated, never a plain fallback.
         case tls(TLSPeer)
+        /// DNS over HTTPS (RFC 8484) over HTTP/2, as strict.
+        case https(HTTPSPeer)
+    }
+
+    /// A DoH upstream's URL and who must answer it.
+    public struct HTTPSPeer: Hashable, Sendable {
+        /// `server_name` is the URL's host unless given.
+        public var tls: TLSPeer
+        /// `HOST[:PORT]` as the URL writes it (HTTP/2's `:authority`).
+        public var authority: String
+        public var path: String
+
+        public init(tls: TLSPeer, authority: String, path: String) {
+            self.tls = tls
+            self.authority = authority
+            self.path = path
+        }
     }
 
     /// Who a DoT upstream must prove to be (RFC 8310 §8).
@@ -45,10 +62,12 @@ public struct Upstream: Hashable, Sendable, CustomStringConvertible {
         switch transport {
         case .plain: overTCP ? .tcp : .udp
         case .tls: .tls
+        case .https: .https
         }
     }
 
-    /// `ADDRESS:PORT` for a plain upstream, `tls://ADDRESS:PORT#NAME` for DoT.
+    /// `ADDRESS:PORT` for a plain upstream, `tls://ADDRESS:PORT#NAME` for DoT,
+    /// `https://AUTHORITY/PATH#ADDRESS:PORT` for DoH.
     public var address: String {
         ip.count == 4 ? "\(IPv4Address(bytes: ip)):\(port)" : "[\(IPv6Address(bytes: ip))]:\(port)"
     }
@@ -57,6 +76,7 @@ public struct Upstream: Hashable, Sendable, CustomStringConvertible {
         switch transport {
         case .plain: address
         case .tls(let peer): "tls://\(address)" + (peer.serverName.map { "#\($0)" } ?? "")
+        case .https(let peer): "https://\(peer.authority)\(peer.path)#\(address)"
         }
     }
 }

@@ -71,6 +71,24 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// The first address getaddrinfo(3) gives for `host` (the system's resolver: blocking), or
+    /// its reason.
+    public static func lookUp(_ host: String, port: UInt16) -> Result<SocketAddress, EventIOError> {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &list)
+        defer { if let list { freeaddrinfo(list) } }
+        guard status == 0, let first = list, let address = first.pointee.ai_addr,
+            let found = SocketAddress(UnsafeRawPointer(address), length: Int(first.pointee.ai_addrlen))
+        else {
+            let reason = status == 0 ? "no address" : String(cString: gai_strerror(status))
+            return .failure(EventIOError(call: "getaddrinfo: \(reason)"))
+        }
+        return .success(SocketAddress(ip: found.ip, port: port))
+    }
+
     /// The address without the port, as text.
     public var ipText: String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))

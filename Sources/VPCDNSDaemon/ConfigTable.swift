@@ -242,17 +242,20 @@ public enum ConfigTable {
     static let forwardUpstreams = ConfigKey(
         "forward.upstreams", .upstreams, default: "the nameserver lines of resolv_conf",
         example: "[10.0.0.2, \"tls://10.0.0.3#dns.corp.example\"]",
-        "The default upstreams; [] turns forwarding off (such names get REFUSED). tls://ADDRESS[:PORT]#NAME is DNS over TLS (port 853), the certificate checked against NAME: never a plain fallback.",
+        "The default upstreams; [] turns forwarding off (such names get REFUSED). tls://ADDRESS[:PORT]#NAME is DNS over TLS (port 853), the certificate checked against NAME; https://HOST[:PORT]/PATH[#ADDRESS] is DNS over HTTPS (HTTP/2), checked against HOST, at ADDRESS (else HOST looked up at start and reload). Never a plain fallback.",
         value: { $0.forwarding.upstreams.map { list($0.map(\.description)) } ?? "resolv.conf" })
     static let upstreamAddress = ConfigKey(
         "forward.upstreams[].address", .address(defaultPort: 853), example: "10.0.0.3:853",
-        "An upstream written as a mapping (in any upstreams list): its address; port 853 with tls, else 53.")
+        "An upstream written as a mapping (in any upstreams list): its address; port 853 with tls, 53 without, the URL's with url.")
+    static let upstreamURL = ConfigKey(
+        "forward.upstreams[].url", .string, example: "https://dns.corp.example/dns-query",
+        "DNS over HTTPS to this URL (RFC 8484, POST over HTTP/2), at address when given.")
     static let upstreamTLS = ConfigKey(
         "forward.upstreams[].tls", .section, example: "{server_name: dns.corp.example, ca_file: corp-ca.pem}",
         "DNS over TLS to it (RFC 7858), strictly: a handshake that fails authentication is a failed try, never plain DNS.")
     static let upstreamTLSServerName = ConfigKey(
         "forward.upstreams[].tls.server_name", .string, default: "none", example: "dns.corp.example",
-        "The name (or IP address) its certificate must hold; a host name is also sent as SNI.")
+        "The name (or IP address) its certificate must hold; a host name is also sent as SNI. For DoH, the URL's host by default.")
     static let upstreamTLSCAFile = ConfigKey(
         "forward.upstreams[].tls.ca_file", .path, default: "the system CA store", example: "corp-ca.pem",
         "PEM CA certificates its certificate must chain to, read at start and at each reload.")
@@ -421,7 +424,7 @@ public enum ConfigTable {
         viewRuleAction, viewRuleUpstreams, viewUpstreams, viewRegion,
         viewSubnets, viewAZAffinity, endpointHealth, endpointHealthProbe, endpointHealthPort, endpointHealthInterval,
         endpointHealthThreshold,
-        forward, forwardUpstreams, upstreamAddress, upstreamTLS, upstreamTLSServerName, upstreamTLSCAFile, upstreamTLSPins,
+        forward, forwardUpstreams, upstreamAddress, upstreamURL, upstreamTLS, upstreamTLSServerName, upstreamTLSCAFile, upstreamTLSPins,
         forwardResolvConf, forwardPolicy, forwardTimeout, forwardDeadline, forwardMaxInFlight,
         forwardQueriesPerSocket, forwardRules, ruleDomain, ruleAction, ruleUpstreams,
         cache, cacheMaxEntries, cacheMaxBytes, cacheMinTTL, cacheMaxTTL, cacheMaxNegativeTTL, cacheServeStale,

@@ -7,7 +7,7 @@ import Logging
 
 extension UDPExchange: Cancellable {}
 extension TCPExchange: Cancellable {}
-extension DoTExchange: Cancellable {}
+extension TLSUpstreamExchange: Cancellable {}
 extension EventIO.Timer: Cancellable {}
 
 /// `ForwarderIO` on a worker's libevent loop.
@@ -15,8 +15,8 @@ final class LoopForwarderIO: ForwarderIO {
     private let loop: EventLoop
     /// Upstream UDP sockets shared by a few queries each (`forward.queries_per_socket`).
     let pool: UDPSocketPool
-    /// One pipelined DoT connection (at most) per DoT upstream, made on first use.
-    private var dot: [Upstream: DoTClient] = [:]
+    /// One connection (at most) per DoT or DoH upstream, made on first use.
+    private var encrypted: [Upstream: TLSUpstream] = [:]
     /// The DoT upstreams' trust, by CA file, from the snapshot in force.
     private var trust: [String: TLSClientContext] = [:]
     private let logger: Logger
@@ -31,15 +31,21 @@ final class LoopForwarderIO: ForwarderIO {
     /// next connection with the CA files as read now.
     func retainTLS(for upstreams: Set<Upstream>, trust: [String: TLSClientContext]) {
         self.trust = trust
-        dot = dot.filter { upstreams.contains($0.key) }
-        for (upstream, client) in dot {
-            if case .tls(let peer) = upstream.transport, let context = trust[peer.caFile ?? ""] { client.context = context }
+        encrypted = encrypted.filter { upstreams.contains($0.key) }
+        for (upstream, client) in encrypted {
+            let caFile: String?
+            switch upstream.transport {
+            case .plain: continue
+            case .tls(let peer): caFile = peer.caFile
+            case .https(let peer): caFile = peer.tls.caFile
+            }
+            if let context = trust[caFile ?? ""] { client.context = context }
         }
     }
 
     /// DoT handshakes and failures over this worker's clients.
-    var tlsCounters: DoTClient.Counters {
-        dot.values.reduce(into: DoTClient.Counters()) {
+    var tlsCounters: TLSUpstream.Counters {
+        encrypted.values.reduce(into: TLSUpstream.Counters()) {
             $0.handshakes += $1.counters.handshakes
             $0.resumed += $1.counters.resumed
             $0.failures += $1.counters.failures
@@ -65,8 +71,10 @@ final class LoopForwarderIO: ForwarderIO {
             case .failed(let why): onFailure(.unreachable(why))
             }
         }
-        if case .tls(let peer) = upstream.transport {
-            guard let client = dotClient(upstream, peer, address) else {
+        switch upstream.transport {
+        case .plain: break
+        case .tls, .https:
+            guard let client = encryptedClient(upstream, address) else {
                 return schedule(after: 0) { onFailure(.unreachable("cannot read the CA certificates of \(upstream)")) }
             }
             return client.exchange(query, timeout: timeout, onMessage: onMessage, onFailure: failure)
@@ -78,15 +86,22 @@ final class LoopForwarderIO: ForwarderIO {
             to: address, payload: query, timeout: timeout, on: loop, pool: pool, onDatagram: onMessage, onFailure: failure)
     }
 
-    private func dotClient(_ upstream: Upstream, _ peer: Upstream.TLSPeer, _ address: SocketAddress) -> DoTClient? {
-        if let client = dot[upstream] { return client }
+    private func encryptedClient(_ upstream: Upstream, _ address: SocketAddress) -> TLSUpstream? {
+        if let client = encrypted[upstream] { return client }
+        let peer: Upstream.TLSPeer
+        let framing: TLSUpstream.Framing
+        switch upstream.transport {
+        case .plain: return nil
+        case .tls(let dot): (peer, framing) = (dot, .dns)
+        case .https(let doh): (peer, framing) = (doh.tls, .http2(authority: doh.authority, path: doh.path))
+        }
         // The loader read every CA file the snapshot's upstreams name (a probe of an upstream a
         // reload removed may still come): read it now if not.
         guard let context = trust[peer.caFile ?? ""] ?? (try? TLSClientContext(caFile: peer.caFile)) else { return nil }
-        let client = DoTClient(
-            remote: address, context: context, identity: TLSPeerIdentity(serverName: peer.serverName, spkiPins: peer.spkiPins),
+        let client = TLSUpstream(
+            remote: address, framing: framing, context: context, identity: TLSPeerIdentity(serverName: peer.serverName, spkiPins: peer.spkiPins),
             loop: loop, report: { [logger] line in logger.warning("\(line)") })
-        dot[upstream] = client
+        encrypted[upstream] = client
         return client
     }
 

@@ -67,14 +67,14 @@ enum MetricsRenderer {
                 ("transport=\"\(transport.label)\"", fsum { $0.upstreamQueriesByTransport[transport.rawValue] })
             })
         let tls = workers.map { $0.tls.withLock { $0 } }
-        family("vpcdnsd_upstream_tls_handshakes_total", "counter", "TLS handshakes with DoT upstreams, by whether a session was resumed.", [
+        family("vpcdnsd_upstream_tls_handshakes_total", "counter", "TLS handshakes with DoT and DoH upstreams, by whether a session was resumed.", [
             ("resumed=\"false\"", Double(tls.reduce(0) { $0 + $1.upstream.handshakes - $1.upstream.resumed })),
             ("resumed=\"true\"", Double(tls.reduce(0) { $0 + $1.upstream.resumed })),
         ])
         family("vpcdnsd_upstream_tls_failures_total", "counter",
-            "DoT upstream connections that could not be made or authenticated (no plain DNS is sent instead).",
+            "DoT and DoH upstream connections that could not be made or authenticated (no plain DNS is sent instead).",
             [("", Double(tls.reduce(0) { $0 + $1.upstream.failures }))])
-        family("vpcdnsd_tls_handshake_timeouts_total", "counter", "DoT clients cut off for not finishing the handshake in tls.handshake_timeout.",
+        family("vpcdnsd_tls_handshake_timeouts_total", "counter", "DoT and DoH clients cut off for not finishing the TLS handshake in tls.handshake_timeout.",
             [("", Double(tls.reduce(0) { $0 + $1.handshakesTimedOut }))])
         family("vpcdnsd_upstream_failures_total", "counter", "Upstream tries that timed out or failed.",
             [("", fsum(\.upstreamFailures))])

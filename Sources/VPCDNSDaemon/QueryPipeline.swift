@@ -341,7 +341,7 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler, DoHRequestHandler
     }
 
     /// The DoT clients' handshakes and failures.
-    var tlsCounters: DoTClient.Counters { forwarderIO.tlsCounters }
+    var tlsCounters: TLSUpstream.Counters { forwarderIO.tlsCounters }
 
     // MARK: Snapshot
 

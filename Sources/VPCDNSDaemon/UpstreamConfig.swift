@@ -13,14 +13,14 @@ extension ConfigLoader {
         reader.list(node, what).compactMap { upstream($0, &reader, what) }
     }
 
-    /// `ADDRESS[:PORT]` (Do53, port 53), `tls://ADDRESS[:PORT][#NAME]` (DoT, port 853), or the
-    /// mapping `{address: ADDRESS[:PORT], tls: {server_name, ca_file, spki_pins}}`.
+    /// `ADDRESS[:PORT]` (Do53, port 53), `tls://ADDRESS[:PORT][#NAME]` (DoT, port 853),
+    /// `https://HOST[:PORT]/PATH[#ADDRESS]` (DoH, port 443), or the mapping
+    /// `{address: ADDRESS[:PORT], url: https://…, tls: {server_name, ca_file, spki_pins}}`.
     static func upstream(_ node: Node, _ reader: inout YAMLReader, _ what: String) -> Upstream? {
         if case .mapping = node { return structuredUpstream(node, &reader) }
         guard let text = reader.string(node, what) else { return nil }
         if text.hasPrefix("https://") {
-            reader.error(node, "DNS over HTTPS upstreams (\(text)) are not supported yet; use tls://ADDRESS#NAME (DNS over TLS)")
-            return nil
+            return httpsUpstream(text, address: nil, peer: nil, node, &reader)
         }
         guard text.hasPrefix("tls://") else {
             guard let address = SocketAddress(parsing: text, defaultPort: 53) else {
@@ -47,8 +47,10 @@ extension ConfigLoader {
         var address: SocketAddress?
         var addressNode: Node?
         var peer: Upstream.TLSPeer?
+        var url: String?
         for (key, value, _) in reader.mapping(node, "an upstream", section: "forward.upstreams[]") {
             switch key {
+            case "url": url = reader.string(value, "url")
             case "address":
                 addressNode = value
                 if let text = reader.string(value, "address") {
@@ -56,9 +58,16 @@ extension ConfigLoader {
                     if address == nil { reader.error(value, "expected ADDRESS[:PORT] in address, found \"\(text)\"") }
                 }
             case "tls":
-                peer = tlsPeer(value, &reader)
+                peer = tlsPeer(value, &reader, nameRequired: url == nil)
             default: break
             }
+        }
+        if let url {
+            guard url.hasPrefix("https://") else {
+                reader.error(node, "url must be https://HOST[:PORT]/PATH, found \"\(url)\"")
+                return nil
+            }
+            return httpsUpstream(url, address: address, peer: peer, node, &reader)
         }
         guard let address else {
             if addressNode == nil { reader.error(node, "an upstream needs an address") }
@@ -72,7 +81,7 @@ extension ConfigLoader {
         return tlsUpstream(address, peer, node, &reader)
     }
 
-    private static func tlsPeer(_ node: Node, _ reader: inout YAMLReader) -> Upstream.TLSPeer? {
+    private static func tlsPeer(_ node: Node, _ reader: inout YAMLReader, nameRequired: Bool = true) -> Upstream.TLSPeer? {
         var peer = Upstream.TLSPeer(serverName: nil)
         var ok = true
         for (key, value, _) in reader.mapping(node, "tls", section: "forward.upstreams[].tls") {
@@ -96,11 +105,56 @@ extension ConfigLoader {
             }
         }
         guard ok else { return nil }
-        if peer.serverName == nil && peer.spkiPins.isEmpty {
+        if nameRequired && peer.serverName == nil && peer.spkiPins.isEmpty {
             reader.error(node, "tls needs server_name (checked against the certificate), spki_pins, or both")
             return nil
         }
         return peer
+    }
+
+    /// A DoH upstream from its URL: the address after `#`, else the host when it is an address,
+    /// else the host looked up now with the system's resolver (at start and at each reload).
+    private static func httpsUpstream(
+        _ url: String, address given: SocketAddress?, peer givenPeer: Upstream.TLSPeer?, _ node: Node, _ reader: inout YAMLReader
+    ) -> Upstream? {
+        let parts = url.dropFirst("https://".count).split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+        let rest = parts[0]
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = String(rest[..<slash])
+        let path = slash == rest.endIndex ? "/dns-query" : String(rest[slash...])
+        var host = authority
+        var port: UInt16 = 443
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]"), let p = UInt16(authority[authority.index(after: colon)...]) {
+            host = String(authority[..<colon])
+            port = p
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, path.hasPrefix("/") else {
+            reader.error(node, "expected https://HOST[:PORT]/PATH[#ADDRESS], found \"\(url)\"")
+            return nil
+        }
+        var address = given
+        if address == nil, parts.count > 1 {
+            address = SocketAddress(parsing: String(parts[1]), defaultPort: port)
+            if address == nil {
+                reader.error(node, "\(url): expected an address after #, found \"\(parts[1])\"")
+                return nil
+            }
+        }
+        if address == nil, let ip = SocketAddress.parseIP(host) { address = SocketAddress(ip: ip, port: port) }
+        if address == nil {
+            switch SocketAddress.lookUp(host, port: port) {
+            case .success(let found): address = found
+            case .failure(let why):
+                reader.error(node, "\(url): cannot look up \(host) (\(why)); give its address as \(url)#ADDRESS")
+                return nil
+            }
+        }
+        guard let address else { return nil }
+        var peer = givenPeer ?? Upstream.TLSPeer(serverName: nil)
+        if peer.serverName == nil { peer.serverName = host }
+        guard let tls = tlsUpstream(address, peer, node, &reader) else { return nil }
+        return Upstream(ip: tls.ip, port: tls.port, transport: .https(Upstream.HTTPSPeer(tls: peer, authority: authority, path: path)))
     }
 
     /// A DoT upstream, its CA file read now (once per file and load): a bad one is an error here,

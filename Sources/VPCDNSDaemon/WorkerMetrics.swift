@@ -28,7 +28,7 @@ final class WorkerMetrics: @unchecked Sendable {
     let forwarder = Mutex<(stats: ForwarderStats, down: Set<Upstream>, pending: Int)>((ForwarderStats(), [], 0))
     /// Its DoT clients' handshakes and failures, and its DoT listeners' timed-out handshakes,
     /// copied by the worker once a second.
-    let tls = Mutex<(upstream: DoTClient.Counters, handshakesTimedOut: Int)>((DoTClient.Counters(), 0))
+    let tls = Mutex<(upstream: TLSUpstream.Counters, handshakesTimedOut: Int)>((TLSUpstream.Counters(), 0))
     /// Its UDP servers' and its loop's counters, copied by the worker once a second.
     let udpServers = Mutex(UDPServerCounts())
 

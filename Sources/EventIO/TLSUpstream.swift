@@ -3,13 +3,22 @@ internal import CLibevent
 import COpenSSL
 import Glibc
 
-/// DNS over TLS to one upstream from one loop (RFC 7858): queries pipelined on one connection,
-/// answers matched by ID in whatever order they come (RFC 7766 §6.2.1.1). The connection closes
+/// Encrypted DNS to one upstream from one loop, over one TLS connection: DNS over TLS (RFC 7858),
+/// queries pipelined and answers matched by ID in whatever order they come (RFC 7766 §6.2.1.1),
+/// or DNS over HTTPS (RFC 8484), each query a POST on an HTTP/2 stream of its own. The connection closes
 /// after `idleTimeout` without queries; the next one offers the last session ticket (TLS 1.3
 /// resumption). A connection that cannot be made or authenticated fails its queries, is logged
 /// through `report`, and is not tried again for a back-off that doubles from 1 s to 30 s. There is
 /// never a plain-DNS fallback. Everything runs on the loop's thread.
-public final class DoTClient {
+public final class TLSUpstream {
+    /// How queries travel inside the TLS connection.
+    public enum Framing: Sendable, Equatable {
+        /// 2-octet length prefixes (DoT).
+        case dns
+        /// HTTP/2 POSTs to `https://authority/path` (DoH).
+        case http2(authority: String, path: String)
+    }
+
     public struct Counters: Sendable, Equatable {
         /// Handshakes completed, and of them those that resumed a session.
         public var handshakes = 0
@@ -29,6 +38,7 @@ public final class DoTClient {
     static let maxInFlight = 32_768
 
     public let remote: SocketAddress
+    let framing: Framing
     /// The trust its next connection starts from (a reload may re-read the CA file).
     public var context: TLSClientContext
     let identity: TLSPeerIdentity
@@ -37,32 +47,34 @@ public final class DoTClient {
     public private(set) var counters = Counters()
     /// The last session ticket, offered by the next connection.
     let sessions = TLSSessionKeeper()
-    private var connection: DoTConnection?
+    private var connection: TLSUpstreamConnection?
     private var backoff = 0.0
     private var retryAt = 0.0
     private var lastFailure = ""
 
     /// - Parameter report: called with a line for the log when a connection fails.
     public init(
-        remote: SocketAddress, context: TLSClientContext, identity: TLSPeerIdentity, loop: EventLoop,
+        remote: SocketAddress, framing: Framing = .dns, context: TLSClientContext, identity: TLSPeerIdentity, loop: EventLoop,
         report: @escaping (String) -> Void
     ) {
         self.remote = remote
+        self.framing = framing
         self.context = context
         self.identity = identity
         self.loop = loop
         self.report = report
     }
 
-    deinit { connection?.close() }
+    // Its exchanges' own timers fail them (a reload removed the upstream).
+    deinit { _ = connection?.close() }
 
     /// Sends `query`; replies go to `onMessage` until it returns true, or `onFailure` is called once
     /// (timeout, or the connection failed). Callbacks never run inside this call.
     public func exchange(
         _ query: [UInt8], timeout: Double, onMessage: @escaping ([UInt8]) -> Bool,
         onFailure: @escaping (ExchangeError) -> Void
-    ) -> DoTExchange {
-        let exchange = DoTExchange(query: query, onMessage: onMessage, onFailure: onFailure)
+    ) -> TLSUpstreamExchange {
+        let exchange = TLSUpstreamExchange(query: query, onMessage: onMessage, onFailure: onFailure)
         exchange.timer = try? Timer(after: timeout, on: loop) { [unowned exchange] in exchange.fail(.timeout) }
         guard query.count >= 2, query.count <= 0xFFFF else {
             exchange.failSoon(on: loop, "not a DNS message")
@@ -72,15 +84,15 @@ public final class DoTClient {
         return exchange
     }
 
-    private func send(_ exchange: DoTExchange) {
+    private func send(_ exchange: TLSUpstreamExchange) {
         let now = monotonicSeconds()
         if connection == nil && now < retryAt {
             exchange.failSoon(
-                on: loop, "\(lastFailure) (DoT to \(remote): next try in \(Int((retryAt - now).rounded(.up))) s)")
+                on: loop, "\(lastFailure) (\(name) to \(remote): next try in \(Int((retryAt - now).rounded(.up))) s)")
             return
         }
         if connection == nil {
-            connection = DoTConnection(client: self)
+            connection = TLSUpstreamConnection(client: self)
             if connection == nil {
                 connectionFailed("cannot create a TLS connection: \(openSSLErrors(or: "out of memory"))")
             }
@@ -91,7 +103,7 @@ public final class DoTClient {
         }
     }
 
-    func connected(_ connection: DoTConnection, resumed: Bool) {
+    func connected(_ connection: TLSUpstreamConnection, resumed: Bool) {
         counters.handshakes += 1
         if resumed { counters.resumed += 1 }
         backoff = 0
@@ -99,7 +111,7 @@ public final class DoTClient {
 
     /// The connection is gone: queries sent on a connection that had already answered are sent once
     /// more on a new one (the server may have closed it as they went out); the rest fail.
-    func lost(_ lost: DoTConnection, reason: String, authenticated: Bool) {
+    func lost(_ lost: TLSUpstreamConnection, reason: String, authenticated: Bool) {
         guard connection === lost else { return }
         connection = nil
         let waiting = lost.close()
@@ -113,41 +125,52 @@ public final class DoTClient {
                 exchange.resent = true
                 send(exchange)
             } else {
-                exchange.fail(.failed("DoT connection to \(remote) closed: \(reason)"))
+                exchange.fail(.failed("\(name) connection to \(remote) closed: \(reason)"))
             }
         }
     }
 
-    func idle(_ connection: DoTConnection) {
+    func idle(_ connection: TLSUpstreamConnection) {
         guard self.connection === connection else { return }
         self.connection = nil
         _ = connection.close()
     }
 
+    /// The connection takes no new queries (its HTTP/2 stream IDs ran out): the next ones go on a
+    /// new connection; it closes once its own are answered.
+    func retire(_ connection: TLSUpstreamConnection) {
+        if self.connection === connection { self.connection = nil }
+    }
+
+    private var name: String {
+        if case .dns = framing { return "DoT" }
+        return "DoH"
+    }
+
     private func connectionFailed(_ reason: String) {
         counters.failures += 1
-        backoff = min(max(backoff * 2, 1), DoTClient.maxBackoff)
+        backoff = min(max(backoff * 2, 1), TLSUpstream.maxBackoff)
         retryAt = monotonicSeconds() + backoff
         lastFailure = reason
         sessions.forgetSession()
-        report("DoT upstream \(remote)\(identity.serverName.map { "#\($0)" } ?? ""): \(reason); no plain DNS is sent; "
+        report("\(name) upstream \(remote)\(identity.serverName.map { "#\($0)" } ?? ""): \(reason); no plain DNS is sent; "
             + "next connection in \(Int(backoff)) s")
     }
 }
 
-/// One query to a DoT upstream; `cancel()` forgets it (a late answer is dropped).
-public final class DoTExchange {
+/// One query to an encrypted upstream; `cancel()` forgets it (a late answer is dropped).
+public final class TLSUpstreamExchange {
     let query: [UInt8]
     private let onMessage: ([UInt8]) -> Bool
     private let onFailure: (ExchangeError) -> Void
     var timer: Timer?
-    weak var connection: DoTConnection?
-    /// The ID it carries on its connection, which the answer is matched by.
-    var wireID: UInt16 = 0
+    weak var connection: TLSUpstreamConnection?
+    /// What its answer is matched by: the ID it carries on a DoT connection, its HTTP/2 stream.
+    var key: Int32 = 0
     /// Sent again after its connection closed.
     var resent = false
     private var finished = false
-    private var keepAlive: DoTExchange?
+    private var keepAlive: TLSUpstreamExchange?
 
     init(query: [UInt8], onMessage: @escaping ([UInt8]) -> Bool, onFailure: @escaping (ExchangeError) -> Void) {
         self.query = query
@@ -188,19 +211,21 @@ public final class DoTExchange {
     }
 }
 
-/// One TLS connection of a `DoTClient`.
-final class DoTConnection {
-    private unowned let client: DoTClient
+/// One TLS connection of a `TLSUpstream`.
+final class TLSUpstreamConnection {
+    private unowned let client: TLSUpstream
     private var bufferEvent: OpaquePointer?
     private let ssl: OpaquePointer
     private var authenticated = false
     private var handshakeTimer: Timer?
     private var idleTimer: Timer?
-    private var waiting: [UInt16: DoTExchange] = [:]
+    private var waiting: [Int32: TLSUpstreamExchange] = [:]
+    /// DoH: the HTTP/2 session inside the TLS connection.
+    private var h2: HTTP2ClientSession?
     /// Replies matched so far.
     private(set) var answered = 0
 
-    init?(client: DoTClient) {
+    init?(client: TLSUpstream) {
         self.client = client
         guard let ssl = SSL_new(client.context.context) else { return nil }
         guard client.identity.configure(ssl) else {
@@ -210,6 +235,14 @@ final class DoTConnection {
         // Unretained: the client's keeper outlives its connections (deinit closes them first).
         _ = vpcdns_ssl_set_app_data(ssl, Unmanaged.passUnretained(client.sessions).toOpaque())
         if let session = client.sessions.session { SSL_set_session(ssl, session) }
+        if case .http2 = client.framing {
+            // RFC 9113 §3.2: h2 by ALPN, the only way into HTTP/2 over TLS.
+            let h2: [UInt8] = [2, UInt8(ascii: "h"), UInt8(ascii: "2")]
+            guard SSL_set_alpn_protos(ssl, h2, UInt32(h2.count)) == 0 else {
+                SSL_free(ssl)
+                return nil
+            }
+        }
         // With CLOSE_ON_FREE the bufferevent frees the SSL object and closes the socket.
         guard let bev = bufferevent_openssl_socket_new(
             client.loop.base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
@@ -223,13 +256,21 @@ final class DoTConnection {
         bufferevent_openssl_set_allow_dirty_shutdown(bev, 1)
         let context = Unmanaged.passUnretained(self).toOpaque()
         bufferevent_setcb(bev, { _, context in
-            DoTConnection.from(context).readable()
+            TLSUpstreamConnection.from(context).readable()
         }, nil, { _, what, context in
-            DoTConnection.from(context).event(what)
+            TLSUpstreamConnection.from(context).event(what)
         }, context)
+        if case .http2(let authority, let path) = client.framing {
+            // The session writes its preface and requests into the bufferevent, which holds them
+            // until the handshake is done.
+            h2 = HTTP2ClientSession(
+                authority: authority, path: path, write: { [unowned self] bytes in self.write(bytes) },
+                complete: { [unowned self] stream, result in self.complete(stream, result) })
+            guard h2 != nil else { return nil }
+        }
         bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))
-        handshakeTimer = try? Timer(after: DoTClient.handshakeTimeout, on: client.loop) { [unowned self] in
-            self.client.lost(self, reason: "the TLS handshake took over \(Int(DoTClient.handshakeTimeout)) s", authenticated: false)
+        handshakeTimer = try? Timer(after: TLSUpstream.handshakeTimeout, on: client.loop) { [unowned self] in
+            self.client.lost(self, reason: "the TLS handshake took over \(Int(TLSUpstream.handshakeTimeout)) s", authenticated: false)
         }
         let connected = client.remote.withSockAddr { address, length in
             bufferevent_socket_connect(bev, UnsafeMutablePointer(mutating: address), Int32(length))
@@ -242,21 +283,63 @@ final class DoTConnection {
         }
     }
 
-    private static func from(_ context: UnsafeMutableRawPointer?) -> DoTConnection {
+    private static func from(_ context: UnsafeMutableRawPointer?) -> TLSUpstreamConnection {
         guard let context else { preconditionFailure("libevent passed a nil context") }
-        return Unmanaged<DoTConnection>.fromOpaque(context).takeUnretainedValue()
+        return Unmanaged<TLSUpstreamConnection>.fromOpaque(context).takeUnretainedValue()
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let bev = bufferEvent else { return }
+        bufferevent_write(bev, bytes.baseAddress, bytes.count)
+    }
+
+    /// A DoH stream closed: its answer, with the ID the forwarder chose put back (RFC 8484 §4.1
+    /// sends 0), or why there is none.
+    private func complete(_ stream: Int32, _ result: Result<[UInt8], ExchangeError>) {
+        guard let exchange = waiting.removeValue(forKey: stream) else { return }
+        exchange.connection = nil
+        switch result {
+        case .success(var reply) where reply.count >= 12:
+            reply[0] = exchange.query[0]
+            reply[1] = exchange.query[1]
+            if exchange.deliver(reply) {
+                answered += 1
+            } else {
+                exchange.fail(.failed("the DoH answer does not match the question"))
+            }
+        case .success:
+            exchange.fail(.failed("a DoH answer shorter than a DNS header"))
+        case .failure(let error):
+            exchange.fail(error)
+        }
+        armIdleTimer()
     }
 
     deinit { if let bufferEvent { bufferevent_free(bufferEvent) } }
 
-    /// Writes the query under an ID free on this connection; false when none is.
-    func send(_ exchange: DoTExchange) -> Bool {
-        guard let bev = bufferEvent, waiting.count < DoTClient.maxInFlight else { return false }
+    /// Writes the query: on DoT under an ID free on this connection, on DoH as a new stream with
+    /// ID 0; false when it cannot go on this connection.
+    func send(_ exchange: TLSUpstreamExchange) -> Bool {
+        guard let bev = bufferEvent, waiting.count < TLSUpstream.maxInFlight else { return false }
+        if let h2 {
+            var message = exchange.query
+            message[0] = 0
+            message[1] = 0
+            guard let stream = h2.post(message) else {
+                client.retire(self)
+                return false
+            }
+            exchange.key = stream
+            exchange.connection = self
+            waiting[stream] = exchange
+            idleTimer = nil
+            return true
+        }
         var id = UInt16(exchange.query[0]) << 8 | UInt16(exchange.query[1])
-        while waiting[id] != nil { id = UInt16.random(in: 0...UInt16.max) }
-        exchange.wireID = id
+        while waiting[Int32(id)] != nil { id = UInt16.random(in: 0...UInt16.max) }
+        exchange.key = Int32(id)
         exchange.connection = self
-        waiting[id] = exchange
+        waiting[Int32(id)] = exchange
         idleTimer = nil
         var frame = [UInt8(exchange.query.count >> 8), UInt8(exchange.query.count & 0xFF), UInt8(id >> 8), UInt8(id & 0xFF)]
         frame += exchange.query[2...]
@@ -264,13 +347,16 @@ final class DoTConnection {
         return true
     }
 
-    func forget(_ exchange: DoTExchange) {
-        if waiting[exchange.wireID] === exchange { waiting[exchange.wireID] = nil }
+    func forget(_ exchange: TLSUpstreamExchange) {
+        if waiting[exchange.key] === exchange {
+            waiting[exchange.key] = nil
+            h2?.cancel(stream: exchange.key)
+        }
         armIdleTimer()
     }
 
     /// Frees the connection; the exchanges still waiting on it.
-    func close() -> [DoTExchange] {
+    func close() -> [TLSUpstreamExchange] {
         handshakeTimer = nil
         idleTimer = nil
         // close_notify first: OpenSSL marks the session of a connection freed without it as not
@@ -280,19 +366,29 @@ final class DoTConnection {
         bufferEvent = nil
         let left = Array(waiting.values)
         waiting = [:]
+        _ = h2?.abandon()
+        h2 = nil
         for exchange in left { exchange.connection = nil }
         return left
     }
 
     private func armIdleTimer() {
         guard waiting.isEmpty, authenticated, idleTimer == nil, bufferEvent != nil else { return }
-        idleTimer = try? Timer(after: DoTClient.idleTimeout, on: client.loop) { [unowned self] in self.client.idle(self) }
+        idleTimer = try? Timer(after: TLSUpstream.idleTimeout, on: client.loop) { [unowned self] in self.client.idle(self) }
     }
 
     private func readable() {
         guard let bev = bufferEvent, let input = bufferevent_get_input(bev) else { return }
+        if let h2 {
+            let length = evbuffer_get_length(input)
+            guard length > 0, let bytes = evbuffer_pullup(input, -1) else { return }
+            let alive = h2.receive(UnsafeRawBufferPointer(start: bytes, count: length))
+            if bufferEvent != nil { evbuffer_drain(input, length) }
+            if !alive { client.lost(self, reason: "the server ended the HTTP/2 session", authenticated: true) }
+            return
+        }
         while bufferEvent != nil, var reply = takeFrame(from: input) {
-            guard reply.count >= 2, let exchange = waiting[UInt16(reply[0]) << 8 | UInt16(reply[1])] else { continue }
+            guard reply.count >= 2, let exchange = waiting[Int32(reply[0]) << 8 | Int32(reply[1])] else { continue }
             // The ID the forwarder chose, which it checks.
             reply[0] = exchange.query[0]
             reply[1] = exchange.query[1]
@@ -306,6 +402,15 @@ final class DoTConnection {
             if let refusal = client.identity.check(ssl) {
                 client.lost(self, reason: refusal, authenticated: false)
                 return
+            }
+            if h2 != nil {
+                var selected: UnsafePointer<UInt8>?
+                var length: UInt32 = 0
+                SSL_get0_alpn_selected(ssl, &selected, &length)
+                guard length == 2, let selected, selected[0] == UInt8(ascii: "h"), selected[1] == UInt8(ascii: "2") else {
+                    client.lost(self, reason: "the server did not agree to HTTP/2 (ALPN h2)", authenticated: false)
+                    return
+                }
             }
             authenticated = true
             client.connected(self, resumed: SSL_session_reused(ssl) == 1)
