@@ -78,7 +78,10 @@ final class HTTP2ServerSession {
         receiving = true
         let read = nghttp2_session_mem_recv(session, bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count)
         receiving = false
-        guard read >= 0 else { return false }
+        guard read >= 0 else {
+            flush()  // the GOAWAY nghttp2 queued for a connection error
+            return false
+        }
         return flush()
     }
 

@@ -190,9 +190,10 @@ def served_certificate(port):
 
 def test_a_renewed_certificate_is_served_after_sighup_and_a_broken_one_keeps_the_old(start_daemon, tmp_path, pki):
     cert, key = pki.issue("resolver.test", ["DNS:resolver.test"], stem="live")
-    d = start_daemon(dot_config(tmp_path, cert, key))
-    port = dot_port(d)
+    d = start_daemon(doh_config(tmp_path, cert, key))
+    port, https = dot_port(d), doh_port(d)
     first = served_certificate(port)
+    assert served_certificate(https) == first
     assert ssl.PEM_cert_to_DER_cert(first) == ssl.PEM_cert_to_DER_cert(cert.read_text())
     renewed_cert, renewed_key = pki.issue("resolver.test", ["DNS:resolver.test"], stem="renewed")
     cert.write_text(renewed_cert.read_text())
@@ -201,7 +202,10 @@ def test_a_renewed_certificate_is_served_after_sighup_and_a_broken_one_keeps_the
     d.wait_log(r"reload ok")
     wait_for(lambda: served_certificate(port) != first, what="the renewed certificate")
     assert ssl.PEM_cert_to_DER_cert(served_certificate(port)) == ssl.PEM_cert_to_DER_cert(renewed_cert.read_text())
+    assert ssl.PEM_cert_to_DER_cert(served_certificate(https)) == ssl.PEM_cert_to_DER_cert(renewed_cert.read_text())
     status, answers, text = kdig(port, "web.internal.corp", "A", f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+    assert answers == ["10.0.0.80"], text
+    status, answers, text = kdig(https, "web.internal.corp", "A", "+https", f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
     assert answers == ["10.0.0.80"], text
 
     key.write_text("-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n")
@@ -211,6 +215,7 @@ def test_a_renewed_certificate_is_served_after_sighup_and_a_broken_one_keeps_the
     assert re.search(re.escape(str(key)) + r": cannot use the private key", d.text())
     assert "broken" not in d.text()
     assert ssl.PEM_cert_to_DER_cert(served_certificate(port)) == ssl.PEM_cert_to_DER_cert(renewed_cert.read_text())
+    assert ssl.PEM_cert_to_DER_cert(served_certificate(https)) == ssl.PEM_cert_to_DER_cert(renewed_cert.read_text())
 
 
 def test_listener_limits_cut_off_stalled_crowding_and_trickling_clients(start_daemon, tmp_path, pki):
@@ -244,6 +249,14 @@ def test_listener_limits_cut_off_stalled_crowding_and_trickling_clients(start_da
     assert all_closed < 5, all_closed
     m = wait_for(lambda: (lambda m: m if m["vpcdnsd_tls_handshake_timeouts_total"] >= 500 else None)(metrics(d)),
                  what="the handshake timeouts counted")
+
+    # Clients that close the moment their handshake is done (while the server still writes its
+    # session tickets) cost a write each, not the process (SIGPIPE).
+    for _ in range(50):
+        ssl_connection(port, pki.ca_cert, "resolver.test").close()
+    assert d.process.poll() is None
+    status, answers, text = kdig(port, "web.internal.corp", "A", *tls)
+    assert answers == ["10.0.0.80"], text
 
     # A ClientHello one byte a second: cut off at the handshake timeout, long before it is sent.
     hello = client_hello()
@@ -305,3 +318,177 @@ def peer_closed_within(c, seconds):
         return c.recv(1) == b""
     except OSError:
         return True
+
+
+# DNS over HTTPS
+
+
+def test_forwards_over_https_and_never_in_clear(start_daemon, unbound, pki):
+    names = list(RECORDS)[:30]
+    d = start_daemon(config(extra=f"""forward:
+  upstreams: []
+  rules:
+    - domain: fwd.test
+      upstreams: [{{url: "https://dns.test:{unbound.https_port}/dns-query", address: "127.0.0.1:{unbound.https_port}", tls: {{ca_file: {pki.ca_cert}}}}}]
+    - domain: short.test
+      upstreams: ["https://dns.test:{unbound.https_port}/dns-query#127.0.0.1"]
+metrics: 127.0.0.1:0
+"""))
+    before = unbound.stats()
+    for i, name in enumerate(names):
+        answer = dig(d.port, name, "A", "+tcp" if i % 3 == 0 else "+notcp")
+        assert answer.rdata("A") == [RECORDS[name]], answer
+    after = unbound.stats()
+    asked = after["total.num.queries"] - before["total.num.queries"]
+    assert asked >= len(names) and after["num.query.https"] - before.get("num.query.https", 0) == asked, (before, after)
+    m = wait_for(lambda: (lambda m: m if m['vpcdnsd_upstream_queries_total{transport="DoH"}'] >= len(names) else None)(metrics(d)),
+                 what="the DoH queries in the metrics")
+    assert m['vpcdnsd_upstream_queries_total{transport="Do53-UDP"}'] == 0
+    assert m['vpcdnsd_upstream_queries_total{transport="Do53-TCP"}'] == 0
+    # The URL form trusts the system store, which does not hold the test CA: refused, and said.
+    assert dig(d.port, "x.short.test").status == "SERVFAIL"
+    d.wait_log(r"DoH upstream 127\.0\.0\.1:\d+#dns\.test: certificate verify failed")
+    assert unbound.stats()["total.num.queries"] == after["total.num.queries"]
+
+
+def doh_config(tmp_path, cert, key, extra=""):
+    return dot_config(tmp_path, cert, key, extra).replace(
+        '"tls://127.0.0.1:0"]', '"tls://127.0.0.1:0", "https://127.0.0.1:0/dns-query"]')
+
+
+def doh_port(daemon):
+    return int(daemon.wait_log(r"listening doh=https://127\.0\.0\.1:(\d+)/dns-query").group(1))
+
+
+def https_request(port, ca, method, target, body=b"", headers=None):
+    """One HTTP/1.1 request over TLS (Python's http.client): (status, headers, body)."""
+    import http.client
+    context = ssl.create_default_context(cafile=str(ca))
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5)
+    connection._context.check_hostname = False  # the certificate names resolver.test; the chain is still checked
+    connection.request(method, target, body=body, headers=headers or {})
+    response = connection.getresponse()
+    result = response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    connection.close()
+    return result
+
+
+def test_doh_listener_answers_kdig_dig_and_http1(start_daemon, tmp_path, pki, unbound):
+    import base64
+    cert, key = pki.issue("resolver.test", ["DNS:resolver.test", "IP:127.0.0.1"])
+    d = start_daemon(doh_config(tmp_path, cert, key, f"""forward:
+  upstreams: []
+  rules: [{{domain: fwd.test, upstreams: ["tls://127.0.0.1:{unbound.tls_port}#dns.test"]}}]
+""").replace("tls: {", f"tls: {{").replace(f'"tls://127.0.0.1:{unbound.tls_port}#dns.test"',
+             f'{{address: "127.0.0.1:{unbound.tls_port}", tls: {{server_name: dns.test, ca_file: {pki.ca_cert}}}}}'))
+    port = doh_port(d)
+    tls = (f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+    cases = [("web.internal.corp", ["10.0.0.80"]),
+             ("abcdef1234.execute-api.us-east-1.amazonaws.com", ["10.0.1.15", "10.0.2.27"]),
+             ("h11.fwd.test", ["192.0.2.11"])]
+    for method in ("+https", "+https-get"):  # POST and GET over HTTP/2
+        for name, expected in cases:
+            status, answers, text = kdig(port, name, "A", method, *tls)
+            assert status == "NOERROR" and answers == expected, text
+    for method in ("+https", "+https-get"):  # BIND's dig: HTTP/2 as well
+        answer = dig(port, "h12.fwd.test", "A", method, f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+        assert answer.rdata("A") == ["192.0.2.12"], answer
+
+    # HTTP/1.1 (a client that does not offer h2): GET with dns= and POST, then the refusals.
+    message = query("web.internal.corp", qid=0)
+    encoded = base64.urlsafe_b64encode(message).rstrip(b"=").decode()
+    status, headers, body = https_request(port, pki.ca_cert, "GET", f"/dns-query?dns={encoded}")
+    assert status == 200 and headers["content-type"] == "application/dns-message", (status, headers)
+    assert headers["cache-control"] == "max-age=300" and body[:2] == b"\0\0" and body[3] & 0x0F == 0
+    assert b"\x0a\x00\x00\x50" in body  # 10.0.0.80
+    status, headers, body = https_request(port, pki.ca_cert, "POST", "/dns-query", message,
+                                          {"content-type": "application/dns-message"})
+    assert status == 200 and b"\x0a\x00\x00\x50" in body
+    assert https_request(port, pki.ca_cert, "GET", "/other?dns=" + encoded)[0] == 404
+    assert https_request(port, pki.ca_cert, "POST", "/dns-query", message, {"content-type": "text/plain"})[0] == 415
+    assert https_request(port, pki.ca_cert, "PUT", "/dns-query", message, {"content-type": "application/dns-message"})[0] == 405
+    assert https_request(port, pki.ca_cert, "GET", "/dns-query?dns=***")[0] == 400
+    assert https_request(port, pki.ca_cert, "GET", "/dns-query")[0] == 400
+    m = wait_for(lambda: (lambda m: m if m['vpcdnsd_queries_total{transport="DoH"}'] >= 10 else None)(metrics(d)),
+                 what="DoH queries counted")
+    assert m['vpcdnsd_queries_total{transport="Do53-UDP"}'] == 0 and m['vpcdnsd_queries_total{transport="DoT"}'] == 0
+
+
+def h2_frame(kind, flags, stream, payload=b""):
+    return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+
+
+def hpack_literal(name, value):
+    """A literal header field without indexing, new name, no Huffman (RFC 7541 §6.2.2)."""
+    def string(s):
+        assert len(s) < 127
+        return bytes([len(s)]) + s
+    return b"\x00" + string(name) + string(value)
+
+
+def test_doh_cuts_off_a_client_opening_a_thousand_streams(start_daemon, tmp_path, pki, scripted):
+    import base64
+    scripted.set("held.test", "silent")  # every stream stays open until the deadline's SERVFAIL
+    cert, key = pki.issue("resolver.test", ["DNS:resolver.test", "IP:127.0.0.1"])
+    d = start_daemon(doh_config(tmp_path, cert, key, f"""workers: 1
+forward: {{upstreams: ["{scripted.address}"], deadline: 2s}}
+""").replace("workers: 2\n", "").replace(f"tls: {{cert_file: {cert}, key_file: {key}}}",
+                                         f"tls: {{cert_file: {cert}, key_file: {key}, max_streams: 50}}"))
+    port = doh_port(d)
+    encoded = base64.urlsafe_b64encode(query("held.test", qid=0)).rstrip(b"=")
+    block = (hpack_literal(b":method", b"GET") + hpack_literal(b":scheme", b"https")
+             + hpack_literal(b":authority", b"resolver.test") + hpack_literal(b":path", b"/dns-query?dns=" + encoded))
+    requests = b"".join(h2_frame(1, 0x5, 2 * i + 1, block) for i in range(1000))  # END_STREAM | END_HEADERS
+
+    # Before acknowledging the server's SETTINGS: streams past the limit are refused one by one
+    # (RST_STREAM REFUSED_STREAM), the 50 admitted ones answered (SERVFAIL at the deadline).
+    frames, closed = h2_exchange(port, pki.ca_cert, h2_frame(4, 0, 0) + requests, until=1000)
+    answered = sum(1 for kind, _ in frames if kind == 1)
+    refused = sum(1 for kind, payload in frames if kind == 3 and int.from_bytes(payload[:4], "big") == 7)
+    assert answered == 50 and refused == 950, (answered, refused, closed)
+
+    # Having acknowledged them, a client past the limit breaks the protocol: GOAWAY
+    # (PROTOCOL_ERROR) and the connection is closed (RFC 9113 §5.1.2).
+    frames, closed = h2_exchange(port, pki.ca_cert, h2_frame(4, 0, 0) + h2_frame(4, 1, 0) + requests, until=None)
+    goaway = [int.from_bytes(payload[4:8], "big") for kind, payload in frames if kind == 7]
+    assert goaway == [1] and closed, (goaway, closed)
+    status, answers, text = kdig(port, "web.internal.corp", "A", "+https", f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+    assert answers == ["10.0.0.80"], text
+    report(test="doh_thousand_streams", max_streams=50, requests_sent=1000, answered=answered, refused=refused,
+           acknowledged_settings_goaway=goaway[0])
+
+
+def h2_exchange(port, ca, frames, until):
+    """Sends the HTTP/2 preface and `frames` over TLS with ALPN h2, and reads frames back until
+    `until` streams have ended, the connection closes, or 10 s: ([(type, payload)], closed)."""
+    context = ssl.create_default_context(cafile=str(ca))
+    context.set_alpn_protocols(["h2"])
+    c = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5), server_hostname="resolver.test")
+    assert c.selected_alpn_protocol() == "h2"
+    try:
+        c.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frames)
+    except (OSError, ssl.SSLError):
+        pass  # cut off while still sending
+    received, buffer, closed, ended = [], b"", False, 0
+    c.settimeout(0.5)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (until is None or ended < until):
+        try:
+            chunk = c.recv(65536)
+        except socket.timeout:
+            continue
+        except (OSError, ssl.SSLError):
+            chunk = b""
+        if not chunk:
+            closed = True
+            break
+        buffer += chunk
+        while len(buffer) >= 9 and len(buffer) >= 9 + int.from_bytes(buffer[:3], "big"):
+            length = int.from_bytes(buffer[:3], "big")
+            kind, payload = buffer[3], buffer[9:9 + length]
+            buffer = buffer[9 + length:]
+            received.append((kind, payload))
+            if kind in (1, 3):
+                ended += 1
+    c.close()
+    return received, closed

@@ -48,14 +48,16 @@ def spki_pin(cert):
 
 class UnboundTLS:
     """A real Unbound from Debian on loopback: plain DNS on `port`, DNS over TLS on `tls_port`,
-    answering `records` ({name: address}) from local data. Idle TLS connections are closed after
-    `idle_ms` (so a test can see a client resume its session)."""
+    DNS over HTTPS on `https_port` (Debian's build links nghttp2), answering `records`
+    ({name: address}) from local data. Idle TLS connections are closed after `idle_ms` (so a
+    test can see a client resume its session)."""
 
     def __init__(self, directory, cert, key, records, host="127.0.0.1", idle_ms=30000):
         assert shutil.which("unbound"), "unbound is not installed (make test installs it)"
         self.host, self.dir = host, directory
         self.dir.mkdir(exist_ok=True)
-        self.port, self.tls_port, self.control_port = free_port(host), free_port(host), free_port(host)
+        self.port, self.tls_port, self.https_port = free_port(host), free_port(host), free_port(host)
+        self.control_port = free_port(host)
         (self.dir / "ticket.key").write_bytes(bytes(range(80)))
         local = "\n".join(f'    local-data: "{name} 300 IN A {address}"' for name, address in records.items())
         zones = sorted({name.split(".", 1)[1] for name in records})
@@ -64,7 +66,9 @@ class UnboundTLS:
         self.conf.write_text(f"""server:
     interface: {host}@{self.port}
     interface: {host}@{self.tls_port}
+    interface: {host}@{self.https_port}
     tls-port: {self.tls_port}
+    https-port: {self.https_port}
     tls-service-key: "{key}"
     tls-service-pem: "{cert}"
     tls-session-ticket-keys: "{self.dir / 'ticket.key'}"
@@ -116,7 +120,7 @@ def kdig(port, name, rtype="A", *options, server="127.0.0.1"):
     """kdig (knot-dnsutils) with `options` (+tls…): (status, sorted answer data)."""
     argv = ["kdig", f"@{server}", "-p", str(port), name, rtype, "+retry=0", "+timeout=3", *options]
     text = subprocess.run(argv, capture_output=True, text=True, timeout=20).stdout
-    status = re.search(r"status: (\w+)", text)
+    status = re.search(r"opcode: \w+; status: (\w+)", text)
     answers = sorted(line.split()[-1] for line in text.split(";; ANSWER SECTION:")[-1].splitlines()
                      if "ANSWER SECTION" in text and re.match(r"^\S+\s+\d+\s+IN\s+" + rtype + r"\s", line))
     return (status.group(1) if status else None), answers, text
