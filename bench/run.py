@@ -160,11 +160,12 @@ zone:
     return Server("nsd", ["nsd", "-d", "-c", str(conf)], NSD_IP, work / "nsd.log")
 
 
-def start_vpcdnsd(work, extra_zone=None, name="vpcdnsd", ip=VPC_IP, forward_extra="", extra=""):
+def start_vpcdnsd(work, extra_zone=None, name="vpcdnsd", ip=VPC_IP, forward_extra="", extra="", listen_extra=()):
     zones = f"  - file: {work}/bench.corp.zone\n    origin: bench.corp\n"
     if extra_zone:
         zones += f"  - file: {extra_zone}\n    origin: big.corp\n"
-    (work / f"{name}.yaml").write_text(f"""listen: ["{ip}:{PORT}"]
+    listen = ", ".join(f'"{a}"' for a in (f"{ip}:{PORT}", *listen_extra))
+    (work / f"{name}.yaml").write_text(f"""listen: [{listen}]
 workers: 2
 allow_query: [127.0.0.0/8]
 zones:
@@ -182,13 +183,13 @@ forward:
     return Server(name, [str(VPCDNSD), "--config", str(work / f"{name}.yaml")], ip, work / f"{name}.log")
 
 
-def start_unbound(work):
+def start_unbound(work, extra=""):
     local = "\n".join(f'    local-data: "host{i}.bench.corp. 300 IN A 10.10.{i // 250}.{i % 250 + 1}"'
                       for i in range(PRIVATE_NAMES))
     conf = work / "unbound.conf"
     conf.write_text(f"""server:
     interface: {UNBOUND_IP}@{PORT}
-    port: {PORT}
+{extra}    port: {PORT}
     num-threads: 2
     so-reuseport: yes
     access-control: 127.0.0.0/8 allow
@@ -574,9 +575,10 @@ def report(results, latency, samples, reload, targets, args):
     # The scale section comes from bench/reload_time.py and bench/cache_memory.py: keep it.
     path = ROOT / "bench" / "RESULTS.md"
     old = path.read_text() if path.exists() else ""
-    # So is the last A/B (bench/ab.py).
-    if "\n## A/B\n" in old:
-        text += "\n" + re.search(r"\n(## A/B\n.*?)(?=\n## |\Z)", old, re.S).group(1)
+    # So are the last A/B (bench/ab.py) and the encrypted transports' run (bench/encrypted.py).
+    for kept in ("## A/B\n", "## Encrypted DNS"):
+        if "\n" + kept in old:
+            text += "\n" + re.search(r"\n(" + re.escape(kept) + r".*?)(?=\n## |\Z)", old, re.S).group(1)
     if "\n## Scale" in old:
         text += old[old.index("\n## Scale"):]
     path.write_text(text)

@@ -73,7 +73,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// The first address getaddrinfo(3) gives for `host` (the system's resolver: blocking), or
     /// its reason.
-    public static func lookUp(_ host: String, port: UInt16) -> Result<SocketAddress, EventIOError> {
+    public static func lookUp(_ host: String, port: UInt16) -> Result<SocketAddress, LookupFailure> {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -84,7 +84,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
             let found = SocketAddress(UnsafeRawPointer(address), length: Int(first.pointee.ai_addrlen))
         else {
             let reason = status == 0 ? "no address" : String(cString: gai_strerror(status))
-            return .failure(EventIOError(call: "getaddrinfo: \(reason)"))
+            return .failure(LookupFailure(description: reason))
         }
         return .success(SocketAddress(ip: found.ip, port: port))
     }
@@ -159,4 +159,9 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
             return nil
         }
     }
+}
+
+/// Why getaddrinfo(3) found no address.
+public struct LookupFailure: Error, Sendable, CustomStringConvertible {
+    public let description: String
 }

@@ -67,7 +67,8 @@ extension ConfigLoader {
                 reader.error(node, "url must be https://HOST[:PORT]/PATH, found \"\(url)\"")
                 return nil
             }
-            return httpsUpstream(url, address: address, peer: peer, node, &reader)
+            // The address takes the URL's port unless it names one.
+            return httpsUpstream(url, address: addressNode.flatMap { $0.scalar?.string }, peer: peer, node, &reader)
         }
         guard let address else {
             if addressNode == nil { reader.error(node, "an upstream needs an address") }
@@ -115,7 +116,7 @@ extension ConfigLoader {
     /// A DoH upstream from its URL: the address after `#`, else the host when it is an address,
     /// else the host looked up now with the system's resolver (at start and at each reload).
     private static func httpsUpstream(
-        _ url: String, address given: SocketAddress?, peer givenPeer: Upstream.TLSPeer?, _ node: Node, _ reader: inout YAMLReader
+        _ url: String, address given: String?, peer givenPeer: Upstream.TLSPeer?, _ node: Node, _ reader: inout YAMLReader
     ) -> Upstream? {
         let parts = url.dropFirst("https://".count).split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
         let rest = parts[0]
@@ -133,11 +134,11 @@ extension ConfigLoader {
             reader.error(node, "expected https://HOST[:PORT]/PATH[#ADDRESS], found \"\(url)\"")
             return nil
         }
-        var address = given
-        if address == nil, parts.count > 1 {
-            address = SocketAddress(parsing: String(parts[1]), defaultPort: port)
+        var address: SocketAddress?
+        if let written = given ?? (parts.count > 1 ? String(parts[1]) : nil) {
+            address = SocketAddress(parsing: written, defaultPort: port)
             if address == nil {
-                reader.error(node, "\(url): expected an address after #, found \"\(parts[1])\"")
+                reader.error(node, "\(url): expected an address \(given == nil ? "after #" : "in address"), found \"\(written)\"")
                 return nil
             }
         }

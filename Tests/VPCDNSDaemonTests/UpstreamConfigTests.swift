@@ -22,16 +22,23 @@ import Testing
                 - {address: 10.0.0.5, tls: {spki_pins: ["YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg="]}}
                 - {address: "10.0.0.6:5353"}
                 - {address: 10.0.0.7}
+                - "https://dns.corp.example/dns-query#10.0.0.8"
+                - "https://[fd00::9]:8443/q"
+                - {url: "https://dns.corp.example/dns-query", address: 10.0.0.10, tls: {ca_file: /etc/ssl/certs/ca-certificates.crt}}
             """, file: "t.yaml"
         ).get()
         let upstreams = try #require(config.forwarding.upstreams)
         #expect(upstreams.map(\.description) == [
             "10.0.0.2:53", "tls://10.0.0.3:853#dns.corp.example", "tls://[fd00::53]:8853#dns6.corp.example",
             "tls://10.0.0.4:853#10.0.0.4", "tls://10.0.0.5:853", "10.0.0.6:5353", "10.0.0.7:53",
+            "https://dns.corp.example/dns-query#10.0.0.8:443", "https://[fd00::9]:8443/q#[fd00::9]:8443",
+            "https://dns.corp.example/dns-query#10.0.0.10:443",
         ])
+        guard case .https(let doh) = upstreams[8].transport else { throw Failure("not DoH") }
+        #expect(doh.tls.serverName == "fd00::9" && doh.authority == "[fd00::9]:8443" && doh.path == "/q")
         guard case .tls(let pinned) = upstreams[4].transport else { throw Failure("not DoT") }
         #expect(pinned.serverName == nil && pinned.spkiPins.count == 1 && pinned.spkiPins[0].count == 32)
-        #expect(config.tlsClients.keys.sorted() == [""])  // the system store, read once
+        #expect(config.tlsClients.keys.sorted() == ["", "/etc/ssl/certs/ca-certificates.crt"])  // each read once
     }
 
     @Test func rulesAndViewsTakeTheSameForms() throws {
@@ -57,7 +64,7 @@ import Testing
             forward:
               upstreams:
                 - "tls://10.0.0.3"
-                - "https://dns.example/dns-query"
+                - "https://dns.example/dns-query#dns.example"
                 - {address: 10.0.0.4, tls: {spki_pins: [tooshort]}}
                 - {address: 10.0.0.5, tls: {}}
                 - {address: 10.0.0.6, tls: {server_name: x.example, ca_file: \(garbage)}}
@@ -65,9 +72,9 @@ import Testing
             listen: ["tls://127.0.0.1:853"]
             """)
         #expect(found.count == 7, "\(found)")
-        #expect(found[0].hasPrefix("t.yaml:1: listen has tls:// addresses: set tls.cert_file and tls.key_file"))
+        #expect(found[0].hasPrefix("t.yaml:1: listen has tls:// or https:// addresses: set tls.cert_file and tls.key_file"))
         #expect(found[1].hasPrefix("t.yaml:3: tls://10.0.0.3: name the server"))
-        #expect(found[2].hasPrefix("t.yaml:4: DNS over HTTPS upstreams"))
+        #expect(found[2].hasPrefix("t.yaml:4: https://dns.example/dns-query#dns.example: expected an address after #"))
         #expect(found[3].hasPrefix("t.yaml:5: spki_pins: expected the base64 of a SHA-256 digest"))
         #expect(found[4].hasPrefix("t.yaml:6: tls needs server_name"))
         #expect(found[5].hasPrefix("t.yaml:7: \(garbage): cannot read the CA certificates"))
