@@ -125,6 +125,8 @@ final class HTTPSConnection {
     }
     private var session = Session.handshaking
     private var closing = false
+    private var corked: [UInt8] = []
+    private var reading = false
     /// Requests not yet answered; the connection is not idle while any are.
     var outstanding = 0
     let limits: TCPLimits
@@ -172,14 +174,23 @@ final class HTTPSConnection {
     var handler: (any DoHRequestHandler)? { server?.handler }
     var path: String { server?.path ?? "/dns-query" }
 
-    /// Queues bytes for the client.
+    /// Queues bytes for the client: while requests read in one go are answered, they are held and
+    /// written together after them (one TLS record, one write, not one per response).
     func write(_ bytes: UnsafeRawBufferPointer) {
-        guard let bev = bufferEvent, !bytes.isEmpty else { return }
-        bufferevent_write(bev, bytes.baseAddress, bytes.count)
+        guard bufferEvent != nil, !bytes.isEmpty else { return }
+        corked.append(contentsOf: bytes)
+        if !reading { uncork() }
+    }
+
+    private func uncork() {
+        guard let bev = bufferEvent, !corked.isEmpty else { return }
+        _ = corked.withUnsafeBytes { bufferevent_write(bev, $0.baseAddress, $0.count) }
+        corked.removeAll(keepingCapacity: true)
     }
 
     /// Closes once queued bytes are written.
     func close() {
+        uncork()
         guard let bev = bufferEvent else { return }
         closing = true
         bufferevent_disable(bev, Int16(EV_READ))
@@ -209,6 +220,11 @@ final class HTTPSConnection {
         guard let bev = bufferEvent, !closing, let input = bufferevent_get_input(bev) else { return }
         let length = evbuffer_get_length(input)
         guard length > 0, let bytes = evbuffer_pullup(input, -1) else { return }
+        reading = true
+        defer {
+            reading = false
+            uncork()
+        }
         let alive: Bool
         switch session {
         case .http2(let h2): alive = h2.receive(UnsafeRawBufferPointer(start: bytes, count: length))

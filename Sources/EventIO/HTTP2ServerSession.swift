@@ -88,12 +88,15 @@ final class HTTP2ServerSession {
     /// Writes what nghttp2 has to send; false when the session is over.
     @discardableResult
     func flush() -> Bool {
+        // nghttp2 hands out frame by frame: written as one.
+        var out: [UInt8] = []
+        defer { out.withUnsafeBytes { connection.write($0) } }
         while true {
             var data: UnsafePointer<UInt8>?
             let length = nghttp2_session_mem_send(session, &data)
             if length < 0 { return false }
             guard length > 0, let data else { break }
-            connection.write(UnsafeRawBufferPointer(start: data, count: length))
+            out.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length))
         }
         return nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0
     }

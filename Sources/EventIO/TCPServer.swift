@@ -129,6 +129,10 @@ public final class TCPConnection {
     public private(set) var outstanding = 0
     /// Monotonic seconds when the first octets of a message not yet complete arrived.
     private var partialSince: Double?
+    /// Replies given while the queries read in one go are answered, written together after them:
+    /// one write (and over TLS one record) for a batch of pipelined queries, not one each.
+    private var corked: [UInt8] = []
+    private var reading = false
 
     /// The handler will reply later (`send` then `endQuery`).
     public func beginQuery() { outstanding += 1 }
@@ -194,10 +198,23 @@ public final class TCPConnection {
 
     /// Queues one message with its length prefix. Dropped if the connection is gone.
     public func send(_ message: [UInt8]) {
-        guard let bev = bufferEvent, message.count <= 0xFFFF else { return }
-        var frame = [UInt8(message.count >> 8), UInt8(message.count & 0xFF)]
-        frame += message
-        _ = frame.withUnsafeBytes { bufferevent_write(bev, $0.baseAddress, $0.count) }
+        message.withUnsafeBytes { send($0) }
+    }
+
+    /// Queues one message with its length prefix. Dropped if the connection is gone.
+    public func send(_ message: UnsafeRawBufferPointer) {
+        guard bufferEvent != nil, message.count <= 0xFFFF else { return }
+        corked.append(UInt8(message.count >> 8))
+        corked.append(UInt8(message.count & 0xFF))
+        corked.append(contentsOf: message)
+        if !reading { uncork() }
+    }
+
+    /// Writes the corked replies.
+    private func uncork() {
+        guard let bev = bufferEvent, !corked.isEmpty else { return }
+        _ = corked.withUnsafeBytes { bufferevent_write(bev, $0.baseAddress, $0.count) }
+        corked.removeAll(keepingCapacity: true)
         if evbuffer_get_length(bufferevent_get_output(bev)) > server?.limits.maxBufferedBytes ?? Int.max {
             // RFC 7766 §6.2.3 back-pressure: a client that does not read its answers gets no new ones.
             readingPaused = true
@@ -207,6 +224,7 @@ public final class TCPConnection {
 
     /// Closes once queued replies are written.
     public func close() {
+        uncork()
         guard let bev = bufferEvent else { return }
         closing = true
         bufferevent_disable(bev, Int16(EV_READ))
@@ -228,6 +246,11 @@ public final class TCPConnection {
     private func readable() {
         guard let bev = bufferEvent, !closing else { return }
         guard let input = bufferevent_get_input(bev) else { return }
+        reading = true
+        defer {
+            reading = false
+            uncork()
+        }
         while let message = takeFrame(from: input) {
             partialSince = nil
             server?.handler.handle(message: message, on: self)

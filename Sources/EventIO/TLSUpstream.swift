@@ -289,7 +289,7 @@ final class TLSUpstreamConnection {
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) {
-        guard let bev = bufferEvent else { return }
+        guard let bev = bufferEvent, !bytes.isEmpty else { return }
         bufferevent_write(bev, bytes.baseAddress, bytes.count)
     }
 

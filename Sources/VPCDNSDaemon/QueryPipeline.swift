@@ -178,7 +178,7 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler, DoHRequestHandler
         }
         switch outcome {
         case .reply(let length):
-            connection.send(Array(UnsafeRawBufferPointer(rebasing: tcpOut[0..<length])))
+            connection.send(UnsafeRawBufferPointer(rebasing: tcpOut[0..<length]))
             connection.endQuery()
         case .later:
             break  // the reply ends the query (ReplyTarget)

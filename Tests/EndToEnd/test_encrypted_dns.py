@@ -492,3 +492,28 @@ def h2_exchange(port, ca, frames, until):
                 ended += 1
     c.close()
     return received, closed
+
+
+def test_views_and_allow_query_apply_to_encrypted_listeners(start_daemon, tmp_path, pki):
+    """A DoT or DoH client is admitted, and given its view, by its address as over UDP."""
+    cert, key = pki.issue("resolver.test", ["DNS:resolver.test", "IP:127.0.0.1"])
+    zones = "zones:\n"
+    for v, name in ((1, "blue"), (2, "green")):
+        (tmp_path / f"{name}.zone").write_text(ZONES_DIR_ZONE.replace("10.0.0.80", f"10.{v}.0.80"))
+        zones += f"  - {{name: {name}, file: {tmp_path / name}.zone, origin: internal.corp}}\n"
+    d = start_daemon(config(zones=zones, extra=f"""tls: {{cert_file: {cert}, key_file: {key}}}
+allow_query: [127.0.1.0/24, 127.0.2.0/24, 127.0.4.0/24]
+views:
+  - {{name: blue, clients: [127.0.1.0/24], zones: [blue]}}
+  - {{name: green, clients: [127.0.2.0/24], zones: [green]}}
+""").replace('listen: ["127.0.0.1:0"]', 'listen: ["127.0.0.1:0", "tls://127.0.0.1:0", "https://127.0.0.1:0/dns-query"]'))
+    dot, doh = dot_port(d), doh_port(d)
+    tls = (f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+    for port, transport in ((dot, "+tls"), (doh, "+https")):
+        for source, expected in (("127.0.1.9", ["10.1.0.80"]), ("127.0.2.9", ["10.2.0.80"])):
+            status, answers, text = kdig(port, "web.internal.corp", "A", transport, *tls, "-b", source)
+            assert status == "NOERROR" and answers == expected, text
+        # Allowed but in no view, and not allowed at all: REFUSED either way, as over UDP.
+        for source in ("127.0.4.9", "127.0.3.9"):
+            status, answers, text = kdig(port, "web.internal.corp", "A", transport, *tls, "-b", source)
+            assert status == "REFUSED" and answers == [], text
