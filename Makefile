@@ -62,7 +62,7 @@ robustness-report: test-deps
 	$(SWIFT) build
 	rm -f docs/robustness-run.jsonl
 	cd Tests/EndToEnd && VPCDNS_ROBUSTNESS_REPORT=$(CURDIR)/docs/robustness-run.jsonl VPCDNSD=$(CURDIR)/.build/debug/vpcdnsd \
-	  python3 -m pytest -q -p no:cacheprovider test_robustness.py test_abuse.py test_upstream_faults.py test_rfc8906.py
+	  python3 -m pytest -q -p no:cacheprovider test_robustness.py test_abuse.py test_upstream_faults.py test_rfc8906.py test_encrypted_dns.py
 
 # Performance against Unbound and dnsmasq (not part of the tests); writes bench/RESULTS.md.
 bench:

@@ -6,8 +6,11 @@ same certificate (made by openssl here); dnsperf -m dot and -m doh drive each in
 servers, for private hits and cache hits. Reports median QPS, the ratio to Unbound and server CPU
 µs per query. Writes the "Encrypted DNS" section of bench/RESULTS.md (the rest is kept).
 
+With --baseline REV: instead, this tree's vpcdnsd against vpcdnsd built at REV (bench/ab.py's
+worktree), over TCP, DoT and DoH, in ABBA order: the A/B a change to the stream transports comes with.
+
 Loopback only (127.0.10.0/24); bounded in time; every process is stopped by PID.
-Usage: bench/run.sh encrypted [--reps N] [--seconds S]"""
+Usage: bench/run.sh encrypted [--reps N] [--seconds S] [--baseline REV]"""
 import argparse
 import re
 import statistics
@@ -37,15 +40,16 @@ def start_unbound(work, cert, key):
         f"    tls-service-pem: \"{cert}\"\n    incoming-num-tcp: 200\n"))
 
 
-def start_vpcdnsd(work, cert, key):
-    return bench.start_vpcdnsd(
-        work, extra=f"tls: {{cert_file: {cert}, key_file: {key}}}\n",
-        listen_extra=(f"tls://{bench.VPC_IP}:{DOT_PORT}", f"https://{bench.VPC_IP}:{DOH_PORT}/dns-query"))
+def start_vpcdnsd(work, cert, key, name="vpcdnsd", ip=bench.VPC_IP, binary=None):
+    server = bench.start_vpcdnsd(
+        work, name=name, ip=ip, extra=f"tls: {{cert_file: {cert}, key_file: {key}}}\n",
+        listen_extra=(f"tls://{ip}:{DOT_PORT}", f"https://{ip}:{DOH_PORT}/dns-query"), binary=binary)
+    return server
 
 
 def encrypted_perf(server, mode, queryfile, seconds):
-    """dnsperf over DoT or DoH (POST), 8 connections, 100 queries outstanding each."""
-    port = DOT_PORT if mode == "dot" else DOH_PORT
+    """dnsperf over TCP, DoT or DoH (POST), 8 connections, 100 queries outstanding each."""
+    port = {"tcp": bench.PORT, "dot": DOT_PORT, "doh": DOH_PORT}[mode]
     argv = ["dnsperf", "-m", mode, "-s", server.ip, "-p", str(port), "-d", str(queryfile), "-l", str(seconds),
             "-t", "2", "-c", "8", "-T", "2", "-q", "100"]
     if mode == "doh":
@@ -65,7 +69,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--baseline", metavar="REV")
     args = parser.parse_args()
+    if args.baseline:
+        return ab(args)
     for ip in (bench.NSD_IP, bench.VPC_IP, bench.UNBOUND_IP):
         bench.assert_free(ip)
     work = Path(tempfile.mkdtemp(prefix="vpcdns-bench-tls-"))
@@ -128,6 +135,53 @@ def write_section(results, rss, args):
         text = text.replace(marker, "\n" + section + marker, 1) if marker in text else text.rstrip("\n") + "\n\n" + section
     path.write_text(text)
     print(section)
+
+
+def ab(args):
+    import ab as abrun
+    binary, base = abrun.build_baseline(args.baseline)
+    new = abrun.head_id()
+    old_ip = bench.VPC_OWN_SOCKET_IP
+    for ip in (bench.NSD_IP, bench.VPC_IP, old_ip):
+        bench.assert_free(ip)
+    work = Path(tempfile.mkdtemp(prefix="vpcdns-bench-tls-ab-"))
+    bench.write_data(work)
+    cert, key = make_certificate(work)
+    servers = []
+    try:
+        servers.append(bench.start_nsd(work))
+        a = start_vpcdnsd(work, cert, key)
+        b = start_vpcdnsd(work, cert, key, name=base, ip=old_ip, binary=binary)
+        servers += [a, b]
+        for s in servers:
+            bench.wait_until(lambda: bench.responds(s.ip), what=f"{s.name} to answer")
+        for s in (a, b):
+            bench.dnsperf(s, work / "q-cached.txt", 3)
+        results = {}
+        for mode in ("tcp", "dot", "doh"):
+            for workload, queries in (("private-zone hits", work / "q-private.txt"), ("forwarded, cache hit", work / "q-cached.txt")):
+                runs = {a.name: [], b.name: []}
+                for rep in range(args.reps):
+                    for s in ((a, b, b, a) if rep % 2 == 0 else (b, a, a, b)):
+                        runs[s.name].append(encrypted_perf(s, mode, queries, args.seconds))
+                paired = [(runs[a.name][i]["qps"] + runs[a.name][i + 1]["qps"]) / (runs[b.name][i]["qps"] + runs[b.name][i + 1]["qps"])
+                          for i in range(0, len(runs[a.name]), 2)]
+                cpu = [(runs[a.name][i]["cpu_us"] + runs[a.name][i + 1]["cpu_us"]) / (runs[b.name][i]["cpu_us"] + runs[b.name][i + 1]["cpu_us"])
+                       for i in range(0, len(runs[a.name]), 2)]
+                results[(mode, workload)] = (statistics.median(paired), statistics.median(cpu),
+                                             statistics.median(r["qps"] for r in runs[a.name]),
+                                             statistics.median(r["qps"] for r in runs[b.name]))
+                print(mode, workload, results[(mode, workload)], flush=True)
+    finally:
+        for s in servers:
+            s.stop()
+    lines = [f"A/B, {new} against {base} (`bench/run.sh encrypted --baseline {args.baseline}`, "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}): {args.reps} repetitions of ABBA, {args.seconds} s runs; "
+             "the median over repetitions of new / old:", "",
+             "| transport | workload | QPS new | QPS old | QPS change | CPU µs/q change |", "|---|---|---:|---:|---:|---:|"]
+    for (mode, workload), (q, c, nq, oq) in results.items():
+        lines.append(f"| {mode} | {workload} | {nq:,.0f} | {oq:,.0f} | {100 * (q - 1):+.1f}% | {100 * (c - 1):+.1f}% |")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

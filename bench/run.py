@@ -160,7 +160,8 @@ zone:
     return Server("nsd", ["nsd", "-d", "-c", str(conf)], NSD_IP, work / "nsd.log")
 
 
-def start_vpcdnsd(work, extra_zone=None, name="vpcdnsd", ip=VPC_IP, forward_extra="", extra="", listen_extra=()):
+def start_vpcdnsd(work, extra_zone=None, name="vpcdnsd", ip=VPC_IP, forward_extra="", extra="", listen_extra=(),
+                  binary=None):
     zones = f"  - file: {work}/bench.corp.zone\n    origin: bench.corp\n"
     if extra_zone:
         zones += f"  - file: {extra_zone}\n    origin: big.corp\n"
@@ -180,7 +181,7 @@ forward:
 {forward_extra}cache:
   max_entries: 100000
 {extra}""")
-    return Server(name, [str(VPCDNSD), "--config", str(work / f"{name}.yaml")], ip, work / f"{name}.log")
+    return Server(name, [str(binary or VPCDNSD), "--config", str(work / f"{name}.yaml")], ip, work / f"{name}.log")
 
 
 def start_unbound(work, extra=""):

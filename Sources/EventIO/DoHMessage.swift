@@ -9,8 +9,9 @@ enum DoH {
     /// Header bytes one request may send (names, values and 32 octets each, as RFC 9113 §6.5.2 counts).
     static let maxHeaderBytes = 16 * 1024
 
-    /// A request as far as DoH cares.
-    struct Request {
+    /// A request as far as DoH cares; a class, so the HTTP/2 session fills it in place as its
+    /// headers and body arrive.
+    final class Request {
         var method = ""
         var path = ""
         var contentType = ""

@@ -44,7 +44,7 @@ final class HTTP1ServerSession {
                 enqueueError(.badRequest)
                 return false
             }
-            var request = DoH.Request()
+            let request = DoH.Request()
             request.method = String(requestLine[0])
             request.path = String(requestLine[1])
             var contentLength = 0

@@ -101,32 +101,32 @@ final class HTTP2ServerSession {
         return nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0
     }
 
+    private static let methodName = Array(":method".utf8)
+    private static let pathName = Array(":path".utf8)
+    private static let contentTypeName = Array("content-type".utf8)
+
     private func header(stream: Int32, _ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
-        guard var request = requests[stream] else { return }
+        guard let request = requests[stream] else { return }
         request.headerBytes += name.count + value.count + 32
         if request.headerBytes > DoH.maxHeaderBytes {
             request.headersTooLarge = true
-        } else {
-            switch String(decoding: name, as: UTF8.self) {
-            case ":method": request.method = String(decoding: value, as: UTF8.self)
-            case ":path": request.path = String(decoding: value, as: UTF8.self)
-            case "content-type": request.contentType = String(decoding: value, as: UTF8.self)
-            default: break
-            }
+        } else if name.elementsEqual(HTTP2ServerSession.pathName) {
+            request.path = String(decoding: value, as: UTF8.self)
+        } else if name.elementsEqual(HTTP2ServerSession.methodName) {
+            request.method = String(decoding: value, as: UTF8.self)
+        } else if name.elementsEqual(HTTP2ServerSession.contentTypeName) {
+            request.contentType = String(decoding: value, as: UTF8.self)
         }
-        requests[stream] = request
     }
 
     private func body(stream: Int32, _ data: UnsafeBufferPointer<UInt8>) {
-        guard var request = requests[stream], !request.tooLarge else { return }
-        requests[stream] = nil  // no copy of the body while it grows
+        guard let request = requests[stream], !request.tooLarge else { return }
         if request.body.count + data.count > DoH.maxBody {
             request.tooLarge = true
             request.body = []
         } else {
             request.body.append(contentsOf: data)
         }
-        requests[stream] = request
     }
 
     private func dispatch(stream: Int32) {
@@ -142,12 +142,6 @@ final class HTTP2ServerSession {
 
     /// Submits the response on `stream` (gone streams are skipped); false when the session broke.
     func respond(stream: Int32, status: DoH.Status, body: [UInt8]) -> Bool {
-        var fields: [(String, String)] = [(":status", "\(status.rawValue)")]
-        if status == .ok {
-            fields.append(("content-type", DoH.mediaType))
-            if let ttl = body.withUnsafeBytes({ DoH.minimumTTL($0) }) { fields.append(("cache-control", "max-age=\(ttl)")) }
-        }
-        fields.append(("content-length", "\(body.count)"))
         bodies[stream] = (body, 0)
         var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil)) { _, stream, buffer, length, flags, _, user in
             let session = HTTP2ServerSession.from(user)
@@ -162,7 +156,8 @@ final class HTTP2ServerSession {
             }
             return n
         }
-        let submitted = HTTP2ServerSession.withHeaders(fields) { nv, count in
+        let maxAge = status == .ok ? body.withUnsafeBytes { DoH.minimumTTL($0) } : nil
+        let submitted = HTTP2ServerSession.withResponseHeaders(status, contentLength: body.count, maxAge: maxAge) { nv, count in
             nghttp2_submit_response(session, stream, nv, count, &provider)
         }
         if submitted != 0 {
@@ -170,6 +165,57 @@ final class HTTP2ServerSession {
             return true
         }
         return receiving || flush()
+    }
+
+    /// A response's header fields as nghttp2's name/value pairs for the length of `body` (nghttp2
+    /// copies them), built without a string: this runs for every DoH answer.
+    static func withResponseHeaders<T>(
+        _ status: DoH.Status, contentLength: Int, maxAge: UInt32?, _ body: (UnsafePointer<nghttp2_nv>, Int) -> T
+    ) -> T {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 96) { buffer in
+            withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: 4) { nv in
+                var used = 0
+                var count = 0
+                func field(_ name: StaticString, _ write: (inout Int) -> Void) {
+                    let start = used
+                    write(&used)
+                    nv[count] = nghttp2_nv(
+                        name: UnsafeMutablePointer(mutating: name.utf8Start), value: buffer.baseAddress! + start,
+                        namelen: name.utf8CodeUnitCount, valuelen: used - start, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+                    count += 1
+                }
+                func text(_ s: StaticString, _ at: inout Int) {
+                    for i in 0..<s.utf8CodeUnitCount {
+                        buffer[at] = s.utf8Start[i]
+                        at += 1
+                    }
+                }
+                func number(_ n: Int, _ at: inout Int) {
+                    var digits = 1
+                    var rest = n / 10
+                    while rest > 0 {
+                        digits += 1
+                        rest /= 10
+                    }
+                    var value = n
+                    for i in stride(from: at + digits - 1, through: at, by: -1) {
+                        buffer[i] = UInt8(ascii: "0") + UInt8(value % 10)
+                        value /= 10
+                    }
+                    at += digits
+                }
+                field(":status") { number(status.rawValue, &$0) }
+                if status == .ok { field("content-type") { text("application/dns-message", &$0) } }
+                if let maxAge {
+                    field("cache-control") {
+                        text("max-age=", &$0)
+                        number(Int(maxAge), &$0)
+                    }
+                }
+                field("content-length") { number(contentLength, &$0) }
+                return body(nv.baseAddress!, count)
+            }
+        }
     }
 
     /// `fields` as nghttp2's name/value pairs for the length of `body` (nghttp2 copies them).

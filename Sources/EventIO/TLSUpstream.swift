@@ -396,6 +396,16 @@ final class TLSUpstreamConnection {
         }
     }
 
+    /// Whether the TCP connection was ever made (a refused or unreachable port leaves it unconnected).
+    private func tcpConnected() -> Bool {
+        guard let bev = bufferEvent else { return false }
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(bufferevent_getfd(bev), $0, &length) == 0 }
+        }
+    }
+
     private func event(_ what: Int16) {
         if what & Int16(BEV_EVENT_CONNECTED) != 0 {
             handshakeTimer = nil
@@ -418,7 +428,10 @@ final class TLSUpstreamConnection {
             return
         }
         let reason: String
-        if !authenticated {
+        if !authenticated && !tcpConnected() {
+            ERR_clear_error()
+            reason = "cannot connect (refused or unreachable)"
+        } else if !authenticated {
             reason = TLSPeerIdentity.handshakeFailure(
                 ssl, fallback: what & Int16(BEV_EVENT_EOF) != 0
                     ? "the server closed the connection during the TLS handshake"

@@ -517,3 +517,23 @@ views:
         for source in ("127.0.4.9", "127.0.3.9"):
             status, answers, text = kdig(port, "web.internal.corp", "A", transport, *tls, "-b", source)
             assert status == "REFUSED" and answers == [], text
+
+
+def test_failover_between_encrypted_upstreams(start_daemon, unbound, pki):
+    """Health and failover as for plain upstreams: a DoT upstream that refuses connections is
+    marked down and the next (a DoH one) answers; no query is lost."""
+    from upstreams import free_port
+    dead = free_port()
+    d = start_daemon(config(extra=f"""forward:
+  upstreams:
+    - {{address: "127.0.0.1:{dead}", tls: {{server_name: dns.test, ca_file: {pki.ca_cert}}}}}
+    - {{url: "https://dns.test:{unbound.https_port}/dns-query", address: "127.0.0.1", tls: {{ca_file: {pki.ca_cert}}}}}
+metrics: 127.0.0.1:0
+"""))
+    for name in list(RECORDS)[:10]:
+        assert dig(d.port, name).rdata("A") == [RECORDS[name]]
+    m = wait_for(lambda: (lambda m: m if m.get(f'vpcdnsd_upstream_up{{upstream="tls://127.0.0.1:{dead}#dns.test"}}') == 0
+                          else None)(metrics(d)), what="the dead upstream marked down")
+    assert m[f'vpcdnsd_upstream_up{{upstream="https://dns.test:{unbound.https_port}/dns-query#127.0.0.1:{unbound.https_port}"}}'] == 1
+    assert m['vpcdnsd_upstream_queries_total{transport="DoH"}'] >= 10
+    d.wait_log(rf"DoT upstream 127\.0\.0\.1:{dead}#dns\.test: .*(refused|failed)")

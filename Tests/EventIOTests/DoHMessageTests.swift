@@ -19,7 +19,7 @@ import Testing
 
     @Test func requestsAndTheirRefusals() {
         func status(_ method: String, _ path: String, type: String = "", body: [UInt8] = []) -> Int {
-            var request = DoH.Request()
+            let request = DoH.Request()
             (request.method, request.path, request.contentType, request.body) = (method, path, type, body)
             switch DoH.message(of: request, servedPath: "/dns-query") {
             case .success(let message): return message == Self.exampleBytes ? 200 : -1
@@ -34,7 +34,7 @@ import Testing
         #expect(status("GET", "/dns-query?dns=AAAA") == 400)  // shorter than a header
         #expect(status("POST", "/dns-query", type: "text/plain", body: Self.exampleBytes) == 415)
         #expect(status("DELETE", "/dns-query") == 405)
-        var big = DoH.Request()
+        let big = DoH.Request()
         (big.method, big.path, big.contentType, big.tooLarge) = ("POST", "/dns-query", DoH.mediaType, true)
         #expect(DoH.message(of: big, servedPath: "/dns-query") == .failure(.payloadTooLarge))
     }
