@@ -21,7 +21,7 @@ public final class DoHServer {
     /// The path queries are served at (`/dns-query`); others get 404.
     public let path: String
     unowned(unsafe) let handler: any DoHRequestHandler
-    private var listener: OpaquePointer?
+    private var listener: StreamListener?
     var connections: [ObjectIdentifier: HTTPSConnection] = [:]
     /// Connections turned away because `maxConnections` were open.
     public private(set) var rejected = 0
@@ -43,24 +43,15 @@ public final class DoHServer {
         self.tls = tls
         self.path = path
         self.handler = handler
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        listener = evconnlistener_new(loop.base, { _, fd, address, length, context in
-            guard let context else { preconditionFailure("libevent passed a nil context") }
-            let server = Unmanaged<DoHServer>.fromOpaque(context).takeUnretainedValue()
-            let peer = address.flatMap { SocketAddress(UnsafeRawPointer($0), length: Int(length)) }
-            server.accept(fd: fd, peer: peer)
-        }, context, 0, 0, socket.fd)
-        guard listener != nil else { throw EventIOError(call: "evconnlistener_new") }
+        listener = try StreamListener(socket: socket, on: loop) { [unowned self] fd, peer in self.accept(fd: fd, peer: peer) }
     }
 
     deinit {
-        if let listener { evconnlistener_free(listener) }
+        listener = nil
         for connection in connections.values { connection.abort() }
     }
 
-    public func stopAccepting() {
-        if let listener { evconnlistener_disable(listener) }
-    }
+    public func stopAccepting() { listener?.disable() }
 
     private func accept(fd: Int32, peer: SocketAddress?) {
         guard let peer, connections.count < limits.maxConnections, let connection = HTTPSConnection(fd: fd, peer: peer, server: self)

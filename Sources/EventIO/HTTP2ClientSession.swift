@@ -86,7 +86,7 @@ final class HTTP2ClientSession {
             if state.sent + n == state.body.count { flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue) }
             return n
         }
-        let stream = HTTP2ServerSession.withHeaders(fields) { nv, count in
+        let stream = HTTP2.withHeaders(fields) { nv, count in
             nghttp2_submit_request(session, nil, nv, count, &provider, nil)
         }
         guard stream > 0 else { return nil }
@@ -114,19 +114,7 @@ final class HTTP2ClientSession {
 
     /// Writes what nghttp2 has to send; false when the session is over.
     @discardableResult
-    func flush() -> Bool {
-        // nghttp2 hands out frame by frame: written as one.
-        var out: [UInt8] = []
-        defer { out.withUnsafeBytes { write($0) } }
-        while true {
-            var data: UnsafePointer<UInt8>?
-            let length = nghttp2_session_mem_send(session, &data)
-            if length < 0 { return false }
-            guard length > 0, let data else { break }
-            out.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length))
-        }
-        return nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0
-    }
+    func flush() -> Bool { HTTP2.flush(session, write) }
 
     /// Streams still waiting; their completions are dropped (the caller fails or resends them).
     func abandon() -> [Int32] {

@@ -49,7 +49,7 @@ public final class TCPServer {
     public var tls: TLSServerContext?
     /// Unretained: its owner keeps it for as long as the server.
     unowned(unsafe) let handler: any TCPMessageHandler
-    private var listener: OpaquePointer?
+    private var listener: StreamListener?
     var connections: [ObjectIdentifier: TCPConnection] = [:]
     /// Connections turned away because `maxConnections` were open.
     public private(set) var rejected = 0
@@ -71,26 +71,16 @@ public final class TCPServer {
         self.limits = limits
         self.tls = tls
         self.handler = handler
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        // Backlog 0: the socket already listens. Unretained is safe: deinit frees the listener first.
-        listener = evconnlistener_new(loop.base, { _, fd, address, length, context in
-            guard let context else { preconditionFailure("libevent passed a nil context") }
-            let server = Unmanaged<TCPServer>.fromOpaque(context).takeUnretainedValue()
-            let peer = address.flatMap { SocketAddress(UnsafeRawPointer($0), length: Int(length)) }
-            server.accept(fd: fd, peer: peer)
-        }, context, 0, 0, socket.fd)
-        guard listener != nil else { throw EventIOError(call: "evconnlistener_new") }
+        listener = try StreamListener(socket: socket, on: loop) { [unowned self] fd, peer in self.accept(fd: fd, peer: peer) }
     }
 
     deinit {
-        if let listener { evconnlistener_free(listener) }
+        listener = nil
         for connection in connections.values { connection.abort() }
     }
 
     /// Stops accepting new connections; open ones continue.
-    public func stopAccepting() {
-        if let listener { evconnlistener_disable(listener) }
-    }
+    public func stopAccepting() { listener?.disable() }
 
     private func accept(fd: Int32, peer: SocketAddress?) {
         guard let peer, connections.count < limits.maxConnections else {

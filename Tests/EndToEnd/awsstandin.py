@@ -13,7 +13,7 @@ import threading
 import urllib.request
 
 from conftest import wait_for
-from upstreams import free_port
+from upstreams import free_port, stop_process
 
 
 class Moto:
@@ -46,12 +46,7 @@ class Moto:
         return json.loads(result.stdout) if result.stdout.strip() else None
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         self.log.close()
 
 

@@ -46,12 +46,35 @@ def metrics(daemon):
     return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\S+) (\S+)$", text, re.M)}
 
 
+def metrics_when(daemon, condition, what):
+    """The metrics once `condition(metrics)` holds (workers publish their counters once a second)."""
+    return wait_for(lambda: (lambda m: m if condition(m) else None)(metrics(daemon)), what=what)
+
+
 def dot_port(daemon):
     return int(daemon.wait_log(r"listening dot=127\.0\.0\.1:(\d+)").group(1))
 
 
 def forward_through(upstream):
     return config(extra=f"forward:\n  upstreams: [{upstream}]\nmetrics: 127.0.0.1:0\n")
+
+
+def forward_all(daemon, unbound, names, counter, transport):
+    """Asks `names` (a third over TCP) and checks the answers; every query Unbound saw meanwhile came
+    by `counter` (its TLS or HTTPS count): none in clear; vpcdnsd sent none as Do53. Unbound's
+    counters before, and vpcdnsd's metrics after."""
+    before = unbound.stats()
+    for i, name in enumerate(names):
+        answer = dig(daemon.port, name, "A", "+tcp" if i % 3 == 0 else "+notcp")
+        assert answer.rdata("A") == [RECORDS[name]], answer
+    after = unbound.stats()
+    asked = after["total.num.queries"] - before["total.num.queries"]
+    assert asked >= len(names) and after[counter] - before.get(counter, 0) == asked, (before, after)
+    m = metrics_when(daemon, lambda m: m[f'vpcdnsd_upstream_queries_total{{transport="{transport}"}}'] >= len(names),
+                     f"the {transport} queries in the metrics")
+    assert m['vpcdnsd_upstream_queries_total{transport="Do53-UDP"}'] == 0
+    assert m['vpcdnsd_upstream_queries_total{transport="Do53-TCP"}'] == 0
+    return before, m
 
 
 def test_forwards_over_tls_and_never_in_clear(start_daemon, unbound, pki):
@@ -68,18 +91,7 @@ def test_forwards_over_tls_and_never_in_clear(start_daemon, unbound, pki):
   upstreams: [{{address: "127.0.0.1:{unbound.tls_port}", tls: {{server_name: dns.test, ca_file: {pki.ca_cert}}}}}]
 metrics: 127.0.0.1:0
 """).replace("workers: 2", "workers: 1"))
-    before = unbound.stats()
-    for i, name in enumerate(names):
-        answer = dig(d.port, name, "A", "+tcp" if i % 3 == 0 else "+notcp")
-        assert answer.rdata("A") == [RECORDS[name]], answer
-    after = unbound.stats()
-    asked = after["total.num.queries"] - before["total.num.queries"]
-    # Every query Unbound saw from this run came over TLS: no plain packet went to it.
-    assert asked >= len(names) and after["num.query.tls"] - before["num.query.tls"] == asked, (before, after)
-    m = wait_for(lambda: (lambda m: m if m['vpcdnsd_upstream_queries_total{transport="DoT"}'] >= len(names) else None)(metrics(d)),
-                 what="the DoT queries in the metrics")
-    assert m['vpcdnsd_upstream_queries_total{transport="Do53-UDP"}'] == 0
-    assert m['vpcdnsd_upstream_queries_total{transport="Do53-TCP"}'] == 0
+    before, m = forward_all(d, unbound, names, "num.query.tls", "DoT")
     # Pipelined: one worker, forty queries, and Unbound closes idle connections after a second,
     # so far fewer handshakes than queries.
     handshakes = m['vpcdnsd_upstream_tls_handshakes_total{resumed="false"}'] + m['vpcdnsd_upstream_tls_handshakes_total{resumed="true"}']
@@ -116,8 +128,7 @@ metrics: 127.0.0.1:0
     assert dig(d.port, "h7.fwd.test").rdata("A") == ["192.0.2.7"]
     after = unbound.stats()
     assert after["total.num.queries"] - before["total.num.queries"] == 1  # only the pinned, good one
-    m = wait_for(lambda: (lambda m: m if m["vpcdnsd_upstream_tls_failures_total"] >= 2 else None)(metrics(d)),
-                 what="the failed connections in the metrics")
+    m = metrics_when(d, lambda m: m["vpcdnsd_upstream_tls_failures_total"] >= 2, "the failed connections in the metrics")
     assert m['vpcdnsd_upstream_queries_total{transport="Do53-UDP"}'] == 0
     assert m['vpcdnsd_upstream_queries_total{transport="Do53-TCP"}'] == 0
 
@@ -159,8 +170,7 @@ query_log: {log}
             c.sendall(len(msg).to_bytes(2, "big") + msg)
         ids = sorted(int.from_bytes(read_frame(c)[:2], "big") for _ in range(20))
         assert ids == list(range(1, 21))
-    m = wait_for(lambda: (lambda m: m if m['vpcdnsd_queries_total{transport="DoT"}'] >= 24 else None)(metrics(d)),
-                 what="DoT queries counted")
+    m = metrics_when(d, lambda m: m['vpcdnsd_queries_total{transport="DoT"}'] >= 24, "DoT queries counted")
     assert m['vpcdnsd_queries_total{transport="Do53-UDP"}'] == 0
     lines = wait_for(lambda: [json.loads(l) for l in log.read_text().splitlines()] if log.exists() and
                      len(log.read_text().splitlines()) >= 24 else None, what="the query log")
@@ -247,8 +257,7 @@ def test_listener_limits_cut_off_stalled_crowding_and_trickling_clients(start_da
         s.close()
     assert not open_, f"{len(open_)} stalled connections still open"
     assert all_closed < 5, all_closed
-    m = wait_for(lambda: (lambda m: m if m["vpcdnsd_tls_handshake_timeouts_total"] >= 500 else None)(metrics(d)),
-                 what="the handshake timeouts counted")
+    m = metrics_when(d, lambda m: m["vpcdnsd_tls_handshake_timeouts_total"] >= 500, "the handshake timeouts counted")
 
     # Clients that close the moment their handshake is done (while the server still writes its
     # session tickets) cost a write each, not the process (SIGPIPE).
@@ -334,17 +343,8 @@ def test_forwards_over_https_and_never_in_clear(start_daemon, unbound, pki):
       upstreams: ["https://dns.test:{unbound.https_port}/dns-query#127.0.0.1"]
 metrics: 127.0.0.1:0
 """))
-    before = unbound.stats()
-    for i, name in enumerate(names):
-        answer = dig(d.port, name, "A", "+tcp" if i % 3 == 0 else "+notcp")
-        assert answer.rdata("A") == [RECORDS[name]], answer
+    forward_all(d, unbound, names, "num.query.https", "DoH")
     after = unbound.stats()
-    asked = after["total.num.queries"] - before["total.num.queries"]
-    assert asked >= len(names) and after["num.query.https"] - before.get("num.query.https", 0) == asked, (before, after)
-    m = wait_for(lambda: (lambda m: m if m['vpcdnsd_upstream_queries_total{transport="DoH"}'] >= len(names) else None)(metrics(d)),
-                 what="the DoH queries in the metrics")
-    assert m['vpcdnsd_upstream_queries_total{transport="Do53-UDP"}'] == 0
-    assert m['vpcdnsd_upstream_queries_total{transport="Do53-TCP"}'] == 0
     # The URL form trusts the system store, which does not hold the test CA: refused, and said.
     assert dig(d.port, "x.short.test").status == "SERVFAIL"
     d.wait_log(r"DoH upstream 127\.0\.0\.1:\d+#dns\.test: certificate verify failed")
@@ -409,8 +409,7 @@ def test_doh_listener_answers_kdig_dig_and_http1(start_daemon, tmp_path, pki, un
     assert https_request(port, pki.ca_cert, "PUT", "/dns-query", message, {"content-type": "application/dns-message"})[0] == 405
     assert https_request(port, pki.ca_cert, "GET", "/dns-query?dns=***")[0] == 400
     assert https_request(port, pki.ca_cert, "GET", "/dns-query")[0] == 400
-    m = wait_for(lambda: (lambda m: m if m['vpcdnsd_queries_total{transport="DoH"}'] >= 10 else None)(metrics(d)),
-                 what="DoH queries counted")
+    m = metrics_when(d, lambda m: m['vpcdnsd_queries_total{transport="DoH"}'] >= 10, "DoH queries counted")
     assert m['vpcdnsd_queries_total{transport="Do53-UDP"}'] == 0 and m['vpcdnsd_queries_total{transport="DoT"}'] == 0
 
 

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 from conftest import dig, wait_for
-from upstreams import free_port
+from upstreams import free_port, stop_process
 
 
 def openssl(*args, stdin=None):
@@ -107,13 +107,7 @@ remote-control:
         return {k: float(v) for k, v in (line.split("=", 1) for line in out.splitlines() if "=" in line)}
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def kdig(port, name, rtype="A", *options, server="127.0.0.1"):

@@ -10,6 +10,17 @@ import threading
 from conftest import dig, wait_for
 
 
+def stop_process(process):
+    """Stops a server this test started: SIGTERM, then SIGKILL after 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def free_port(host="127.0.0.1"):
     """A port free for both UDP and TCP on `host` (the kernel's choice, checked for both)."""
     for _ in range(50):
@@ -70,13 +81,7 @@ zone:
         return f"{self.host}:{self.port}"
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def parse_query(data):
