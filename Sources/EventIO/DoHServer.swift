@@ -128,15 +128,9 @@ final class HTTPSConnection {
         local = server.localAddress
         limits = server.limits
         guard let ssl = server.tls.newSession() else { return nil }
-        guard let bev = bufferevent_openssl_socket_new(
-            server.loop.base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
-        else {
-            SSL_free(ssl)
-            return nil
-        }
+        guard let bev = tlsBufferEvent(on: server.loop, fd: fd, ssl: ssl, accepting: true) else { return nil }
         self.ssl = ssl
         bufferEvent = bev
-        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1)
         let context = Unmanaged.passUnretained(self).toOpaque()
         bufferevent_setcb(bev, { _, context in
             HTTPSConnection.from(context).readable()

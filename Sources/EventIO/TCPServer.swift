@@ -140,16 +140,9 @@ public final class TCPConnection {
         isTLS = server.tls != nil
         let bev: OpaquePointer
         if let tls = server.tls {
-            guard let ssl = tls.newSession() else { return nil }
-            // With CLOSE_ON_FREE the bufferevent frees the SSL object and closes the socket.
-            guard let made = bufferevent_openssl_socket_new(
-                server.loop.base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
-            else {
-                SSL_free(ssl)
-                return nil
-            }
+            guard let ssl = tls.newSession(), let made = tlsBufferEvent(on: server.loop, fd: fd, ssl: ssl, accepting: true)
+            else { return nil }
             bev = made
-            bufferevent_openssl_set_allow_dirty_shutdown(bev, 1)
         } else {
             guard let made = bufferevent_socket_new(server.loop.base, fd, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
                 return nil

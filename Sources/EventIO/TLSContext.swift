@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+internal import CLibevent
 import COpenSSL
 import DNSCore
 import Glibc
@@ -21,6 +22,23 @@ func openSSLErrors(or fallback: String) -> String {
         reasons.append(line.split(separator: ":", omittingEmptySubsequences: false).last.map(String.init) ?? line)
     }
     return reasons.isEmpty ? fallback : reasons.joined(separator: "; ")
+}
+
+/// A libevent bufferevent over TLS on `fd` (-1: to be connected), accepting or connecting; nil,
+/// and `ssl` freed, if it cannot be made. The bufferevent owns `ssl` and the socket (freed and closed
+/// with it), and takes a peer that closes without close_notify as an EOF, not an error.
+func tlsBufferEvent(on loop: EventLoop, fd: Int32, ssl: OpaquePointer, accepting: Bool, deferCallbacks: Bool = false)
+    -> OpaquePointer?
+{
+    let options = BEV_OPT_CLOSE_ON_FREE.rawValue | (deferCallbacks ? BEV_OPT_DEFER_CALLBACKS.rawValue : 0)
+    guard let bev = bufferevent_openssl_socket_new(
+        loop.base, fd, ssl, accepting ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_CONNECTING, Int32(options))
+    else {
+        SSL_free(ssl)
+        return nil
+    }
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1)
+    return bev
 }
 
 /// The certificate and key a DoT or DoH listener serves, read whole at start and at each reload (a

@@ -243,17 +243,12 @@ final class TLSUpstreamConnection {
                 return nil
             }
         }
-        // With CLOSE_ON_FREE the bufferevent frees the SSL object and closes the socket.
-        guard let bev = bufferevent_openssl_socket_new(
-            client.loop.base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
-            Int32(BEV_OPT_CLOSE_ON_FREE.rawValue | BEV_OPT_DEFER_CALLBACKS.rawValue))
-        else {
-            SSL_free(ssl)
+        // Deferred callbacks: a connect that fails at once is reported from the loop, not inside init.
+        guard let bev = tlsBufferEvent(on: client.loop, fd: -1, ssl: ssl, accepting: false, deferCallbacks: true) else {
             return nil
         }
         self.ssl = ssl
         bufferEvent = bev
-        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1)
         let context = Unmanaged.passUnretained(self).toOpaque()
         bufferevent_setcb(bev, { _, context in
             TLSUpstreamConnection.from(context).readable()
