@@ -54,7 +54,7 @@ docs: deps
 
 # Each libFuzzer target for FUZZ_SECONDS (libFuzzer ships with the Swift toolchain); fails on a crash.
 fuzz-smoke:
-	for t in message zone config engine route53; do echo "fuzz $$t ($(FUZZ_SECONDS) s)"; Fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
+	for t in message zone config engine route53 doh; do echo "fuzz $$t ($(FUZZ_SECONDS) s)"; Fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
 
 # The robustness suites (as in `make test`) with their figures written to docs/robustness-run.jsonl,
 # the numbers docs/robustness.md reports.

@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "DNSEngine", targets: ["DNSEngine"]),
         .library(name: "Route53", targets: ["Route53"]),
         .library(name: "VPCDNSDaemon", targets: ["VPCDNSDaemon"]),
+        // For the fuzz targets (FuzzDoH).
+        .library(name: "EventIO", targets: ["EventIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

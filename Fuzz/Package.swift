@@ -12,6 +12,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzZone",
             dependencies: [.product(name: "DNSCore", package: "vpcdns"), .product(name: "DNSZone", package: "vpcdns")]),
+        .executableTarget(name: "FuzzDoH", dependencies: [.product(name: "EventIO", package: "vpcdns")]),
         .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "VPCDNSDaemon", package: "vpcdns")]),
         .executableTarget(
             name: "FuzzEngine",

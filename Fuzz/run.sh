@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time: Fuzz/run.sh TARGET SECONDS
-# TARGET: message | zone | config | engine | route53. Crashes land in Fuzz/crashes/; each one becomes a named
+# TARGET: message | zone | config | engine | route53 | doh. Crashes land in Fuzz/crashes/; each one becomes a named
 # regression test with its bytes inline (Tests/DNSCoreTests/FuzzRegressionTests.swift and kin).
 set -euo pipefail
 cd "$(dirname "$0")"
-target=${1:?usage: Fuzz/run.sh message|zone|config|engine|route53 SECONDS}
+target=${1:?usage: Fuzz/run.sh message|zone|config|engine|route53|doh SECONDS}
 seconds=${2:-30}
 case "$target" in
   message) product=FuzzMessage ;;
@@ -12,6 +12,7 @@ case "$target" in
   config) product=FuzzConfig ;;
   engine) product=FuzzEngine ;;
   route53) product=FuzzRoute53 ;;
+  doh) product=FuzzDoH ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 [ -e vpcdns ] || ln -s .. vpcdns

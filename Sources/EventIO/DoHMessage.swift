@@ -138,3 +138,19 @@ enum DoH {
         return smallest
     }
 }
+
+/// Runs every parser a DoH listener applies to untrusted bytes over `bytes`, for the libFuzzer
+/// target `FuzzDoH`: the HTTP/1.1 request reader, the request's DNS message (GET's base64url or
+/// POST's body), and the TTL walk of an answer. None may trap; a request that is read whole must
+/// be read the same from exactly the bytes it took.
+public func exerciseDoHParsers(_ bytes: [UInt8]) {
+    if case .complete(let request, let consumed, let close) = HTTP1Request.parse(bytes) {
+        precondition(consumed > 0 && consumed <= bytes.count, "consumed \(consumed) of \(bytes.count)")
+        guard case .complete(let again, consumed, close) = HTTP1Request.parse(Array(bytes[..<consumed])),
+            again.method == request.method, again.path == request.path, again.body == request.body
+        else { preconditionFailure("the request read differently from the bytes it took") }
+        _ = DoH.message(of: request, servedPath: "/dns-query")
+    }
+    _ = DoH.base64URL(decoding: String(decoding: bytes, as: UTF8.self)[...])
+    _ = bytes.withUnsafeBytes { DoH.minimumTTL($0) }
+}

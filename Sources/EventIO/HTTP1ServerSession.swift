@@ -30,47 +30,18 @@ final class HTTP1ServerSession {
         parsing = true
         defer { parsing = false }
         while !pending.isEmpty && queue.count < maxInFlight {
-            guard let headerEnd = headerEnd() else {
-                if pending.count > DoH.maxHeaderBytes {
-                    enqueueError(.headersTooLarge)
-                    return false
-                }
+            let request: DoH.Request
+            let close: Bool
+            switch HTTP1Request.parse(pending) {
+            case .incomplete:
                 return waitForMore()
-            }
-            let head = String(decoding: pending[..<headerEnd], as: UTF8.self)
-            var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
-            let requestLine = lines.removeFirst().split(separator: " ")
-            guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1.") else {
-                enqueueError(.badRequest)
+            case .refused(let status):
+                enqueueError(status)
                 return false
+            case .complete(let parsed, let consumed, let closing):
+                (request, close) = (parsed, closing)
+                pending.removeFirst(consumed)
             }
-            let request = DoH.Request()
-            request.method = String(requestLine[0])
-            request.path = String(requestLine[1])
-            var contentLength = 0
-            var close = requestLine[2] == "HTTP/1.0"
-            for line in lines {
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                let name = line[..<colon].lowercased()
-                let value = line[line.index(after: colon)...].trimmingSpaces
-                switch name {
-                case "content-length": contentLength = Int(value) ?? -1
-                case "content-type": request.contentType = String(value)
-                case "connection": close = close || value.lowercased() == "close"
-                case "transfer-encoding":
-                    enqueueError(.badRequest)  // a DNS message has a length: chunked bodies are not taken
-                    return false
-                default: break
-                }
-            }
-            guard contentLength >= 0, contentLength <= DoH.maxBody else {
-                enqueueError(contentLength < 0 ? .badRequest : .payloadTooLarge)
-                return false
-            }
-            let bodyStart = headerEnd + 4
-            guard pending.count >= bodyStart + contentLength else { return waitForMore() }
-            request.body = Array(pending[bodyStart..<(bodyStart + contentLength)])
-            pending.removeFirst(bodyStart + contentLength)
             partialSince = nil
             let slot = nextSlot
             nextSlot &+= 1
@@ -95,15 +66,6 @@ final class HTTP1ServerSession {
             return true
         }
         return now - since <= connection.limits.idleTimeout
-    }
-
-    private func headerEnd() -> Int? {
-        let limit = min(pending.count, DoH.maxHeaderBytes + 4)
-        guard limit >= 4 else { return nil }
-        for i in 0...(limit - 4) where pending[i] == 13 && pending[i + 1] == 10 && pending[i + 2] == 13 && pending[i + 3] == 10 {
-            return i
-        }
-        return nil
     }
 
     private func enqueueError(_ status: DoH.Status) {
@@ -142,6 +104,59 @@ final class HTTP1ServerSession {
         }
         head += "Content-Length: \(body.count)\r\n\r\n"
         return Array(head.utf8) + body
+    }
+}
+
+/// One HTTP/1.1 request read off the front of a byte stream (RFC 9112): untrusted bytes, so every
+/// index is checked and every length bounded (the fuzz target `FuzzDoH` drives it).
+enum HTTP1Request {
+    /// The request, the bytes it took, and whether the connection closes after its answer.
+    case complete(DoH.Request, consumed: Int, close: Bool)
+    /// Not all of it has arrived.
+    case incomplete
+    /// Not a request this server takes: answer with the status and close.
+    case refused(DoH.Status)
+
+    static func parse(_ bytes: [UInt8]) -> HTTP1Request {
+        guard let headerEnd = headerEnd(bytes) else {
+            return bytes.count > DoH.maxHeaderBytes ? .refused(.headersTooLarge) : .incomplete
+        }
+        let head = String(decoding: bytes[..<headerEnd], as: UTF8.self)
+        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+        let requestLine = lines.removeFirst().split(separator: " ")
+        guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1.") else { return .refused(.badRequest) }
+        let request = DoH.Request()
+        request.method = String(requestLine[0])
+        request.path = String(requestLine[1])
+        var contentLength = 0
+        var close = requestLine[2] == "HTTP/1.0"
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let value = line[line.index(after: colon)...].trimmingSpaces
+            switch line[..<colon].lowercased() {
+            case "content-length": contentLength = Int(value) ?? -1
+            case "content-type": request.contentType = String(value)
+            case "connection": close = close || value.lowercased() == "close"
+            case "transfer-encoding": return .refused(.badRequest)  // a DNS message has a length: no chunks
+            default: break
+            }
+        }
+        guard contentLength >= 0 else { return .refused(.badRequest) }
+        guard contentLength <= DoH.maxBody else { return .refused(.payloadTooLarge) }
+        let bodyStart = headerEnd + 4
+        guard bytes.count >= bodyStart + contentLength else { return .incomplete }
+        request.body = Array(bytes[bodyStart..<(bodyStart + contentLength)])
+        return .complete(request, consumed: bodyStart + contentLength, close: close)
+    }
+
+    /// Where the blank line ending the head starts, looked for within the header limit.
+    private static func headerEnd(_ bytes: [UInt8]) -> Int? {
+        let limit = min(bytes.count, DoH.maxHeaderBytes + 4)
+        guard limit >= 4 else { return nil }
+        for i in 0...(limit - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+            return i
+        }
+        return nil
     }
 }
 

@@ -16,13 +16,17 @@ final class WorkerMetrics: @unchecked Sendable {
     static let rcodeCount = 24
 
     // The block: each transport, then each RCODE, each tracked type and `other`, each path, then
-    // the datagrams response rate limiting dropped and slipped.
-    private static let rcodeBase = QueryContext.Transport.allCases.count
-    private static let typeBase = rcodeBase + rcodeCount
-    private static let pathBase = typeBase + trackedTypes.count + 1
-    private static let limitedBase = pathBase + paths.count
-    private static let size = limitedBase + 2
+    // the datagrams response rate limiting dropped and slipped. The places are the instance's
+    // own constants: a static computed from an array is a lazy global, checked on every query.
+    private let rcodeBase = QueryContext.Transport.allCases.count
+    private let typeBase: Int
+    private let pathBase: Int
+    private let limitedBase: Int
     private let counters: UnsafeMutablePointer<UnsafeAtomic<Int>.Storage>
+    /// A query type's place among the tracked ones (`trackedTypes.count`: other), by its number
+    /// below `typeSlotCount`: a load instead of a search on every query.
+    private let typeSlots: UnsafeMutablePointer<UInt8>
+    private static let typeSlotCount = 512
 
     /// The forwarder's counters and down upstreams, copied by the worker once a second.
     let forwarder = Mutex<(stats: ForwarderStats, down: Set<Upstream>, pending: Int)>((ForwarderStats(), [], 0))
@@ -33,11 +37,24 @@ final class WorkerMetrics: @unchecked Sendable {
     let udpServers = Mutex(UDPServerCounts())
 
     init() {
-        counters = .allocate(capacity: WorkerMetrics.size)
-        counters.initialize(repeating: UnsafeAtomic<Int>.Storage(0), count: WorkerMetrics.size)
+        typeBase = rcodeBase + WorkerMetrics.rcodeCount
+        pathBase = typeBase + WorkerMetrics.trackedTypes.count + 1
+        limitedBase = pathBase + WorkerMetrics.paths.count
+        let size = limitedBase + 2
+        counters = .allocate(capacity: size)
+        counters.initialize(repeating: UnsafeAtomic<Int>.Storage(0), count: size)
+        typeSlots = .allocate(capacity: WorkerMetrics.typeSlotCount)
+        typeSlots.initialize(repeating: UInt8(WorkerMetrics.trackedTypes.count), count: WorkerMetrics.typeSlotCount)
+        for (i, type) in WorkerMetrics.trackedTypes.enumerated() {
+            precondition(Int(type.rawValue) < WorkerMetrics.typeSlotCount, "a tracked type past the slot table")
+            typeSlots[Int(type.rawValue)] = UInt8(i)
+        }
     }
 
-    deinit { counters.deallocate() }
+    deinit {
+        counters.deallocate()
+        typeSlots.deallocate()
+    }
 
     private func counter(_ i: Int) -> UnsafeAtomic<Int> { UnsafeAtomic(at: counters + i) }
 
@@ -49,27 +66,28 @@ final class WorkerMetrics: @unchecked Sendable {
     func count(transport: QueryContext.Transport, qtype: RRType?, rcode: Int, path: ResolvedBy) {
         bump(transport.rawValue)
         if let qtype {
-            bump(WorkerMetrics.typeBase + (WorkerMetrics.trackedTypes.firstIndex(of: qtype) ?? WorkerMetrics.trackedTypes.count))
+            let raw = Int(qtype.rawValue)
+            bump(typeBase + Int(raw < WorkerMetrics.typeSlotCount ? typeSlots[raw] : UInt8(WorkerMetrics.trackedTypes.count)))
         }
-        bump(WorkerMetrics.rcodeBase + min(max(rcode, 0), WorkerMetrics.rcodeCount - 1))
-        bump(WorkerMetrics.pathBase + (WorkerMetrics.paths.firstIndex(of: path) ?? 0))
+        bump(rcodeBase + min(max(rcode, 0), WorkerMetrics.rcodeCount - 1))
+        bump(pathBase + path.index)
     }
 
     /// A UDP query that response rate limiting did not answer: dropped, or slipped (an empty TC=1
     /// reply). Not a query answered: `udp` leaves it out.
     func countRateLimited(slipped: Bool) {
-        bump(WorkerMetrics.limitedBase + (slipped ? 1 : 0))
+        bump(limitedBase + (slipped ? 1 : 0))
     }
 
     // Reads, from any thread.
     func queries(over transport: QueryContext.Transport) -> Int { counter(transport.rawValue).load(ordering: .relaxed) }
     var queries: Int { QueryContext.Transport.allCases.reduce(0) { $0 + queries(over: $1) } }
-    func rcode(_ code: Int) -> Int { counter(WorkerMetrics.rcodeBase + code).load(ordering: .relaxed) }
+    func rcode(_ code: Int) -> Int { counter(rcodeBase + code).load(ordering: .relaxed) }
     /// Index `trackedTypes.count` is `other`.
-    func type(_ index: Int) -> Int { counter(WorkerMetrics.typeBase + index).load(ordering: .relaxed) }
-    func path(_ index: Int) -> Int { counter(WorkerMetrics.pathBase + index).load(ordering: .relaxed) }
-    var rateLimitedDropped: Int { counter(WorkerMetrics.limitedBase).load(ordering: .relaxed) }
-    var rateLimitedSlipped: Int { counter(WorkerMetrics.limitedBase + 1).load(ordering: .relaxed) }
+    func type(_ index: Int) -> Int { counter(typeBase + index).load(ordering: .relaxed) }
+    func path(_ index: Int) -> Int { counter(pathBase + index).load(ordering: .relaxed) }
+    var rateLimitedDropped: Int { counter(limitedBase).load(ordering: .relaxed) }
+    var rateLimitedSlipped: Int { counter(limitedBase + 1).load(ordering: .relaxed) }
 }
 
 /// What a worker's UDP servers counted (datagrams dropped unanswered), and its loop's lone-reply yields.
