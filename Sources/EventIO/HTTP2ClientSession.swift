@@ -5,8 +5,16 @@ import Glibc
 /// HTTP/2 for one DoH upstream connection: each query a POST on a stream of its own (RFC 8484
 /// §4.1), many at once; nghttp2 holds back streams past the server's SETTINGS_MAX_CONCURRENT_STREAMS.
 final class HTTP2ClientSession {
-    /// What became of a stream: the body of a 200, or why not.
-    typealias Completion = (Int32, Result<[UInt8], ExchangeError>) -> Void
+    /// What became of a stream.
+    enum Outcome {
+        /// The body of a 200.
+        case answer([UInt8])
+        /// Refused unprocessed (REFUSED_STREAM, or past a GOAWAY's last stream, RFC 9113 §8.7):
+        /// safe to send again on another connection.
+        case refused
+        case failed(String)
+    }
+    typealias Completion = (Int32, Outcome) -> Void
 
     private var session: OpaquePointer?
     private let authority: String
@@ -125,14 +133,16 @@ final class HTTP2ClientSession {
 
     private func closed(stream: Int32, code: UInt32) {
         guard let state = streams.removeValue(forKey: stream) else { return }
-        if code != 0 {
-            complete(stream, .failure(.failed("HTTP/2 stream reset by the server (error \(code))")))
+        if code == NGHTTP2_REFUSED_STREAM.rawValue {
+            complete(stream, .refused)
+        } else if code != 0 {
+            complete(stream, .failed("HTTP/2 stream reset by the server (error \(code))"))
         } else if state.status == 200 {
-            complete(stream, .success(state.answer))
+            complete(stream, .answer(state.answer))
         } else if state.status == -1 {
-            complete(stream, .failure(.failed("a response body longer than a DNS message")))
+            complete(stream, .failed("a response body longer than a DNS message"))
         } else {
-            complete(stream, .failure(.failed("HTTP status \(state.status)")))
+            complete(stream, .failed("HTTP status \(state.status)"))
         }
     }
 }

@@ -91,16 +91,20 @@ public final class TLSUpstream {
                 on: loop, "\(lastFailure) (\(name) to \(remote): next try in \(Int((retryAt - now).rounded(.up))) s)")
             return
         }
-        if connection == nil {
-            connection = TLSUpstreamConnection(client: self)
+        // Twice at most: a connection that takes no more streams retires itself, and the query
+        // goes on a new one.
+        for _ in 0..<2 {
             if connection == nil {
-                connectionFailed("cannot create a TLS connection: \(openSSLErrors(or: "out of memory"))")
+                connection = TLSUpstreamConnection(client: self)
+                if connection == nil {
+                    connectionFailed("cannot create a TLS connection: \(openSSLErrors(or: "out of memory"))")
+                }
             }
+            guard let current = connection else { break }
+            if current.send(exchange) { return }
+            if connection === current { break }  // not retired: full
         }
-        guard let connection, connection.send(exchange) else {
-            exchange.failSoon(on: loop, connection == nil ? lastFailure : "too many queries in flight on one connection")
-            return
-        }
+        exchange.failSoon(on: loop, connection == nil ? lastFailure : "too many queries in flight on one connection")
     }
 
     func connected(_ connection: TLSUpstreamConnection, resumed: Bool) {
@@ -122,12 +126,22 @@ public final class TLSUpstream {
         }
         for exchange in waiting {
             if lost.answered > 0 && !exchange.resent {
-                exchange.resent = true
-                send(exchange)
+                resend(exchange)
             } else {
                 exchange.fail(.failed("\(name) connection to \(remote) closed: \(reason)"))
             }
         }
+    }
+
+    /// Sends a query its connection did not get answered once more, on another connection; a
+    /// second time it fails.
+    func resend(_ exchange: TLSUpstreamExchange) {
+        guard !exchange.resent else {
+            exchange.fail(.failed("\(name) to \(remote): refused twice"))
+            return
+        }
+        exchange.resent = true
+        send(exchange)
     }
 
     func idle(_ connection: TLSUpstreamConnection) {
@@ -290,11 +304,11 @@ final class TLSUpstreamConnection {
 
     /// A DoH stream closed: its answer, with the ID the forwarder chose put back (RFC 8484 §4.1
     /// sends 0), or why there is none.
-    private func complete(_ stream: Int32, _ result: Result<[UInt8], ExchangeError>) {
+    private func complete(_ stream: Int32, _ outcome: HTTP2ClientSession.Outcome) {
         guard let exchange = waiting.removeValue(forKey: stream) else { return }
         exchange.connection = nil
-        switch result {
-        case .success(var reply) where reply.count >= 12:
+        switch outcome {
+        case .answer(var reply) where reply.count >= 12:
             reply[0] = exchange.query[0]
             reply[1] = exchange.query[1]
             if exchange.deliver(reply) {
@@ -302,10 +316,15 @@ final class TLSUpstreamConnection {
             } else {
                 exchange.fail(.failed("the DoH answer does not match the question"))
             }
-        case .success:
+        case .answer:
             exchange.fail(.failed("a DoH answer shorter than a DNS header"))
-        case .failure(let error):
-            exchange.fail(error)
+        case .refused:
+            // A server going away (GOAWAY) or at its stream limit did not touch it: once more,
+            // as a query a closing DoT connection left unanswered (a session going away takes no
+            // new stream, so it goes on a new connection).
+            client.resend(exchange)
+        case .failed(let reason):
+            exchange.fail(.failed(reason))
         }
         armIdleTimer()
     }

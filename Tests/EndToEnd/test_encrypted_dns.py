@@ -536,3 +536,32 @@ metrics: 127.0.0.1:0
     assert m[f'vpcdnsd_upstream_up{{upstream="https://dns.test:{unbound.https_port}/dns-query#127.0.0.1:{unbound.https_port}"}}'] == 1
     assert m['vpcdnsd_upstream_queries_total{transport="DoH"}'] >= 10
     d.wait_log(rf"DoT upstream 127\.0\.0\.1:{dead}#dns\.test: .*(refused|failed)")
+
+
+def test_doh_upstream_resends_streams_a_server_refuses(start_daemon, tmp_path, pki):
+    """vpcdnsd forwarding over DoH to another vpcdnsd that takes 2 streams at a time: a burst of
+    40 distinct questions on one connection, the streams past the limit refused before the
+    server's SETTINGS arrive (REFUSED_STREAM) and sent again; every question is answered."""
+    import concurrent.futures
+    cert, key = pki.issue("resolver.test", ["DNS:resolver.test", "IP:127.0.0.1"])
+    zone = tmp_path / "burst.test.zone"
+    zone.write_text("$TTL 60\n@ SOA ns hostmaster 1 7200 900 1209600 60\n@ NS ns\nns A 10.0.0.1\n"
+                    + "".join(f"n{i} A 10.7.0.{i}\n" for i in range(40)))
+    server_dir = tmp_path / "server"
+    server_dir.mkdir()
+    server = start_daemon(config(zones=f"zones: [{{file: {zone}, origin: burst.test}}]\n",
+                                 extra=f"tls: {{cert_file: {cert}, key_file: {key}, max_streams: 2}}\n")
+                          .replace('listen: ["127.0.0.1:0"]', 'listen: ["127.0.0.1:0", "https://127.0.0.1:0/dns-query"]')
+                          .replace("workers: 2", "workers: 1"))
+    port = doh_port(server)
+    (tmp_path / "client.yaml").write_text(config(extra=f"""forward:
+  upstreams: [{{url: "https://resolver.test:{port}/dns-query", address: "127.0.0.1", tls: {{ca_file: {pki.ca_cert}}}}}]
+  deadline: 5s
+metrics: 127.0.0.1:0
+""").replace("workers: 2", "workers: 1"))
+    client = start_daemon(args=["--config", str(tmp_path / "client.yaml")])
+    with concurrent.futures.ThreadPoolExecutor(max_workers=40) as pool:
+        answers = list(pool.map(lambda i: dig(client.port, f"n{i}.burst.test").rdata("A"), range(40)))
+    assert answers == [[f"10.7.0.{i}"] for i in range(40)], answers
+    m = metrics_when(client, lambda m: m['vpcdnsd_upstream_queries_total{transport="DoH"}'] >= 40, "the DoH queries")
+    assert m["vpcdnsd_upstream_failures_total"] == 0
