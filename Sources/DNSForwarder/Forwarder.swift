@@ -36,6 +36,10 @@ public enum AnswerSource: String, Sendable {
     case failure
 }
 
+/// Hands over a forwarded answer: the response, where it came from, and for an upstream's
+/// answer, which upstream (nil otherwise): the query log names its transport.
+public typealias ForwardReply = (_ response: [UInt8], _ source: AnswerSource, _ upstream: Upstream?) -> Void
+
 /// Counters, for logs and metrics.
 public struct ForwarderStats: Sendable, Equatable {
     /// Upper bounds (seconds) of the upstream latency histogram buckets; the last bucket is +Inf.
@@ -91,28 +95,28 @@ public final class Forwarder {
 
     /// Answers `request`, from the cache or upstream; `reply` is called exactly once with the
     /// response bytes and their source.
-    public func resolve(_ request: ForwardRequest, reply: @escaping ([UInt8], AnswerSource) -> Void) {
+    public func resolve(_ request: ForwardRequest, reply: @escaping ForwardReply) {
         let key = CacheKey(request)
         if case .fresh(let entry) = cache.lookup(key, now: io.now) {
             stats.cacheHits += 1
             let source: AnswerSource = entry.kind == .failure ? .failure : .cache
             if let bytes = ResponseBuilder.fromWire(request, entry: entry, now: io.now) {
-                reply(bytes, source)
+                reply(bytes, source, nil)
                 return
             }
             let (answers, authority) = entry.aged(at: io.now)
-            reply(ResponseBuilder.build(request, rcode: entry.rcode, answers: answers, authority: authority), source)
+            reply(ResponseBuilder.build(request, rcode: entry.rcode, answers: answers, authority: authority), source, nil)
             return
         }
         resolveMiss(request, key: key, reply: reply)
     }
 
     /// Answers `request` upstream, without looking in the cache: `answerFromCache` just missed.
-    public func resolveMiss(_ request: ForwardRequest, reply: @escaping ([UInt8], AnswerSource) -> Void) {
+    public func resolveMiss(_ request: ForwardRequest, reply: @escaping ForwardReply) {
         resolveMiss(request, key: CacheKey(request), reply: reply)
     }
 
-    private func resolveMiss(_ request: ForwardRequest, key: CacheKey, reply: @escaping ([UInt8], AnswerSource) -> Void) {
+    private func resolveMiss(_ request: ForwardRequest, key: CacheKey, reply: @escaping ForwardReply) {
         stats.cacheMisses += 1
         if let pending = inFlight[key], pending.waiters.count < Forwarder.maxWaitersPerQuestion {
             stats.coalesced += 1
@@ -123,7 +127,7 @@ public final class Forwarder {
         // SERVFAIL now rather than memory without bound.
         guard inFlight[key] == nil, inFlight.count < settings.maxInFlight else {
             stats.servfails += 1
-            reply(ResponseBuilder.build(request, rcode: .servFail, answers: [], authority: []), .failure)
+            reply(ResponseBuilder.build(request, rcode: .servFail, answers: [], authority: []), .failure, nil)
             return
         }
         let pending = Pending(key: key, question: request.question, candidates: order(request.upstreams), startedAt: io.now)
@@ -194,8 +198,10 @@ public final class Forwarder {
                     index + 1 < pending.candidates.count
                 {
                     pending.lastResponse = response
+                    pending.answeredBy = upstream
                     self.attempt(pending, at: index + 1, overTCP: false)
                 } else {
+                    pending.answeredBy = upstream
                     self.finish(pending, with: response)
                 }
                 return true
@@ -262,11 +268,12 @@ public final class Forwarder {
             source = .failure
         }
         if entry.rcode == .servFail { stats.servfails += pending.waiters.count }
+        let upstream = source == .upstream ? pending.answeredBy : nil
         for (request, reply) in pending.waiters {
             reply(
                 ResponseBuilder.fromWire(request, entry: entry, now: now)
                     ?? ResponseBuilder.build(request, rcode: entry.rcode, answers: entry.answers, authority: entry.authority),
-                source)
+                source, upstream)
         }
         pending.waiters = []
     }
@@ -283,7 +290,9 @@ final class Pending {
     let key: CacheKey
     let question: Question
     let candidates: [Upstream]
-    var waiters: [(ForwardRequest, ([UInt8], AnswerSource) -> Void)] = []
+    var waiters: [(ForwardRequest, ForwardReply)] = []
+    /// The upstream whose reply is `lastResponse`, or the final one.
+    var answeredBy: Upstream?
     var exchange: Cancellable?
     /// When the first try went out; the deadline counts from here.
     let startedAt: Double

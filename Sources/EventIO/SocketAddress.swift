@@ -76,7 +76,6 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     public static func lookUp(_ host: String, port: UInt16) -> Result<SocketAddress, LookupFailure> {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, nil, &hints, &list)
         defer { if let list { freeaddrinfo(list) } }

@@ -9,7 +9,8 @@ import Synchronization
 
 /// The query log: one JSON object per line in the record format of Route 53 Resolver query logs
 /// (`version`, `query_timestamp`, `query_name`, `query_type`, `query_class`, `rcode`, `answers`,
-/// `srcaddr`, `srcport`, `transport`, `srcids`) plus our `resolved_by`, so existing parsers work.
+/// `srcaddr`, `srcport`, `transport`, `srcids`) plus our `resolved_by` (and, for an upstream's
+/// answer, `upstream_transport`), so existing parsers work.
 /// Workers only append raw entries under a short lock; a writer thread formats and writes them, so
 /// a slow disk never blocks serving. Past `maxPending` entries are dropped and counted. `reopen()`
 /// (SIGUSR1) reopens the file for log rotation.
@@ -22,6 +23,8 @@ public final class QueryLog: Sendable {
         var resolvedBy: ResolvedBy
         /// The view that answered, with `views:` (Route 53 puts the VPC there).
         var view: String? = nil
+        /// For an upstream's answer, how it was asked (`UDP`, `DoT`, `DoH`).
+        var upstreamTransport: String? = nil
     }
 
     public static let maxPending = 100_000
@@ -130,7 +133,7 @@ public final class QueryLog: Sendable {
         }
         let seconds = Int(entry.time)
         let timestamp = Date(timeIntervalSince1970: Double(seconds)).formatted(.iso8601)
-        let fields: [(String, String)] = [
+        var fields: [(String, String)] = [
             ("version", json("1.100000")),
             ("query_timestamp", json(timestamp)),
             ("query_name", json(question?.name.text ?? "")),
@@ -144,6 +147,7 @@ public final class QueryLog: Sendable {
             ("srcids", "{\"instance\":\"vpcdnsd\"" + (entry.view.map { ",\"view\":\(json($0))" } ?? "") + "}"),
             ("resolved_by", json(entry.resolvedBy.rawValue)),
         ]
+        if let upstream = entry.upstreamTransport { fields.append(("upstream_transport", json(upstream))) }
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
 

@@ -37,10 +37,13 @@ func soa(_ zone: String, ttl: UInt32 = 3600, minimum: UInt32 = 60) -> ResourceRe
 final class Replies {
     var messages: [Message] = []
     var sources: [AnswerSource] = []
-    func sink() -> ([UInt8], AnswerSource) -> Void {
-        { bytes, source in
+    /// Which upstream each answer came from (nil: not from an upstream).
+    var upstreams: [Upstream?] = []
+    func sink() -> ForwardReply {
+        { bytes, source, upstream in
             self.messages.append(try! Message(wire: bytes))
             self.sources.append(source)
+            self.upstreams.append(upstream)
         }
     }
     var last: Message { messages.last! }
@@ -74,6 +77,7 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
         #expect(replies.last.questions[0].name.text == "www.EXAMPLE.com.")
         #expect(forwarder.stats.cacheHits == 1)
         #expect(replies.sources == [.upstream, .cache])
+        #expect(replies.upstreams == [first, nil])  // the upstream whose answer it is, for the query log
         io.advance(by: 201)
         forwarder.resolve(request("www.example.com."), reply: replies.sink())
         #expect(io.exchanges.count == 2)  // expired

@@ -175,6 +175,10 @@ query_log: {log}
     lines = wait_for(lambda: [json.loads(l) for l in log.read_text().splitlines()] if log.exists() and
                      len(log.read_text().splitlines()) >= 24 else None, what="the query log")
     assert {line["transport"] for line in lines} == {"DoT"}
+    # An answer from upstream says how it was asked there; the others do not.
+    upstream = [line for line in lines if line["resolved_by"] == "upstream"]
+    assert upstream and {line["upstream_transport"] for line in upstream} == {"DoT"}
+    assert all("upstream_transport" not in line for line in lines if line["resolved_by"] != "upstream")
 
 
 def ssl_connection(port, ca, name):
