@@ -37,8 +37,8 @@ public enum AnswerSource: String, Sendable {
 }
 
 /// Hands over a forwarded answer: the response, where it came from, and for an upstream's
-/// answer, which upstream (nil otherwise): the query log names its transport.
-public typealias ForwardReply = (_ response: [UInt8], _ source: AnswerSource, _ upstream: Upstream?) -> Void
+/// answer, how that upstream was asked (nil otherwise): the query log names it.
+public typealias ForwardReply = (_ response: [UInt8], _ source: AnswerSource, _ askedOver: QueryContext.Transport?) -> Void
 
 /// Counters, for logs and metrics.
 public struct ForwarderStats: Sendable, Equatable {
@@ -198,10 +198,10 @@ public final class Forwarder {
                     index + 1 < pending.candidates.count
                 {
                     pending.lastResponse = response
-                    pending.answeredBy = upstream
+                    pending.answeredOver = transport
                     self.attempt(pending, at: index + 1, overTCP: false)
                 } else {
-                    pending.answeredBy = upstream
+                    pending.answeredOver = transport
                     self.finish(pending, with: response)
                 }
                 return true
@@ -268,12 +268,12 @@ public final class Forwarder {
             source = .failure
         }
         if entry.rcode == .servFail { stats.servfails += pending.waiters.count }
-        let upstream = source == .upstream ? pending.answeredBy : nil
+        let askedOver = source == .upstream ? pending.answeredOver : nil
         for (request, reply) in pending.waiters {
             reply(
                 ResponseBuilder.fromWire(request, entry: entry, now: now)
                     ?? ResponseBuilder.build(request, rcode: entry.rcode, answers: entry.answers, authority: entry.authority),
-                source, upstream)
+                source, askedOver)
         }
         pending.waiters = []
     }
@@ -291,8 +291,8 @@ final class Pending {
     let question: Question
     let candidates: [Upstream]
     var waiters: [(ForwardRequest, ForwardReply)] = []
-    /// The upstream whose reply is `lastResponse`, or the final one.
-    var answeredBy: Upstream?
+    /// How the upstream whose reply is `lastResponse`, or the final one, was asked.
+    var answeredOver: QueryContext.Transport?
     var exchange: Cancellable?
     /// When the first try went out; the deadline counts from here.
     let startedAt: Double

@@ -303,11 +303,11 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler, DoHRequestHandler
         _ request: ForwardRequest, cacheChecked: Bool, client: SocketAddress, transport: QueryContext.Transport, view: Int32,
         target: ReplyTarget
     ) {
-        let reply = { [unowned(unsafe) self] (reply: [UInt8], source: AnswerSource, upstream: Upstream?) in
+        let reply = { [unowned(unsafe) self] (reply: [UInt8], source: AnswerSource, askedOver: QueryContext.Transport?) in
             reply.withUnsafeBytes {
                 self.observe(
                     request.question.type.rawValue, $0, path: ResolvedBy(source), client: client, transport: transport, view: view,
-                    upstream: upstream)
+                    upstream: askedOver)
             }
             target.send(reply)
         }
@@ -317,10 +317,10 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler, DoHRequestHandler
     // MARK: Observe
 
     /// Counts (and logs) one answer: the only place answers are observed.
-    /// - Parameter upstream: for an upstream's answer, which upstream (the log names its transport).
+    /// - Parameter upstream: for an upstream's answer, how the upstream was asked (the log says).
     private func observe(
         _ qtype: UInt16?, _ response: UnsafeRawBufferPointer, path: ResolvedBy, client: SocketAddress,
-        transport: QueryContext.Transport, view: Int32, upstream: Upstream? = nil
+        transport: QueryContext.Transport, view: Int32, upstream: QueryContext.Transport? = nil
     ) {
         let rcode = response.count > 3 ? Int(response[3] & 0x0F) : Int(RCode.servFail.rawValue)
         metrics.count(transport: transport, qtype: qtype.map { RRType($0) }, rcode: rcode, path: path)
@@ -329,7 +329,7 @@ final class QueryPipeline: DatagramHandler, TCPMessageHandler, DoHRequestHandler
             QueryLog.Entry(
                 time: Date().timeIntervalSince1970, client: client, transport: QueryLog.name(transport),
                 response: Array(response), resolvedBy: path, view: singleView ? nil : snapshot.views[Int(view)].name,
-                upstreamTransport: upstream.map { QueryLog.name($0.queryTransport(overTCP: false)) }))
+                upstreamTransport: upstream.map(QueryLog.name)))
     }
 
     /// Zone or endpoint for a local answer by its route; refused or error by its RCODE.

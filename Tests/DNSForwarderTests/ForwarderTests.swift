@@ -37,13 +37,13 @@ func soa(_ zone: String, ttl: UInt32 = 3600, minimum: UInt32 = 60) -> ResourceRe
 final class Replies {
     var messages: [Message] = []
     var sources: [AnswerSource] = []
-    /// Which upstream each answer came from (nil: not from an upstream).
-    var upstreams: [Upstream?] = []
+    /// How each answer's upstream was asked (nil: not from an upstream).
+    var askedOver: [QueryContext.Transport?] = []
     func sink() -> ForwardReply {
-        { bytes, source, upstream in
+        { bytes, source, transport in
             self.messages.append(try! Message(wire: bytes))
             self.sources.append(source)
-            self.upstreams.append(upstream)
+            self.askedOver.append(transport)
         }
     }
     var last: Message { messages.last! }
@@ -77,7 +77,7 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
         #expect(replies.last.questions[0].name.text == "www.EXAMPLE.com.")
         #expect(forwarder.stats.cacheHits == 1)
         #expect(replies.sources == [.upstream, .cache])
-        #expect(replies.upstreams == [first, nil])  // the upstream whose answer it is, for the query log
+        #expect(replies.askedOver == [.udp, nil])  // how its upstream was asked, for the query log
         io.advance(by: 201)
         forwarder.resolve(request("www.example.com."), reply: replies.sink())
         #expect(io.exchanges.count == 2)  // expired
