@@ -66,6 +66,15 @@ public struct Upstream: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Who a DoT or DoH upstream must prove to be; nil for a plain one.
+    public var tlsPeer: TLSPeer? {
+        switch transport {
+        case .plain: nil
+        case .tls(let peer): peer
+        case .https(let peer): peer.tls
+        }
+    }
+
     /// `ADDRESS:PORT` for a plain upstream, `tls://ADDRESS:PORT#NAME` for DoT,
     /// `https://AUTHORITY/PATH#ADDRESS:PORT` for DoH.
     public var address: String {

@@ -40,7 +40,6 @@ extension Forwarder {
         guard health[upstream] != nil else { return }
         let id = io.randomID()
         let question = Question(name: .root, type: .NS)
-        stats.upstreamQueries += 1
         stats.upstreamQueriesByTransport[upstream.queryTransport(overTCP: false).rawValue] += 1
         let exchange = io.exchange(
             upstreamQuery(id: id, question: question, dnssecOK: false), with: upstream, overTCP: false,

@@ -51,8 +51,7 @@ public struct ForwarderStats: Sendable, Equatable {
     public var cacheMisses = 0
     public var staleServed = 0
     public var coalesced = 0
-    public var upstreamQueries = 0
-    /// The same, by transport (`QueryContext.Transport.rawValue`).
+    /// Queries sent upstream (probes included), by transport (`QueryContext.Transport.rawValue`).
     public var upstreamQueriesByTransport = [Int](repeating: 0, count: QueryContext.Transport.allCases.count)
     public var upstreamFailures = 0
     /// Replies dropped because ID, question or flags did not match (spoofing attempts among them).
@@ -166,7 +165,6 @@ public final class Forwarder {
         let id = io.randomID()
         let query = upstreamQuery(id: id, question: pending.question, dnssecOK: pending.key.dnssecOK)
         let sentAt = io.now
-        stats.upstreamQueries += 1
         stats.upstreamQueriesByTransport[transport.rawValue] += 1
         if overTCP { stats.tcpRetries += 1 }
         var misses = 0

@@ -33,13 +33,7 @@ final class LoopForwarderIO: ForwarderIO {
         self.trust = trust
         encrypted = encrypted.filter { upstreams.contains($0.key) }
         for (upstream, client) in encrypted {
-            let caFile: String?
-            switch upstream.transport {
-            case .plain: continue
-            case .tls(let peer): caFile = peer.caFile
-            case .https(let peer): caFile = peer.tls.caFile
-            }
-            if let context = trust[caFile ?? ""] { client.context = context }
+            if let context = trust[upstream.tlsPeer?.caFile ?? ""] { client.context = context }
         }
     }
 
@@ -88,13 +82,9 @@ final class LoopForwarderIO: ForwarderIO {
 
     private func encryptedClient(_ upstream: Upstream, _ address: SocketAddress) -> TLSUpstream? {
         if let client = encrypted[upstream] { return client }
-        let peer: Upstream.TLSPeer
-        let framing: TLSUpstream.Framing
-        switch upstream.transport {
-        case .plain: return nil
-        case .tls(let dot): (peer, framing) = (dot, .dns)
-        case .https(let doh): (peer, framing) = (doh.tls, .http2(authority: doh.authority, path: doh.path))
-        }
+        guard let peer = upstream.tlsPeer else { return nil }
+        var framing = TLSUpstream.Framing.dns
+        if case .https(let doh) = upstream.transport { framing = .http2(authority: doh.authority, path: doh.path) }
         // The loader read every CA file the snapshot's upstreams name (a probe of an upstream a
         // reload removed may still come): read it now if not.
         guard let context = trust[peer.caFile ?? ""] ?? (try? TLSClientContext(caFile: peer.caFile)) else { return nil }
