@@ -8,6 +8,7 @@ runs over its two old ones). Writes the "A/B" section of bench/RESULTS.md (the r
 
 Loopback only; every process is stopped by PID; the other commit is built in a git worktree under
 .build-ab/ (ignored by git; `git worktree remove` it when done)."""
+import random
 import re
 import statistics
 import subprocess
@@ -77,6 +78,10 @@ def run_ab(args):
             ("NXDOMAIN in a private zone", work / "q-nxdomain.txt"),
             ("forwarded, cache miss", None),
         ]
+        if args.workload:
+            unknown = set(args.workload) - {w for w, _ in workloads}
+            assert not unknown, f"no such workload: {', '.join(sorted(unknown))}"
+            workloads = [(w, p) for w, p in workloads if w in args.workload]
         def servers_for(workload, rep):
             pair = [new, base, base, new] if rep % 2 == 0 else [base, new, new, base]
             return pair + [unbound] + ([hashed] if workload in HIT_WORKLOADS else [])
@@ -102,6 +107,15 @@ def paired(new_runs, base_runs, key):
             for i in range(0, min(len(new_runs), len(base_runs)) - 1, 2)]
 
 
+def interval(ratios, resamples=4000):
+    """A 95% bootstrap interval for the median of `ratios` (seeded: the same runs give the same
+    interval), as percentages of change."""
+    rng = random.Random(20261207)
+    medians = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(resamples))
+    low, high = medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
+    return f"{100 * (low - 1):+.1f}…{100 * (high - 1):+.1f}"
+
+
 def write_section(results, new, base, args):
     lines = [
         "## A/B",
@@ -109,18 +123,21 @@ def write_section(results, new, base, args):
         f"{new} against {base}, one run ({bench.time.strftime('%Y-%m-%d %H:%M UTC', bench.time.gmtime())}; "
         f"`bench/run.sh --baseline REV`): dnsperf -c 8 -T 2 -q 100, {args.seconds} s saturating runs, {args.reps} "
         "repetitions, each in ABBA order (new, old, old, new, then old, new, new, old); medians of all runs. Change: the "
-        "median over repetitions of new / old, paired within each repetition (QPS up is better, CPU down is better).",
+        "median over repetitions of new / old, paired within each repetition (QPS up is better, CPU down is better), "
+        "with a 95% bootstrap interval for that median.",
         "",
-        f"| workload | QPS {new} | QPS {base} | QPS change | CPU µs/q {new} | CPU µs/q {base} | CPU change | QPS × Unbound (new, old) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| workload | QPS {new} | QPS {base} | QPS change | 95% interval | CPU µs/q {new} | CPU µs/q {base} | CPU change | "
+        "95% interval | QPS × Unbound (new, old) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for workload, per in results.items():
         med = {n: (statistics.median(r["qps"] for r in runs), statistics.median(r["cpu_us"] for r in runs))
                for n, runs in per.items()}
         (nq, nc), (bq, bc), (uq, _) = med[new], med[base], med["unbound"]
-        qps_change, cpu_change = (100 * (statistics.median(paired(per[new], per[base], key)) - 1) for key in ("qps", "cpu_us"))
-        lines.append(f"| {workload} | {nq:,.0f} | {bq:,.0f} | {qps_change:+.1f}% | {nc:.2f} | {bc:.2f} | "
-                     f"{cpu_change:+.1f}% | {nq / uq:.2f}, {bq / uq:.2f} |")
+        qps, cpu = (paired(per[new], per[base], key) for key in ("qps", "cpu_us"))
+        qps_change, cpu_change = (100 * (statistics.median(r) - 1) for r in (qps, cpu))
+        lines.append(f"| {workload} | {nq:,.0f} | {bq:,.0f} | {qps_change:+.1f}% | {interval(qps)} | {nc:.2f} | {bc:.2f} | "
+                     f"{cpu_change:+.1f}% | {interval(cpu)} | {nq / uq:.2f}, {bq / uq:.2f} |")
     steering = []
     for workload, per in results.items():
         if bench.HASH_STEERING in per:
@@ -131,9 +148,10 @@ def write_section(results, new, base, args):
         lines += ["", f"What `udp_steering: auto` buys, same run: {new} with `udp_steering: hash`: " + "; ".join(steering) + "."]
     per_rep = []
     for workload, per in results.items():
-        ratios = ", ".join(f"{r:.3f}" for r in paired(per[new], per[base], "qps"))
-        per_rep.append(f"- {workload}: {ratios}")
-    lines += ["", "QPS new / old per repetition (each the mean of its two runs of each):", *per_rep, ""]
+        for key in ("qps", "cpu_us"):
+            ratios = ", ".join(f"{r:.3f}" for r in paired(per[new], per[base], key))
+            per_rep.append(f"- {workload}, {'QPS' if key == 'qps' else 'CPU'}: {ratios}")
+    lines += ["", "New / old per repetition (each the mean of its two runs of each):", *per_rep, ""]
     section = "\n".join(lines) + "\n"
     path = bench.ROOT / "bench" / "RESULTS.md"
     text = path.read_text() if path.exists() else "# Benchmark results\n"

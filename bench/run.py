@@ -351,6 +351,8 @@ def main():
     parser.add_argument("--latency-seconds", type=int, default=3, help="length of one latency sample")
     parser.add_argument("--quick", action="store_true", help="1 rep of 3 s, for a smoke test")
     parser.add_argument("--baseline", metavar="REV", help="instead: an A/B of this tree against vpcdnsd built at REV (bench/ab.py)")
+    parser.add_argument("--workload", action="append", metavar="NAME",
+                        help="with --baseline: only this workload (repeatable), e.g. 'forwarded, cache miss'")
     args = parser.parse_args()
     if args.baseline:
         import ab

@@ -20,6 +20,7 @@ final class LoopForwarderIO: ForwarderIO {
     /// The DoT upstreams' trust, by CA file, from the snapshot in force.
     private var trust: [String: TLSClientContext] = [:]
     private let logger: Logger
+    private let ids = RandomIDs()
 
     init(loop: EventLoop, queriesPerSocket: Int, logger: Logger) {
         self.loop = loop
@@ -95,10 +96,7 @@ final class LoopForwarderIO: ForwarderIO {
         return client
     }
 
-    func randomID() -> UInt16 {
-        // SystemRandomNumberGenerator reads getrandom(2): unpredictable, as RFC 5452 §9.2 asks.
-        UInt16.random(in: 0...UInt16.max)
-    }
+    func randomID() -> UInt16 { ids.next() }
 }
 
 private final class NoTimer: Cancellable {

@@ -99,4 +99,8 @@ int vpcdns_allow_normal_priority(void);
 /// Names the calling thread for ps, top and /proc (the kernel keeps 15 bytes; longer is cut).
 /// 0, or an error number.
 int vpcdns_name_thread(const char *name);
+
+/// Fills `buffer` with `length` octets from getrandom(2), retrying after a signal. 0, or -1 with
+/// errno set (ENOSYS before Linux 3.17).
+int vpcdns_random(void *buffer, size_t length);
 #endif
