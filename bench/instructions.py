@@ -10,7 +10,7 @@ at a time (dnsperf -c 1 at 500 QPS, 5,000 queries per workload), debug info stri
 kept). A run of the same length with no queries is subtracted (start-up and timers), so what is left
 is per query. With --functions, the functions whose count changed most, per query.
 
-Usage: bench/run.sh instructions --baseline REV [--functions]. Loopback only; every process is
+Usage: bench/run.sh instructions --baseline REV [--functions] [--workload NAME]. Loopback only; every process is
 stopped by PID."""
 import argparse
 import collections
@@ -32,7 +32,7 @@ WORKLOADS = ("private-zone hits", "forwarded, cache hit", "NXDOMAIN in a private
 def config(work):
     path = work / "callgrind.yaml"
     path.write_text(f"""listen: ["{IP}:{bench.PORT}"]
-workers: 2
+workers: 1
 allow_query: [127.0.0.0/8]
 zones:
   - {{file: {work}/bench.corp.zone, origin: bench.corp}}
@@ -99,7 +99,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--baseline", metavar="REV", required=True)
     parser.add_argument("--functions", action="store_true", help="list the functions whose count changed most")
+    parser.add_argument("--workload", action="append", metavar="NAME", choices=WORKLOADS, help="only this workload (repeatable)")
     args = parser.parse_args()
+    workloads = [w for w in WORKLOADS if not args.workload or w in args.workload]
     old_binary, base_id = ab.build_baseline(args.baseline)
     work = Path(tempfile.mkdtemp(prefix="vpcdns-callgrind-"))
     for ip in (bench.NSD_IP, IP):
@@ -123,7 +125,7 @@ def main():
         for i, (name, binary) in enumerate(binaries.items()):
             idle_out = work / f"cg-{i}-idle.out"
             idle, _ = measure(binary, cfg, idle_out, None)
-            for j, workload in enumerate(WORKLOADS):
+            for j, workload in enumerate(workloads):
                 q = queries.get(workload) or (bench.miss_file(work, f"cg{i}", SECONDS * RATE * 2), None)
                 out = work / f"cg-{i}-{j}.out"
                 total, done = measure(binary, cfg, out, q)
@@ -135,11 +137,11 @@ def main():
     new, old = builds
     print(f"\nInstructions per query under callgrind, {new} against {old} (5,000 queries at {RATE} QPS, idle run subtracted):\n")
     print(f"| workload | {new} | {old} | change |\n|---|---:|---:|---:|")
-    for workload in WORKLOADS:
+    for workload in workloads:
         n, o = per_query[(new, workload)], per_query[(old, workload)]
         print(f"| {workload} | {n:,.0f} | {o:,.0f} | {100 * (n / o - 1):+.1f}% |")
     if args.functions:
-        for workload in WORKLOADS:
+        for workload in workloads:
             rows = {}
             for name in (new, old):
                 out, idle_out, done = outputs[(name, workload)]

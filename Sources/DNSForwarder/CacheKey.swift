@@ -6,11 +6,15 @@ import DNSEngine
 /// case. The scope is the upstream group's (`UpstreamGroup.cacheScope`): an answer is shared only
 /// by questions sent to the same upstreams (views with other rules never see it).
 public struct CacheKey: Hashable, Sendable {
-    public var name: DNSName
-    public var type: RRType
-    public var qclass: RRClass
-    public var dnssecOK: Bool
-    public var scope: UInt32
+    public let name: DNSName
+    public let type: RRType
+    public let qclass: RRClass
+    public let dnssecOK: Bool
+    public let scope: UInt32
+    /// A 64-bit hash of the key, the same whether computed from a `DNSName` or from packet bytes.
+    /// Computed once: a cache miss files and looks up its key several times (the in-flight table,
+    /// the shared cache's shard and index).
+    public let fingerprint: UInt64
 
     public init(name: DNSName, type: RRType, qclass: RRClass = .IN, dnssecOK: Bool = false, scope: UInt32 = 0) {
         self.name = name
@@ -18,6 +22,9 @@ public struct CacheKey: Hashable, Sendable {
         self.qclass = qclass
         self.dnssecOK = dnssecOK
         self.scope = scope
+        fingerprint = name.wire.withUnsafeBytes {
+            CacheKey.fingerprint(name: $0, 0, $0.count, type: type.rawValue, qclass: qclass.rawValue, dnssecOK: dnssecOK, scope: scope)
+        }
     }
 
     /// The key of what `request` asks.
@@ -25,14 +32,6 @@ public struct CacheKey: Hashable, Sendable {
         self.init(
             name: request.question.name, type: request.question.type, qclass: request.question.qclass, dnssecOK: request.dnssecOK,
             scope: request.upstreams.cacheScope)
-    }
-
-    /// A 64-bit hash of the key, the same whether computed from a `DNSName` or from packet bytes.
-    public var fingerprint: UInt64 {
-        name.wire.withUnsafeBytes {
-            CacheKey.fingerprint(
-                name: $0, 0, $0.count, type: type.rawValue, qclass: qclass.rawValue, dnssecOK: dnssecOK, scope: scope)
-        }
     }
 
     /// `WireNameHash` of the name at `bytes[start..<end]` (lower-cased as it goes), then type,
@@ -55,6 +54,11 @@ public struct CacheKey: Hashable, Sendable {
 
     /// The fingerprint, fed to the hasher once (equal keys have equal fingerprints: both fold case).
     public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
+
+    public static func == (l: CacheKey, r: CacheKey) -> Bool {
+        l.fingerprint == r.fingerprint && l.type == r.type && l.qclass == r.qclass && l.dnssecOK == r.dnssecOK
+            && l.scope == r.scope && l.name == r.name
+    }
 
     /// Whether this key is the question at `bytes[start..<end]` (type, class, DO, scope given).
     @inline(__always)

@@ -227,12 +227,36 @@ public final class Forwarder {
         return message
     }
 
+    /// The query sent upstream: `id`, RD, the question and an OPT record with our payload size and
+    /// the client's DO bit (RFC 1035 §4.1, RFC 6891 §6.1.2), written straight to wire form (what
+    /// `Message.encode` gives for it, at a tenth of the cost: this runs once per cache miss).
     func upstreamQuery(id: UInt16, question: Question, dnssecOK: Bool) -> [UInt8] {
-        var header = Header(id: id)
-        header.recursionDesired = true
-        return Message(
-            header: header, questions: [question], edns: EDNS(udpPayloadSize: settings.udpPayloadSize, dnssecOK: dnssecOK)
-        ).encode()
+        let name = question.name.wire
+        let payload = settings.udpPayloadSize
+        let size = Header.size + name.count + 4 + 11
+        return [UInt8](unsafeUninitializedCapacity: size) { out, count in
+            func put(_ value: UInt16, at i: Int) {
+                out[i] = UInt8(value >> 8)
+                out[i + 1] = UInt8(truncatingIfNeeded: value)
+            }
+            put(id, at: 0)
+            put(0x0100, at: 2)  // RD
+            put(1, at: 4)  // QDCOUNT
+            put(0, at: 6)
+            put(0, at: 8)
+            put(1, at: 10)  // ARCOUNT: the OPT
+            _ = UnsafeMutableBufferPointer(rebasing: out[Header.size..<Header.size + name.count]).initialize(from: name)
+            let q = Header.size + name.count
+            put(question.type.rawValue, at: q)
+            put(question.qclass.rawValue, at: q + 2)
+            out[q + 4] = 0  // OPT: the root,
+            put(RRType.OPT.rawValue, at: q + 5)
+            put(payload, at: q + 7)  // class: our payload size,
+            put(0, at: q + 9)  // TTL: extended RCODE 0, version 0,
+            put(dnssecOK ? 0x8000 : 0, at: q + 11)  // DO,
+            put(0, at: q + 13)  // no options
+            count = size
+        }
     }
 
     /// Replies to every waiter: from the upstream's response, else (all failed) from a stale entry

@@ -55,6 +55,17 @@ func makeForwarder(_ policy: CachePolicy = CachePolicy(), settings: ForwarderSet
 }
 
 @Suite struct ForwarderTests {
+    /// The upstream query is written straight to wire form: the same octets `Message.encode` gives.
+    @Test(arguments: [("WWW.Example.com.", RRType.A, false), ("_sip._tcp.example.org.", .SRV, true), (".", .NS, false)])
+    func upstreamQueryIsTheEncodedMessage(_ qname: String, _ type: RRType, _ dnssecOK: Bool) {
+        let (forwarder, _) = makeForwarder(settings: ForwarderSettings(udpPayloadSize: 1400))
+        var header = Header(id: 0xBEEF)
+        header.recursionDesired = true
+        let question = Question(name: name(qname), type: type)
+        let expected = Message(header: header, questions: [question], edns: EDNS(udpPayloadSize: 1400, dnssecOK: dnssecOK)).encode()
+        #expect(forwarder.upstreamQuery(id: 0xBEEF, question: question, dnssecOK: dnssecOK) == expected)
+    }
+
     @Test func answerThenCacheHitWithCountedDownTTL() throws {
         let (forwarder, io) = makeForwarder()
         let replies = Replies()
