@@ -22,15 +22,14 @@ public final class DoHServer {
     public let path: String
     unowned(unsafe) let handler: any DoHRequestHandler
     private var listener: StreamListener?
-    var connections: [ObjectIdentifier: HTTPSConnection] = [:]
     /// Connections turned away because `maxConnections` were open.
-    public private(set) var rejected = 0
+    public var rejected: Int { listener?.rejected ?? 0 }
     /// Connections closed because their handshake outlasted `handshakeTimeout`.
     public internal(set) var handshakesTimedOut = 0
 
     public var localAddress: SocketAddress { socket.localAddress }
     /// Requests not yet answered on all connections.
-    public var outstandingQueries: Int { connections.values.reduce(0) { $0 + $1.outstanding } }
+    public var outstandingQueries: Int { listener?.outstanding ?? 0 }
 
     /// - Parameter tls: a context made with ALPN `h2` and `http/1.1`.
     public init(
@@ -43,29 +42,15 @@ public final class DoHServer {
         self.tls = tls
         self.path = path
         self.handler = handler
-        listener = try StreamListener(socket: socket, on: loop) { [unowned self] fd, peer in self.accept(fd: fd, peer: peer) }
+        listener = try StreamListener(socket: socket, on: loop, maxConnections: { [unowned self] in self.limits.maxConnections }) {
+            [unowned self] fd, peer in HTTPSConnection(fd: fd, peer: peer, server: self)
+        }
     }
 
-    deinit {
-        listener = nil
-        for connection in connections.values { connection.abort() }
-    }
-
+    /// Stops accepting new connections; open ones continue.
     public func stopAccepting() { listener?.disable() }
 
-    private func accept(fd: Int32, peer: SocketAddress?) {
-        guard let peer, connections.count < limits.maxConnections, let connection = HTTPSConnection(fd: fd, peer: peer, server: self)
-        else {
-            rejected += 1
-            close(fd)
-            return
-        }
-        connections[ObjectIdentifier(connection)] = connection
-    }
-
-    func remove(_ connection: HTTPSConnection) {
-        connections[ObjectIdentifier(connection)] = nil
-    }
+    func remove(_ connection: HTTPSConnection) { listener?.remove(connection) }
 }
 
 /// One DNS message received over DoH, waiting for its answer.
@@ -102,7 +87,7 @@ public final class DoHRequest {
 }
 
 /// One accepted DoH connection: TLS, then HTTP/2 or HTTP/1.1 as ALPN chose.
-final class HTTPSConnection {
+final class HTTPSConnection: AcceptedConnection {
     let peer: SocketAddress
     let local: SocketAddress
     private(set) weak var server: DoHServer?

@@ -50,15 +50,14 @@ public final class TCPServer {
     /// Unretained: its owner keeps it for as long as the server.
     unowned(unsafe) let handler: any TCPMessageHandler
     private var listener: StreamListener?
-    var connections: [ObjectIdentifier: TCPConnection] = [:]
     /// Connections turned away because `maxConnections` were open.
-    public private(set) var rejected = 0
+    public var rejected: Int { listener?.rejected ?? 0 }
     /// TLS connections closed because their handshake outlasted `handshakeTimeout`.
     public internal(set) var handshakesTimedOut = 0
 
     public var localAddress: SocketAddress { socket.localAddress }
     /// Replies owed on all connections.
-    public var outstandingQueries: Int { connections.values.reduce(0) { $0 + $1.outstanding } }
+    public var outstandingQueries: Int { listener?.outstanding ?? 0 }
 
     /// Serves a listening socket already bound, handing each message to `handler`, which must
     /// outlive the server.
@@ -71,37 +70,19 @@ public final class TCPServer {
         self.limits = limits
         self.tls = tls
         self.handler = handler
-        listener = try StreamListener(socket: socket, on: loop) { [unowned self] fd, peer in self.accept(fd: fd, peer: peer) }
-    }
-
-    deinit {
-        listener = nil
-        for connection in connections.values { connection.abort() }
+        listener = try StreamListener(socket: socket, on: loop, maxConnections: { [unowned self] in self.limits.maxConnections }) {
+            [unowned self] fd, peer in TCPConnection(fd: fd, peer: peer, server: self)
+        }
     }
 
     /// Stops accepting new connections; open ones continue.
     public func stopAccepting() { listener?.disable() }
 
-    private func accept(fd: Int32, peer: SocketAddress?) {
-        guard let peer, connections.count < limits.maxConnections else {
-            rejected += 1
-            close(fd)
-            return
-        }
-        guard let connection = TCPConnection(fd: fd, peer: peer, server: self) else {
-            close(fd)
-            return
-        }
-        connections[ObjectIdentifier(connection)] = connection
-    }
-
-    func remove(_ connection: TCPConnection) {
-        connections[ObjectIdentifier(connection)] = nil
-    }
+    func remove(_ connection: TCPConnection) { listener?.remove(connection) }
 }
 
 /// One accepted TCP connection, owned by its server until it closes.
-public final class TCPConnection {
+public final class TCPConnection: AcceptedConnection {
     public let peer: SocketAddress
     /// The listener's address: which view a listener bound to one answers as.
     public let local: SocketAddress
