@@ -189,7 +189,7 @@ public enum ConfigTable {
         "views[].clients", .prefixes, example: "[10.1.0.0/16]", "The view's clients: the longest prefix over all views wins.")
     static let viewListen = ConfigKey(
         "views[].listen", .addresses(defaultPort: 53), reload: .restart, example: "[10.1.0.2:53]",
-        "Listeners bound to the view (an inbound endpoint): they answer as this view whoever asks.",
+        "Listeners bound to the view (an inbound endpoint): they answer as this view whoever asks. An address that is a tls:// or https:// entry of listen binds that DoT or DoH listener; any other gets a UDP and TCP listener of its own.",
         value: { $0.views.map { "\($0.name): \($0.listen.map(\.description))" }.joined(separator: "; ") })
     static let viewZones = ConfigKey(
         "views[].zones", .strings, default: "every zone not declared in a view", example: "[prod-internal, svc.prod]",

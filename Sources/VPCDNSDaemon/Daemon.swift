@@ -102,9 +102,13 @@ public final class Daemon {
         let httpsSockets: [(sockets: [Socket], path: String)]
         let ioUring: Bool
         do {
-            // The views' own listeners too (each answers as its view).
+            // The views' own listeners too (each answers as its view); a view's address that is a
+            // DoT or DoH listener binds that listener to the view, and gets no plain one.
             var addresses = config.listen
-            for address in config.views.flatMap(\.listen) where !addresses.contains(address) { addresses.append(address) }
+            let encrypted = Set(config.listenTLS + config.listenHTTPS.map(\.address))
+            for address in config.views.flatMap(\.listen) where !addresses.contains(address) && !encrypted.contains(address) {
+                addresses.append(address)
+            }
             sockets = try bindListeners(
                 addresses, workers: workerCount, steering: config.udpSteering, cpus: allowed.isEmpty ? cpus : allowed.count,
                 ranked: allowed)

@@ -175,12 +175,18 @@ extension ConfigLoader {
         return Upstream(ip: address.ip, port: address.port, transport: .tls(peer))
     }
 
-    /// `listen`: `ADDRESS[:PORT]` (UDP and TCP, port 53) or `tls://ADDRESS[:PORT]` (DoT, port 853).
+    /// `listen`: `ADDRESS[:PORT]` (UDP and TCP, port 53), `tls://ADDRESS[:PORT]` (DoT, port 853) or
+    /// `https://ADDRESS[:PORT]/PATH` (DoH, port 443). An address and port serve one of them: listed
+    /// twice, the sockets would share the port (SO_REUSEPORT) and the kernel would hand a DoT
+    /// client to the plain listener as often as to its own.
     static func listeners(_ node: Node, _ reader: inout YAMLReader, into config: inout Config) {
         config.listen = []
         config.listenTLS = []
+        config.listenHTTPS = []
+        var lines: [SocketAddress: Int] = [:]
         for item in reader.list(node, "listen") {
             guard let text = reader.string(item, "listen") else { continue }
+            let listener: SocketAddress
             if text.hasPrefix("https://") {
                 let rest = text.dropFirst("https://".count)
                 let slash = rest.firstIndex(of: "/") ?? rest.endIndex
@@ -192,14 +198,26 @@ extension ConfigLoader {
                     continue
                 }
                 config.listenHTTPS.append((address, path))
+                listener = address
             } else if text.hasPrefix("tls://") {
                 guard let address = SocketAddress(parsing: String(text.dropFirst("tls://".count)), defaultPort: 853) else {
                     reader.error(item, "expected tls://ADDRESS[:PORT] in listen, found \"\(text)\"")
                     continue
                 }
                 config.listenTLS.append(address)
-            } else if let address = address(item, &reader, "listen", defaultPort: 53) {
+                listener = address
+            } else {
+                guard let address = address(item, &reader, "listen", defaultPort: 53) else { continue }
                 config.listen.append(address)
+                listener = address
+            }
+            // Port 0 (the kernel's choice) is never the same port twice.
+            guard listener.port != 0 else { continue }
+            if let line = lines[listener] {
+                let earlier = line == reader.line(item) ? "listed twice" : "already listed on line \(line)"
+                reader.error(item, "listen: \(listener) is \(earlier): an address and port serve one protocol")
+            } else {
+                lines[listener] = reader.line(item)
             }
         }
         if config.listen.isEmpty && config.listenTLS.isEmpty && config.listenHTTPS.isEmpty && reader.errors.isEmpty {

@@ -15,6 +15,7 @@ import pytest
 
 from conftest import SEED_ENDPOINT, config, dig, wait_for
 from tlspeers import PKI, UnboundTLS, kdig, spki_pin
+from upstreams import free_port
 from wire import query, report
 
 RECORDS = {f"h{i}.fwd.test": f"192.0.2.{i}" for i in range(1, 61)}
@@ -179,6 +180,32 @@ query_log: {log}
     upstream = [line for line in lines if line["resolved_by"] == "upstream"]
     assert upstream and {line["upstream_transport"] for line in upstream} == {"DoT"}
     assert all("upstream_transport" not in line for line in lines if line["resolved_by"] != "upstream")
+
+
+def test_a_view_bound_to_the_dot_listener_answers_there_alone(start_daemon, tmp_path, pki):
+    """views[].listen naming a tls:// listener binds that listener to the view (no plain listener
+    is bound beside it on its port); the plain listener answers as the clients' view."""
+    cert, key = pki.issue("resolver.test", ["DNS:resolver.test", "IP:127.0.0.1"])
+    for view, address in (("outside", "10.9.0.1"), ("inside", "10.8.0.1")):
+        (tmp_path / f"{view}.zone").write_text(ZONES_DIR_ZONE.replace("10.0.0.80", address))
+    port = free_port()
+    d = start_daemon(config(
+        listen="127.0.0.1:0", zones=f"""zones:
+  - {{name: outside-internal, file: {tmp_path}/outside.zone, origin: internal.corp}}
+  - {{name: inside-internal, file: {tmp_path}/inside.zone, origin: internal.corp}}
+""", extra=f"""tls: {{cert_file: {cert}, key_file: {key}}}
+views:
+  - {{name: outside, clients: [127.0.0.0/8], zones: [outside-internal]}}
+  - {{name: inside, listen: ["127.0.0.1:{port}"], zones: [inside-internal]}}
+""").replace('listen: ["127.0.0.1:0"]', f'listen: ["127.0.0.1:0", "tls://127.0.0.1:{port}"]'))
+    assert dot_port(d) == port
+    plain = re.findall(r"listening tcp=(\S+)", d.log_path.read_text())  # logged before the DoT line
+    assert plain and f"127.0.0.1:{port}" not in plain, f"a plain listener shares the DoT listener's port: {plain}"
+    tls = (f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+    for _ in range(8):  # new connections each: with a plain socket on the port, some would land there
+        status, answers, text = kdig(port, "web.internal.corp", "A", *tls)
+        assert status == "NOERROR" and answers == ["10.8.0.1"], text
+    assert dig(d.port, "web.internal.corp").rdata("A") == ["10.9.0.1"]
 
 
 def ssl_connection(port, ca, name):

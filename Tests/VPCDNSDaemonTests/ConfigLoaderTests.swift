@@ -101,6 +101,31 @@ import Testing
         ])
     }
 
+    @Test func anAddressAndPortServeOneListener() {
+        let problems = errors(
+            """
+            listen:
+              - 127.0.0.1:5300
+              - tls://127.0.0.1:5300
+              - 127.0.0.1:0
+              - tls://127.0.0.1:0
+              - 10.0.0.2
+              - 10.0.0.2:53
+              - https://10.0.0.2:853/dns-query
+              - tls://10.0.0.2
+            """
+        ).filter { $0.contains("listen:") }
+        // Port 0 is the kernel's choice: never the same port twice.
+        let rule = "an address and port serve one protocol"
+        #expect(
+            problems == [
+                "t.yaml:3: listen: 127.0.0.1:5300 is already listed on line 2: \(rule)",
+                "t.yaml:7: listen: 10.0.0.2:53 is already listed on line 6: \(rule)",
+                "t.yaml:9: listen: 10.0.0.2:853 is already listed on line 8: \(rule)",
+            ])
+        #expect(errors("listen: [127.0.0.1:5300, 127.0.0.1:5300]") == ["t.yaml:1: listen: 127.0.0.1:5300 is listed twice: \(rule)"])
+    }
+
     @Test func endpointMistakes() {
         let yaml = """
             endpoints:
