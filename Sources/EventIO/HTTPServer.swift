@@ -23,10 +23,18 @@ public final class HTTPServer {
     private var http: OpaquePointer?
     public let socket: Socket
 
+    /// A listening socket for `init(socket:on:handler:)`, bound at start-up with the DNS listeners
+    /// (before privileges are dropped, and before the daemon says it is ready).
     /// - Throws: `EventIOError` if the address cannot be bound.
-    public init(binding address: SocketAddress, on loop: EventLoop, handler: @escaping Handler) throws(EventIOError) {
+    public static func bind(_ address: SocketAddress) throws(EventIOError) -> Socket {
+        try Socket(binding: address, datagram: false, reusePort: false, backlog: 64)
+    }
+
+    /// Serves `socket`, made by `bind(_:)`.
+    /// - Throws: `EventIOError` if libevent cannot serve it.
+    public init(socket: Socket, on loop: EventLoop, handler: @escaping Handler) throws(EventIOError) {
         self.handler = handler
-        socket = try Socket(binding: address, datagram: false, reusePort: false, backlog: 64)
+        self.socket = socket
         guard let http = evhttp_new(loop.base) else { throw EventIOError(call: "evhttp_new") }
         self.http = http
         evhttp_set_timeout(http, 10)

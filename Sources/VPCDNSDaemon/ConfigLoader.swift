@@ -48,6 +48,7 @@ public enum ConfigLoader {
         guard let root else { return (config, []) }  // an empty file: all defaults
         var reader = YAMLReader(file: file)
         let base = directoryOf(file)
+        var metricsLine: Int?
         for (key, value, line) in reader.mapping(root, "the configuration", section: "") {
             switch key {
             case "listen":
@@ -70,6 +71,7 @@ public enum ConfigLoader {
                 config.queryLog = reader.string(value, "query_log").map { $0 == "stdout" ? $0 : resolvePath($0, against: base) }
             case "metrics":
                 config.metrics = address(value, &reader, "metrics", defaultPort: 9153)
+                if let metrics = config.metrics, metrics.port != 0 { metricsLine = reader.line(value) }
             case "rate_limit":
                 config.rateLimit = rateLimit(value, &reader)
             case "zones":
@@ -121,6 +123,12 @@ public enum ConfigLoader {
             default:
                 break
             }
+        }
+        if let line = metricsLine, let metrics = config.metrics,
+            (config.listen + config.listenTLS + config.listenHTTPS.map(\.address) + config.views.flatMap(\.listen)).contains(metrics)
+        {
+            reader.errors.append(
+                ConfigError(file: file, line: line, message: "metrics: \(metrics) is a DNS listener too: an address and port serve one protocol"))
         }
         loadCertificate(&config, &reader)
         config.tlsClients = reader.tlsClients

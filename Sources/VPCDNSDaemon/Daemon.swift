@@ -101,6 +101,7 @@ public final class Daemon {
         let tlsSockets: [[Socket]]
         let httpsSockets: [(sockets: [Socket], path: String)]
         let ioUring: Bool
+        let metricsSocket: Socket?
         do {
             // The views' own listeners too (each answers as its view); a view's address that is a
             // DoT or DoH listener binds that listener to the view, and gets no plain one.
@@ -114,6 +115,7 @@ public final class Daemon {
                 ranked: allowed)
             tlsSockets = try config.listenTLS.map { try Daemon.bindStreamSockets($0, workers: workerCount) }
             httpsSockets = try config.listenHTTPS.map { (try Daemon.bindStreamSockets($0.address, workers: workerCount), $0.path) }
+            metricsSocket = try config.metrics.map { address throws(EventIOError) in try HTTPServer.bind(address) }
             if let user = config.user { try Privileges.drop(to: user, logger: logger) }
             ioUring = try config.udpSend.resolve(logger: logger)
         } catch {
@@ -168,7 +170,7 @@ public final class Daemon {
         logger.info("ready: \(snapshot.summary), \(workerCount) workers")
         if let sync, let inventory, fromAWS { sync.accepted(inventory) }
         do {
-            try runMainLoop(config: config, store: store, cache: cache, inventory: inventory, synced: fromAWS)
+            try runMainLoop(config: config, metrics: metricsSocket, store: store, cache: cache, inventory: inventory, synced: fromAWS)
         } catch {
             logger.error("main loop failed: \(error)")
             stopWorkers(drain: false)
@@ -246,7 +248,7 @@ public final class Daemon {
     }
 
     private func runMainLoop(
-        config: Config, store: SnapshotStore, cache: ResponseCache, inventory: VPCInventory?, synced: Bool
+        config: Config, metrics: Socket?, store: SnapshotStore, cache: ResponseCache, inventory: VPCInventory?, synced: Bool
     ) throws {
         let loop = try EventLoop()
         let probes = HealthProbes(logger: logger)
@@ -267,12 +269,12 @@ public final class Daemon {
             sync.start(firstDelay: synced ? sync.settings.interval : min(sync.settings.interval, 5))
         }
         defer { sync?.stop() }
-        notifier.ready(status: reloader.statusLine(store.load()))
         var http: HTTPServer?
-        if let metrics = config.metrics {
-            http = try HTTPServer(binding: metrics, on: loop) { [unowned self] path in self.serveHTTP(path) }
-            logger.info("metrics on http://\(http!.localAddress)/metrics")
+        if let metrics {
+            http = try HTTPServer(socket: metrics, on: loop) { [unowned self] path in self.serveHTTP(path) }
+            logger.info("metrics on http://\(metrics.localAddress)/metrics")
         }
+        notifier.ready(status: reloader.statusLine(store.load()))
         let usr1 = try SignalWatcher(SIGUSR1, on: loop) { [unowned self] in
             self.logger.info("SIGUSR1: reopening the query log")
             self.queryLog?.reopen()

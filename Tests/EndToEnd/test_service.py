@@ -313,6 +313,24 @@ def test_metrics_and_health(start_daemon):
         assert error.code == 404
 
 
+def test_a_metrics_port_in_use_fails_the_start_before_ready(start_daemon, tmp_path):
+    """The metrics socket is bound with the DNS listeners: a port another program holds stops the
+    start with the reason, before READY=1 (after it, systemd would count a crash of a started
+    service)."""
+    notify = NotifySocket(tmp_path)
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    port = holder.getsockname()[1]
+    try:
+        d = start_daemon(config(extra=f"metrics: 127.0.0.1:{port}\n"), wait=False, env={"NOTIFY_SOCKET": notify.path})
+        assert d.process.wait(timeout=20) == 1, d.text()
+        assert f"cannot start: bind 127.0.0.1:{port} failed: Address already in use" in d.text(), d.text()
+        assert not any("READY=1" in m.split("\n") for m in notify.poll()), notify.messages
+    finally:
+        holder.close()
+
+
 def test_udp_steering_by_cpu(start_daemon):
     """With udp_steering: cpu and two workers, a query sent over loopback from the k-th CPU this test
     may use is answered by worker k mod 2, whatever its source port; /metrics counts per worker."""

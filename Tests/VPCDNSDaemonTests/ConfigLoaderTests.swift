@@ -124,6 +124,11 @@ import Testing
                 "t.yaml:9: listen: 10.0.0.2:853 is already listed on line 8: \(rule)",
             ])
         #expect(errors("listen: [127.0.0.1:5300, 127.0.0.1:5300]") == ["t.yaml:1: listen: 127.0.0.1:5300 is listed twice: \(rule)"])
+        #expect(
+            errors("listen: [127.0.0.1:5300]\nmetrics: 127.0.0.1:5300\n") == [
+                "t.yaml:2: metrics: 127.0.0.1:5300 is a DNS listener too: \(rule)"
+            ])
+        #expect(errors("listen: [127.0.0.1:0]\nmetrics: 127.0.0.1:0\n").isEmpty)
     }
 
     @Test func endpointMistakes() {
