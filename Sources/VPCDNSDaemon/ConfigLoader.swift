@@ -130,6 +130,7 @@ public enum ConfigLoader {
             reader.errors.append(
                 ConfigError(file: file, line: line, message: "metrics: \(metrics) is a DNS listener too: an address and port serve one protocol"))
         }
+        reader.errors += ViewConfig.conflicts(config.views)
         loadCertificate(&config, &reader)
         config.tlsClients = reader.tlsClients
         config.warnings = inFileOrder(reader.warnings)

@@ -73,6 +73,38 @@ enum ViewConfig {
         return (view, inline)
     }
 
+    /// What two views cannot share: a name (the query log's srcids), a listener, a client prefix
+    /// (which view answers would turn on the order they are written in). Reported at the later view.
+    static func conflicts(_ views: [Config.View]) -> [ConfigError] {
+        var errors: [ConfigError] = []
+        var names: [String: Int] = [:]
+        var listeners: [SocketAddress: Config.View] = [:]
+        var prefixes: [CIDR: Config.View] = [:]
+        for view in views {
+            func problem(_ message: String) {
+                errors.append(ConfigError(file: view.location.file, line: view.location.line, message: "view \(view.name): \(message)"))
+            }
+            if let line = names[view.name] {
+                problem("the name is taken by the view on line \(line)")
+            } else {
+                names[view.name] = view.location.line
+            }
+            for address in view.listen where address.port != 0 {  // port 0: the kernel's choice, never shared
+                if let other = listeners[address], other.location != view.location {
+                    problem("listen \(address) is view \(other.name)'s (line \(other.location.line)) too: a listener answers as one view")
+                }
+                listeners[address] = listeners[address] ?? view
+            }
+            for prefix in view.clients {
+                if let other = prefixes[prefix], other.location != view.location {
+                    problem("clients \(prefix) is view \(other.name)'s (line \(other.location.line)) too: a client is in one view")
+                }
+                prefixes[prefix] = prefixes[prefix] ?? view
+            }
+        }
+        return errors
+    }
+
     static func endpointHealth(_ node: Node, _ reader: inout YAMLReader) -> Config.EndpointHealth {
         var health = Config.EndpointHealth()
         for (key, value, _) in reader.mapping(node, "endpoint_health", section: "endpoint_health") {

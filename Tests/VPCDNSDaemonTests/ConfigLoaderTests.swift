@@ -131,6 +131,22 @@ import Testing
         #expect(errors("listen: [127.0.0.1:0]\nmetrics: 127.0.0.1:0\n").isEmpty)
     }
 
+    @Test func viewsShareNoNameListenerOrClientPrefix() {
+        #expect(
+            errors(
+                """
+                views:
+                  - {name: a, clients: [10.0.0.0/8], listen: [127.0.0.2:5300, 127.0.0.2:0]}
+                  - {name: a, clients: [11.0.0.0/8]}
+                  - {name: c, clients: [10.1.2.3/8, 10.1.0.0/16], listen: [127.0.0.2:5300, 127.0.0.2:0]}
+                  - {name: d, clients: [10.1.0.0/24]}
+                """) == [
+                    "t.yaml:3: view a: the name is taken by the view on line 2",
+                    "t.yaml:4: view c: listen 127.0.0.2:5300 is view a's (line 2) too: a listener answers as one view",
+                    "t.yaml:4: view c: clients 10.0.0.0/8 is view a's (line 2) too: a client is in one view",
+                ])
+    }
+
     @Test func endpointMistakes() {
         let yaml = """
             endpoints:
