@@ -10,7 +10,14 @@ import Yams
 extension ConfigLoader {
     /// A list of upstreams (`forward.upstreams`, a rule's, a view's).
     static func upstreams(_ node: Node, _ reader: inout YAMLReader, _ what: String) -> [Upstream] {
-        reader.list(node, what).compactMap { upstream($0, &reader, what) }
+        reader.list(node, what).compactMap { item in
+            guard let upstream = upstream(item, &reader, what) else { return nil }
+            guard upstream.port != 0 else {
+                reader.error(item, "\(what): \(upstream) asks port 0, which no server listens on")
+                return nil
+            }
+            return upstream
+        }
     }
 
     /// `ADDRESS[:PORT]` (Do53, port 53), `tls://ADDRESS[:PORT][#NAME]` (DoT, port 853),

@@ -147,6 +147,15 @@ import Testing
                 ])
     }
 
+    @Test func anUpstreamOnPortZeroIsAMistake() {
+        #expect(
+            errors("forward: {upstreams: [127.0.0.1:53, 127.0.0.1:0, \"tls://127.0.0.1:0#dns.test\"]}")
+                == [
+                    "t.yaml:1: upstreams: 127.0.0.1:0 asks port 0, which no server listens on",
+                    "t.yaml:1: upstreams: tls://127.0.0.1:0#dns.test asks port 0, which no server listens on",
+                ])
+    }
+
     @Test func endpointMistakes() {
         let yaml = """
             endpoints:
