@@ -41,8 +41,9 @@ func tlsBufferEvent(on loop: EventLoop, fd: Int32, ssl: OpaquePointer, accepting
     return bev
 }
 
-/// The certificate and key a DoT or DoH listener serves, read whole at start and at each reload (a
-/// reload that cannot read them keeps the old context). TLS 1.2 and later.
+/// The certificate and key a DoT or DoH listener serves, read whole at start and at each reload
+/// that changed them (`ListenerCertificates`; a reload that cannot read them keeps the old context).
+/// TLS 1.2 and later.
 public final class TLSServerContext: @unchecked Sendable {
     let context: OpaquePointer
     public let certificateFile: String

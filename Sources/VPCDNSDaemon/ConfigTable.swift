@@ -354,7 +354,7 @@ public enum ConfigTable {
 
     static let tls = ConfigKey(
         "tls", .section, example: "{cert_file: /etc/vpcdnsd/tls.crt, key_file: /etc/vpcdnsd/tls.key}",
-        "The certificate and limits of the DNS over TLS and HTTPS listeners (listen: tls://…, https://…). A reload reads the pair again; one that does not load keeps the old.")
+        "The certificate and limits of the DNS over TLS and HTTPS listeners (listen: tls://…, https://…). A reload reads the pair again when either file changed; one that does not load keeps the old.")
     static let tlsCertFile = ConfigKey(
         "tls.cert_file", .path, default: "none", example: "/etc/vpcdnsd/tls.crt", "The PEM certificate chain, leaf first.")
     static let tlsKeyFile = ConfigKey(

@@ -255,18 +255,19 @@ extension ConfigLoader {
         return tls
     }
 
-    /// The encrypted listeners' certificate, read now (a start or reload with a pair that does not
-    /// load fails; a reload keeps the old): once for DoT, once with ALPN h2 and http/1.1 for DoH.
+    /// The encrypted listeners' certificate, read now unless unchanged since it was last read (a
+    /// start or reload with a pair that does not load fails; a reload keeps the old): once for DoT,
+    /// once with ALPN h2 and http/1.1 for DoH.
     static func loadCertificate(_ config: inout Config, _ reader: inout YAMLReader) {
         let line = config.tls.line
         switch (config.tls.certificateFile, config.tls.keyFile) {
         case (let certificate?, let key?):
             do {
                 if !config.listenTLS.isEmpty {
-                    config.tls.context = try TLSServerContext(certificateFile: certificate, keyFile: key)
+                    config.tls.context = try ListenerCertificates.context(certificateFile: certificate, keyFile: key)
                 }
                 if !config.listenHTTPS.isEmpty {
-                    config.tls.httpsContext = try TLSServerContext(certificateFile: certificate, keyFile: key, alpn: ["h2", "http/1.1"])
+                    config.tls.httpsContext = try ListenerCertificates.context(certificateFile: certificate, keyFile: key, alpn: ["h2", "http/1.1"])
                 }
             } catch {
                 reader.errors.append(ConfigError(file: reader.file, line: line, message: error.description))

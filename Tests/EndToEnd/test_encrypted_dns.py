@@ -259,6 +259,37 @@ def test_a_renewed_certificate_is_served_after_sighup_and_a_broken_one_keeps_the
     assert ssl.PEM_cert_to_DER_cert(served_certificate(https)) == ssl.PEM_cert_to_DER_cert(renewed_cert.read_text())
 
 
+def test_an_unchanged_key_only_root_reads_survives_reloads_under_user(start_daemon, tmp_path, pki):
+    """With user:, reloads run as that user. A certificate and key unchanged since they were read
+    are not read again, so a key only root may read (0600) does not fail every reload."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+    public = Path(tempfile.mkdtemp(dir="/tmp"))  # searchable by nobody, unlike tmp_path
+    try:
+        os.chmod(public, 0o755)
+        cert, key = pki.issue("resolver.test", ["DNS:resolver.test", "IP:127.0.0.1"])
+        shutil.copy(cert, public / "tls.crt")
+        shutil.copy(key, public / "tls.key")
+        os.chmod(public / "tls.key", 0o600)
+        (public / "vpcdnsd.yaml").write_text(dot_config(public, public / "tls.crt", public / "tls.key", "user: nobody\n"))
+        for name in ("tls.crt", "vpcdnsd.yaml", "internal.corp.zone"):
+            os.chmod(public / name, 0o644)
+        d = start_daemon(args=["--config", str(public / "vpcdnsd.yaml")])
+        port = dot_port(d)
+        # A file changed in the last 2 s is read again whatever its stamp says (FileStamp.isRecent).
+        wait_for(lambda: time.time() - max(os.stat(public / n).st_ctime for n in ("tls.crt", "tls.key")) > 2.2,
+                 timeout=5, what="the pair to be 2 s old")
+        d.signal(signal.SIGHUP)
+        d.wait_log(r"reload ok")
+        assert "reload failed" not in d.text(), d.text()
+        status, answers, text = kdig(port, "web.internal.corp", "A", f"+tls-ca={pki.ca_cert}", "+tls-hostname=resolver.test")
+        assert answers == ["10.0.0.80"], text
+    finally:
+        shutil.rmtree(public)
+
+
 def test_listener_limits_cut_off_stalled_crowding_and_trickling_clients(start_daemon, tmp_path, pki):
     cert, key = pki.issue("resolver.test", ["DNS:resolver.test"])
     d = start_daemon(dot_config(tmp_path, cert, key,
