@@ -76,6 +76,13 @@ enum MetricsRenderer {
             [("", Double(tls.reduce(0) { $0 + $1.upstream.failures }))])
         family("vpcdnsd_tls_handshake_timeouts_total", "counter", "DoT and DoH clients cut off for not finishing the TLS handshake in tls.handshake_timeout.",
             [("", Double(tls.reduce(0) { $0 + $1.handshakesTimedOut }))])
+        let rejected = workers.map { $0.rejectedConnections.withLock { $0 } }
+        family("vpcdnsd_connections_rejected_total", "counter",
+            "TCP, DoT and DoH connections closed as they were accepted because tcp.max_connections or tls.max_connections were open.", [
+                ("transport=\"Do53-TCP\"", Double(rejected.reduce(0) { $0 + $1.tcp })),
+                ("transport=\"DoT\"", Double(rejected.reduce(0) { $0 + $1.dot })),
+                ("transport=\"DoH\"", Double(rejected.reduce(0) { $0 + $1.doh })),
+            ])
         family("vpcdnsd_upstream_failures_total", "counter", "Upstream tries that timed out or failed.",
             [("", fsum(\.upstreamFailures))])
         family("vpcdnsd_upstream_ignored_replies_total", "counter", "Upstream replies with a wrong ID or question.",

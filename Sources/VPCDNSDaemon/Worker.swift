@@ -130,7 +130,7 @@ final class Worker: @unchecked Sendable {
                 socket: listener.socket, on: loop, limits: first.config.tls.limits, tls: context, path: listener.path, handler: pipeline)
         }
         let publish = try EventIO.Timer(after: 1, repeats: true, on: loop) { [unowned(unsafe) self] in
-            self.publishStats(udp, dot, doh, loop, pipeline)
+            self.publishStats(udp, plainTCP, dot, doh, loop, pipeline)
         }
         var drainTimers: [EventIO.Timer] = []
         let onCommand = { [unowned(unsafe) self] in
@@ -185,12 +185,12 @@ final class Worker: @unchecked Sendable {
             try loop.run()
         }
         control.withLock { $0.waker = nil }
-        publishStats(udp, dot, doh, loop, pipeline)
+        publishStats(udp, plainTCP, dot, doh, loop, pipeline)
         withExtendedLifetime((udp, tcp, doh, waker, drainTimers, publish, pipeline)) {}
     }
 
     private func publishStats(
-        _ udp: [UDPServer], _ dot: [TCPServer], _ doh: [DoHServer], _ loop: EventLoop, _ pipeline: QueryPipeline
+        _ udp: [UDPServer], _ tcp: [TCPServer], _ dot: [TCPServer], _ doh: [DoHServer], _ loop: EventLoop, _ pipeline: QueryPipeline
     ) {
         let forwarder = pipeline.forwarder
         var counts = udp.reduce(into: UDPServerCounts()) {
@@ -203,6 +203,8 @@ final class Worker: @unchecked Sendable {
         metrics.forwarder.withLock { $0 = stats }
         let tls = (pipeline.tlsCounters, dot.reduce(0) { $0 + $1.handshakesTimedOut } + doh.reduce(0) { $0 + $1.handshakesTimedOut })
         metrics.tls.withLock { $0 = tls }
+        let rejected = (tcp.reduce(0) { $0 + $1.rejected }, dot.reduce(0) { $0 + $1.rejected }, doh.reduce(0) { $0 + $1.rejected })
+        metrics.rejectedConnections.withLock { $0 = rejected }
     }
 }
 

@@ -33,6 +33,9 @@ final class WorkerMetrics: @unchecked Sendable {
     /// Its DoT clients' handshakes and failures, and its DoT listeners' timed-out handshakes,
     /// copied by the worker once a second.
     let tls = Mutex<(upstream: TLSUpstream.Counters, handshakesTimedOut: Int)>((TLSUpstream.Counters(), 0))
+    /// Connections its TCP, DoT and DoH listeners closed at once because `max_connections` were
+    /// open, copied by the worker once a second.
+    let rejectedConnections = Mutex<(tcp: Int, dot: Int, doh: Int)>((0, 0, 0))
     /// Its UDP servers' and its loop's counters, copied by the worker once a second.
     let udpServers = Mutex(UDPServerCounts())
 

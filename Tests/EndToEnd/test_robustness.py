@@ -132,10 +132,16 @@ def test_pipelined_tcp_queries_on_one_connection(start_daemon):
 
 
 def test_connection_cap(start_daemon):
-    d = start_daemon(config(endpoints=SEED_ENDPOINT, extra="tcp: {max_connections: 5}\n"))
+    port = free_port()
+    d = start_daemon(config(endpoints=SEED_ENDPOINT, extra=f"tcp: {{max_connections: 5}}\nmetrics: 127.0.0.1:{port}\n"))
     held = [socket.create_connection(("127.0.0.1", d.port), timeout=5) for _ in range(12)]
-    # With 2 workers × 5, at least two of the 12 are closed straight away.
+    # With 2 workers × 5, at least two of the 12 are closed straight away, and /metrics counts each.
     wait_for(lambda: sum(peer_closed(c) for c in held) >= 2, timeout=5, what="connections over the cap to be closed")
+
+    def rejected():
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            return parse_prometheus(response.read().decode())['vpcdnsd_connections_rejected_total{transport="Do53-TCP"}']
+    wait_for(lambda: rejected() == sum(peer_closed(c) for c in held), what="each closed connection counted as rejected")
     report(test="connection cap", opened=len(held), cap_per_worker=5, workers=2)
     for c in held:
         c.close()
