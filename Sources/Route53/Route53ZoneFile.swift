@@ -21,7 +21,7 @@ public enum Route53ZoneFile {
         do {
             bytes = try readWholeFile(path)
         } catch {
-            return .failure(ZoneFileErrors([ZoneFileError(file: path, line: 0, column: 0, message: error.description)]))
+            return .failure(ZoneFileErrors([ZoneFileError(file: path, line: 0, column: 0, message: "cannot read: \(error.reason)")]))
         }
         return load(json: bytes, file: path, origin: origin, healthChecks: healthChecks)
     }

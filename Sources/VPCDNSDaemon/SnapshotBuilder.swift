@@ -114,7 +114,12 @@ public enum SnapshotBuilder {
                 add(NamedZone(name: zoneFile.name ?? NamedZone.name(of: origin), zone: zone, options: zoneFile.options,
                     ownerView: zoneFile.ownerView, location: zoneFile.location))
             case .failure(let problems):
-                errors += problems.errors.map(ConfigError.init)
+                errors += problems.errors.map { problem in
+                    // A problem of the file as a whole (it cannot be read) is said where the config names it.
+                    problem.line == 0 && problem.place == nil && problem.file == zoneFile.path
+                        ? ConfigError(file: zoneFile.location.file, line: zoneFile.location.line, message: "\(problem.file): \(problem.message)")
+                        : ConfigError(problem)
+                }
             }
         }
         for hosted in inventory?.zones ?? [] {
