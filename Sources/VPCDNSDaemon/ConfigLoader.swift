@@ -254,11 +254,14 @@ public enum ConfigLoader {
 
     static func rule(_ node: Node, _ reader: inout YAMLReader, section: String = "forward.rules[]") -> Config.ForwardRule? {
         var domain: DNSName?
+        var domainGiven = false
         var action: Config.ForwardRule.Action = .forward
         var upstreams: [Upstream] = []
         for (key, value, _) in reader.mapping(node, "a forwarding rule", section: section) {
             switch key {
-            case "domain": domain = ConfigLoader.domain(value, &reader, "domain")
+            case "domain":
+                domainGiven = true
+                domain = ConfigLoader.domain(value, &reader, "domain")
             case "action":
                 action = reader.choice(value, "action") ?? action
             case "upstreams":
@@ -267,7 +270,7 @@ public enum ConfigLoader {
             }
         }
         guard let domain else {
-            reader.error(node, "a forwarding rule needs a domain")
+            if !domainGiven { reader.error(node, "a forwarding rule needs a domain") }  // else its error is said
             return nil
         }
         if action == .forward && upstreams.isEmpty {

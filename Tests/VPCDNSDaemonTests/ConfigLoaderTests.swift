@@ -156,6 +156,14 @@ import Testing
                 ])
     }
 
+    @Test func aRuleWithABadDomainIsReportedOnce() {
+        #expect(
+            errors("forward: {rules: [{domain: \"a..b\", upstreams: [127.0.0.1]}, {upstreams: [127.0.0.1]}]}") == [
+                "t.yaml:1: domain \"a..b\" is not a valid domain name",
+                "t.yaml:1: a forwarding rule needs a domain",
+            ])
+    }
+
     @Test func endpointMistakes() {
         let yaml = """
             endpoints:
