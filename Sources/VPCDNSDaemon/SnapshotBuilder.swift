@@ -234,8 +234,11 @@ public enum SnapshotBuilder {
     static func resolveOrigin(_ zoneFile: Config.ZoneFile) -> Result<DNSName, ConfigError> {
         if let origin = zoneFile.origin { return .success(origin) }
         let location = zoneFile.location
-        guard let bytes = try? readWholeFile(zoneFile.path) else {
-            return .failure(ConfigError(file: zoneFile.path, line: 0, message: "cannot read the zone file"))
+        let bytes: [UInt8]
+        do {
+            bytes = try readWholeFile(zoneFile.path)
+        } catch {
+            return .failure(ConfigError(file: location.file, line: location.line, message: "\(zoneFile.path): cannot read: \(error.reason)"))
         }
         if zoneFile.format == .route53 {
             guard let apex = Route53ZoneFile.origin(ofJSON: bytes) else {

@@ -14,6 +14,7 @@ import Testing
             zones:
               - {file: \(missing).zone, origin: a.test}
               - {file: \(missing).json, format: route53, origin: b.test}
+              - \(missing)-c.zone
             """, file: "t.yaml")
         #expect(problems.isEmpty)
         guard case .failure(let errors) = SnapshotBuilder.build(config) else {
@@ -24,6 +25,7 @@ import Testing
             errors.errors.map(\.description) == [
                 "t.yaml:2: \(missing).zone: cannot read: No such file or directory",
                 "t.yaml:3: \(missing).json: cannot read: No such file or directory",
+                "t.yaml:4: \(missing)-c.zone: cannot read: No such file or directory",  // its origin from its $ORIGIN
             ])
     }
 }
