@@ -101,6 +101,9 @@ final class HTTPSConnection: AcceptedConnection {
     }
     private var session = Session.handshaking
     private var closing = false
+    /// The last bytes are out and the write side is shut: what the client still sends is dropped.
+    private var lingering = false
+    private var lingerTimer: Timer?
     private var corked: [UInt8] = []
     private var reading = false
     /// Requests not yet answered; the connection is not idle while any are.
@@ -164,11 +167,28 @@ final class HTTPSConnection: AcceptedConnection {
         guard let bev = bufferEvent else { return }
         closing = true
         bufferevent_disable(bev, Int16(EV_READ))
-        if evbuffer_get_length(bufferevent_get_output(bev)) == 0 { finish() }
+        if evbuffer_get_length(bufferevent_get_output(bev)) == 0 { linger() }
+    }
+
+    /// Closes in stages (RFC 9112 §9.6): the write side first, then what the client still sends is
+    /// read and dropped until it closes too, for a second at most. Closed with requests unread, the
+    /// connection would be reset, and a reset can destroy the GOAWAY or the responses the client has
+    /// not read yet.
+    private func linger() {
+        guard let bev = bufferEvent, !lingering else { return }
+        lingering = true
+        _ = shutdown(bufferevent_getfd(bev), Int32(SHUT_WR))
+        guard let loop = server?.loop, let timer = try? Timer(after: 1, on: loop, { [unowned self] in self.finish() }) else {
+            finish()
+            return
+        }
+        lingerTimer = timer
+        bufferevent_enable(bev, Int16(EV_READ))
     }
 
     func abort() {
         handshakeTimer = nil
+        lingerTimer = nil
         if let bufferEvent { bufferevent_free(bufferEvent) }
         bufferEvent = nil
     }
@@ -187,8 +207,13 @@ final class HTTPSConnection: AcceptedConnection {
     }
 
     private func readable() {
-        guard let bev = bufferEvent, !closing, let input = bufferevent_get_input(bev) else { return }
+        guard let bev = bufferEvent, let input = bufferevent_get_input(bev) else { return }
         let length = evbuffer_get_length(input)
+        if lingering {
+            evbuffer_drain(input, length)
+            return
+        }
+        guard !closing else { return }
         guard length > 0, let bytes = evbuffer_pullup(input, -1) else { return }
         reading = true
         defer {
@@ -207,7 +232,7 @@ final class HTTPSConnection: AcceptedConnection {
 
     private func drained() {
         guard let bev = bufferEvent, closing else { return }
-        if evbuffer_get_length(bufferevent_get_output(bev)) == 0 { finish() }
+        if evbuffer_get_length(bufferevent_get_output(bev)) == 0 { linger() }
     }
 
     private func event(_ what: Int16) {
@@ -230,6 +255,10 @@ final class HTTPSConnection: AcceptedConnection {
         }
         ERR_clear_error()
         let timedOut = what & Int16(BEV_EVENT_TIMEOUT) != 0
+        if lingering {  // the client closed too, or failed: done
+            finish()
+            return
+        }
         if timedOut, case .handshaking = session {
             server?.handshakesTimedOut += 1
         } else if timedOut && outstanding > 0, let bev = bufferEvent {
