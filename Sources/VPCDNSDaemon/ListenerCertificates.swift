@@ -7,8 +7,11 @@ import Synchronization
 /// unchanged: a reload that did not touch the pair keeps serving the context it has, as unchanged
 /// zone files are not read again (`ZoneFileCache`). Besides the work, that keeps reloads working
 /// where the daemon's user (`user:`) cannot read a key only root can: the key is read again only
-/// when it changed. Unchanged: the same `FileStamp` for both files, neither one so recent that a
-/// second write could leave the same stamp.
+/// when it changed. Unchanged: the same `FileStamp` for both files, neither one so recent now that
+/// a second write could leave the same stamp. (`ZoneFileCache` also refuses a stamp that was recent
+/// when the file was read; here that would re-read, as the daemon's user, a key installed just
+/// before the start, and fail every reload after. On the coarse-timestamp file systems that rule
+/// guards against, a same-size rewrite in the tick of the first read would go unseen.)
 enum ListenerCertificates {
     private struct Loaded {
         let certificate: FileStamp
